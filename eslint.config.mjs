@@ -1,0 +1,78 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+/**
+ * Orchestrators must be deterministic: Durable Functions replays them from history, so every effect
+ * (I/O, clock, randomness, environment) belongs in an activity. These rules make that a build error
+ * rather than a code-review hope (the idea of Temporal's saga/.eslintrc.js).
+ */
+const orchestratorRestrictedImports = {
+  patterns: [
+    { group: ["@azure/*"], message: "Orchestrators never call Azure: start an activity instead." },
+    { group: ["node:*"], message: "Orchestrators do no I/O: use an activity." },
+    {
+      regex: "^(fs|path|os|http|https|net|crypto|child_process|timers|util|stream|dns|tls|zlib|events|worker_threads|process)(/.*)?$",
+      message: "Node built-ins are I/O or nondeterministic: use an activity.",
+    },
+    { group: ["axios", "undici", "node-fetch", "uuid"], message: "Orchestrators do no I/O or randomness." },
+    { group: ["**/src/azure", "**/src/azure/**", "**/azure/*"], message: "SDK clients belong to activities." },
+    { group: ["**/config", "**/config.*", "**/src/config*"], message: "Settings reach orchestrators through their input (environment is nondeterministic)." },
+    { group: ["**/local/**", "**/src/local*"], message: "Production code never imports the local stand-ins." },
+    {
+      regex: "(^|/)activities/(?!catalog$)[^/]+$",
+      message: "Orchestrators import only the activity catalog (names and I/O types), never activity implementations.",
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "schemas/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2022, sourceType: "module" },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "no-console": "off",
+    },
+  },
+  {
+    // Tests mutate JSON fixtures freely to build bad inputs.
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+  {
+    files: ["bin/**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    files: ["orchestrations/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", orchestratorRestrictedImports],
+      "no-restricted-globals": [
+        "error",
+        { name: "process", message: "No environment in orchestrators: pass settings in the input." },
+        { name: "setTimeout", message: "Use context.df.createTimer." },
+        { name: "setInterval", message: "Use context.df.createTimer." },
+        { name: "fetch", message: "No I/O in orchestrators: use an activity." },
+        { name: "crypto", message: "Use context.df.newGuid for ids." },
+        { name: "Buffer", message: "No I/O in orchestrators." },
+        { name: "require", message: "Use static imports." },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: "Use context.df.currentUtcDateTime." },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: "Use context.df.currentUtcDateTime." },
+        { selector: "CallExpression[callee.name='Date']", message: "Date() reads the clock: use context.df.currentUtcDateTime." },
+        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: "Orchestrators are deterministic: no randomness." },
+        { selector: "MemberExpression[object.name='process'][property.name='env']", message: "No environment in orchestrators: pass settings in the input." },
+        { selector: "MemberExpression[object.name='crypto'][property.name='randomUUID']", message: "Use context.df.newGuid." },
+        { selector: "ImportExpression", message: "No dynamic imports in orchestrators." },
+        { selector: "FunctionDeclaration[async=true], ArrowFunctionExpression[async=true], FunctionExpression[async=true]", message: "Orchestrators are synchronous generators: no async functions." },
+      ],
+    },
+  },
+);

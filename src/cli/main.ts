@@ -1,0 +1,42 @@
+import { Command, CommanderError } from "commander";
+import { ExitCode, processIO, UsageError, writeLine, type CliIO } from "./io";
+import { registerValidateCommand } from "./commands/validate";
+import { registerSchemaCommand } from "./commands/schema";
+
+/** A command module adds itself to the program; its action resolves to an exit code. */
+export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
+
+const commands: RegisterCommand[] = [registerValidateCommand, registerSchemaCommand];
+
+/**
+ * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed
+ * deployment, 2 usage error. Never prints a stack trace for bad input.
+ */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = new Command("flowdeploy")
+    .description("Deploy Azure Machine Learning prompt flows through a durable, event-driven pipeline")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError("(run with --help for usage)");
+  for (const register of commands) register(program, io, (code) => (exitCode = code));
+  for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+
+  try {
+    await program.parseAsync([...argv], { from: "node" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof UsageError) {
+      writeLine(io.stderr, `flowdeploy: ${err.message}`);
+      return ExitCode.usage;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+/**
+ * The app's settings, parsed once from the environment (app settings in Azure, local.settings.json
+ * under Core Tools). Used by triggers and activities; never by orchestrators, which get the values
+ * they need in their input (environment variables are nondeterministic for replay).
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const ConfigSchema = z
+  .object({
+    DEPLOY_QUEUE_NAME: optionalString.transform((v) => v ?? "deploy-requests"),
+    NOTIFICATION_TOPIC_NAME: optionalString.transform((v) => v ?? "deployment-notifications"),
+    /** A Service Bus connection string (the local broker, or SAS); exact-name settings win over `__` ones, as in the host. */
+    ServiceBusConnection: optionalString,
+    ServiceBusConnection__fullyQualifiedNamespace: optionalString,
+    ServiceBusConnection__clientId: optionalString,
+    /** Workspace resource ids that may be targeted, separated by commas, semicolons or whitespace. */
+    FLOWDEPLOY_ALLOWED_WORKSPACES: optionalString,
+    /** The ARM endpoint; only changed to point at the local simulator. */
+    FLOWDEPLOY_ARM_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
+    /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
+    FLOWDEPLOY_ARM_CA_FILE: optionalString,
+    AZURE_CLIENT_ID: optionalString,
+  })
+  .transform((env) => ({
+    deployQueueName: env.DEPLOY_QUEUE_NAME,
+    notificationTopicName: env.NOTIFICATION_TOPIC_NAME,
+    serviceBus: env.ServiceBusConnection
+      ? ({ kind: "connectionString", connectionString: env.ServiceBusConnection } as const)
+      : env.ServiceBusConnection__fullyQualifiedNamespace
+        ? ({ kind: "namespace", fullyQualifiedNamespace: env.ServiceBusConnection__fullyQualifiedNamespace, clientId: env.ServiceBusConnection__clientId } as const)
+        : undefined,
+    allowedWorkspaces: (env.FLOWDEPLOY_ALLOWED_WORKSPACES ?? "")
+      .split(/[\s,;]+/)
+      .filter(Boolean)
+      .map((id) => id.toLowerCase()),
+    arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
+    managedIdentityClientId: env.AZURE_CLIENT_ID,
+  }));
+
+export type AppConfig = z.output<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses settings from `env`; throws a ConfigError naming every bad setting. */
+export function parseConfig(env: Record<string, string | undefined>): AppConfig {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid app settings:\n  ${lines.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's settings, parsed on first use and then kept. */
+export function loadConfig(): AppConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

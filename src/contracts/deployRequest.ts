@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
+
+/** Where a flow folder lives: an Azure ML datastore URI or an HTTPS (blob) URL. */
+const flowPath = z
+  .string({ error: requiredOr("a flow folder URI") })
+  .regex(/^(azureml|https):\/\/\S+$/, "expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification");
+
+/** A flow input or output name (prompt flow identifiers). */
+const flowIdentifier = z.string({ error: requiredOr("a string") }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a flow input/output name");
+
+export const FlowSource = z.strictObject({
+  name: assetName,
+  path: flowPath,
+  mode: z.enum(["standard", "chat"], { error: requiredOr('"standard" or "chat"') }),
+  /** The chat flow's chat input and output names (azureml.promptflow.chat_input / chat_output). */
+  chatInput: flowIdentifier.optional(),
+  chatOutput: flowIdentifier.optional(),
+});
+export type FlowSource = z.infer<typeof FlowSource>;
+
+export const ModelRef = z.strictObject({ name: assetName, version: assetVersion });
+export type ModelRef = z.infer<typeof ModelRef>;
+
+const userAssignedIdentityId = z
+  .string({ error: requiredOr("a user-assigned identity resource id") })
+  .regex(
+    /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i,
+    "expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+  );
+
+export const EndpointIdentity = z.discriminatedUnion(
+  "type",
+  [
+    z.strictObject({ type: z.literal("SystemAssigned") }),
+    z.strictObject({ type: z.literal("UserAssigned"), resourceId: userAssignedIdentityId, clientId: guid, principalId: guid }),
+  ],
+  { error: (issue) => (issue.input === undefined ? "required" : 'expected type "SystemAssigned" or "UserAssigned"') },
+);
+export type EndpointIdentity = z.infer<typeof EndpointIdentity>;
+
+export const EndpointSpec = z.strictObject({
+  name: endpointOrDeploymentName("endpoint"),
+  authMode: z.enum(["key", "aml_token"], { error: requiredOr('"key" or "aml_token"') }),
+  identity: EndpointIdentity,
+});
+export type EndpointSpec = z.infer<typeof EndpointSpec>;
+
+/** Set by the pipeline on every deployment (prompt flow serving); a request may not override them. */
+export const RESERVED_ENVIRONMENT_VARIABLES = ["PROMPTFLOW_RUN_MODE", "PRT_CONFIG_OVERRIDE", "AZURE_CLIENT_ID"] as const;
+
+const environmentVariables = z
+  .record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names hold letters, digits and '_' and do not start with a digit"),
+    z.string({ error: requiredOr("a string value") }).max(4096, "environment variable values have at most 4096 characters"),
+  )
+  .superRefine((vars, ctx) => {
+    for (const name of RESERVED_ENVIRONMENT_VARIABLES) {
+      if (name in vars) ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by flowdeploy and cannot be overridden` });
+    }
+  });
+
+export const DeploymentSpec = z.strictObject({
+  name: endpointOrDeploymentName("deployment"),
+  /** An Azure ML managed online SKU, e.g. Standard_DS3_v2. */
+  instanceType: z.string({ error: requiredOr("an instance type such as Standard_DS3_v2") }).regex(/^[A-Za-z][A-Za-z0-9_]{2,63}$/, "expected an instance type such as Standard_DS3_v2"),
+  instanceCount: z
+    .number({ error: requiredOr("a positive integer") })
+    .int("expected a positive integer")
+    .min(1, "expected a positive integer")
+    .max(100, "at most 100 instances per deployment"),
+  environmentVariables: environmentVariables.optional(),
+});
+export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
+
+export const SmokeTestSpec = z.strictObject({
+  /** The flow inputs scored against the new deployment, e.g. {"url": "https://..."}. */
+  input: z.record(z.string(), z.unknown(), { error: requiredOr("an object of flow inputs") }),
+  /** Output fields that must be present in the answer, e.g. ["category", "evidence"]. */
+  expectFields: z.array(flowIdentifier).max(50).optional(),
+});
+export type SmokeTestSpec = z.infer<typeof SmokeTestSpec>;
+
+export const RolloutPolicy = z.strictObject({
+  /** blueGreen keeps the previous deployments at 0% for a quick rollback; replace deletes them once traffic moved. */
+  strategy: z.enum(["blueGreen", "replace"], { error: requiredOr('"blueGreen" or "replace"') }).default("blueGreen"),
+  /** What happens to a new deployment that failed: deleted, or kept at 0% for inspection. */
+  onFailure: z.enum(["delete", "keep"], { error: requiredOr('"delete" or "keep"') }).default("delete"),
+});
+export type RolloutPolicy = z.infer<typeof RolloutPolicy>;
+
+/**
+ * Azure: "It might take more than 15 minutes for the granted permission to take effect" (prompt flow
+ * deployment how-to). The wait counts from the grant; 16 minutes leaves a minute of margin.
+ */
+export const DEFAULT_PROPAGATION_MINUTES = 16;
+export const MIN_PROPAGATION_MINUTES = 15;
+export const MAX_PROPAGATION_MINUTES = 120;
+
+/** Everything about what to deploy and where, without the idempotency key. */
+const targetShape = {
+  workspace: WorkspaceRef,
+  flow: FlowSource.optional(),
+  model: ModelRef.optional(),
+  endpoint: EndpointSpec,
+  deployment: DeploymentSpec,
+  smokeTest: SmokeTestSpec,
+  rollout: RolloutPolicy.default({ strategy: "blueGreen", onFailure: "delete" }),
+  propagationMinutes: z
+    .number({ error: requiredOr("a number of minutes") })
+    .int("expected whole minutes")
+    .min(MIN_PROPAGATION_MINUTES, `role assignments can take more than 15 minutes to take effect; use at least ${MIN_PROPAGATION_MINUTES}`)
+    .max(MAX_PROPAGATION_MINUTES, `at most ${MAX_PROPAGATION_MINUTES} minutes`)
+    .default(DEFAULT_PROPAGATION_MINUTES),
+};
+
+type TargetFields = { flow?: FlowSource | undefined; model?: ModelRef | undefined };
+
+/** Rules that span fields: exactly one source; chat fields exactly for chat flows. */
+function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
+  if (value.flow && value.model) {
+    ctx.addIssue({ code: "custom", path: ["model"], message: "give exactly one of flow or model, not both" });
+  } else if (!value.flow && !value.model) {
+    ctx.addIssue({ code: "custom", path: ["flow"], message: "required: give a flow to register, or a registered model {name, version}" });
+  }
+  const flow = value.flow;
+  if (flow?.mode === "chat") {
+    if (!flow.chatInput) ctx.addIssue({ code: "custom", path: ["flow", "chatInput"], message: "required for chat flows" });
+    if (!flow.chatOutput) ctx.addIssue({ code: "custom", path: ["flow", "chatOutput"], message: "required for chat flows" });
+  } else if (flow) {
+    if (flow.chatInput) ctx.addIssue({ code: "custom", path: ["flow", "chatInput"], message: "only chat flows have a chat input" });
+    if (flow.chatOutput) ctx.addIssue({ code: "custom", path: ["flow", "chatOutput"], message: "only chat flows have a chat output" });
+  }
+}
+
+/** The deployment target carried by events: a DeployRequest without its requestId (derived from the event). */
+export const DeployTarget = z.strictObject({ schemaVersion: SchemaVersion.optional(), ...targetShape }).superRefine(checkTarget);
+export type DeployTarget = z.infer<typeof DeployTarget>;
+
+/** A deploy request, as enqueued on Service Bus or posted to the HTTP starter. */
+export const DeployRequest = z
+  .strictObject({
+    schemaVersion: SchemaVersion,
+    /** The idempotency key: the same requestId never deploys twice. */
+    requestId: z
+      .string({ error: requiredOr("a string") })
+      .min(1, "required")
+      .max(128, "at most 128 characters")
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/, "request ids hold letters, digits, '.', '_', ':', '@' and '-'"),
+    ...targetShape,
+  })
+  .superRefine(checkTarget);
+export type DeployRequest = z.infer<typeof DeployRequest>;
+/** What a producer writes before defaults apply (rollout and propagationMinutes may be omitted). */
+export type DeployRequestInput = z.input<typeof DeployRequest>;
+
+/** Turns an event's deployment target into a full request with the given id. */
+export function requestFromTarget(target: DeployTarget, requestId: string): DeployRequest {
+  const { schemaVersion: _ignored, ...rest } = target;
+  return { schemaVersion: "1", requestId, ...rest };
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { assetName, assetVersion, isoTimestamp, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
+
+/** The pipeline's stages, in order; notifications and custom status name them exactly so. */
+export const STAGE_NAMES = ["endpoint", "roles", "model", "deployment", "propagation", "smokeTest", "traffic"] as const;
+export const StageName = z.enum(STAGE_NAMES, { error: requiredOr(`one of ${STAGE_NAMES.join(", ")}`) });
+export type StageName = z.infer<typeof StageName>;
+
+/** Where an error arose: a pipeline stage, or "request" for input rejected before anything ran. */
+export const ErrorStage = z.enum([...STAGE_NAMES, "request"], { error: requiredOr(`a stage name or "request"`) });
+export type ErrorStage = z.infer<typeof ErrorStage>;
+
+export const OUTCOMES = ["Succeeded", "Failed", "Rejected"] as const;
+export const Outcome = z.enum(OUTCOMES, { error: requiredOr("Succeeded, Failed or Rejected") });
+export type Outcome = z.infer<typeof Outcome>;
+
+export const StageRecord = z.object({
+  name: StageName,
+  startedAt: isoTimestamp,
+  endedAt: isoTimestamp.nullable(),
+  outcome: z.enum(["Succeeded", "Failed", "Skipped"], { error: requiredOr("Succeeded, Failed or Skipped") }),
+});
+export type StageRecord = z.infer<typeof StageRecord>;
+
+export const NotificationError = z.object({
+  stage: ErrorStage,
+  code: z.string({ error: requiredOr("a string") }).min(1),
+  message: z.string({ error: requiredOr("a string") }),
+});
+export type NotificationError = z.infer<typeof NotificationError>;
+
+/**
+ * The outcome of a deployment, published on the notifications topic. Carries the scoring URI but
+ * never a key or token. Rejected requests may lack what could not be parsed, so most fields are
+ * nullable.
+ */
+export const DeploymentNotification = z
+  .object({
+    schemaVersion: SchemaVersion,
+    outcome: Outcome,
+    requestId: z.string({ error: requiredOr("a string") }).nullable(),
+    instanceId: z.string({ error: requiredOr("a string") }).nullable(),
+    workspace: WorkspaceRef.nullable(),
+    endpoint: z.object({ name: z.string(), scoringUri: z.string().nullable() }).nullable(),
+    deployment: z.object({ name: z.string() }).nullable(),
+    model: z.object({ name: assetName, version: assetVersion }).nullable(),
+    /** Traffic of the endpoint after the run: deployment name → percent. */
+    traffic: z.record(z.string(), z.number().int().min(0).max(100)),
+    stages: z.array(StageRecord),
+    error: NotificationError.nullable(),
+    startedAt: isoTimestamp,
+    endedAt: isoTimestamp,
+  })
+  .superRefine((n, ctx) => {
+    if (n.outcome === "Succeeded" && n.error !== null) ctx.addIssue({ code: "custom", path: ["error"], message: "a Succeeded notification has no error" });
+    if (n.outcome !== "Succeeded" && n.error === null) ctx.addIssue({ code: "custom", path: ["error"], message: `required for ${n.outcome} notifications` });
+    const total = Object.values(n.traffic).reduce((a, b) => a + b, 0);
+    if (total !== 0 && total !== 100) ctx.addIssue({ code: "custom", path: ["traffic"], message: `traffic adds up to ${total}; Azure requires 0 or 100` });
+  });
+export type DeploymentNotification = z.infer<typeof DeploymentNotification>;

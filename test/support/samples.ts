@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const repoRoot = join(__dirname, "..", "..");
+/** The shared wire fixtures beside the repo (also there in CI). */
+export const sharedFixtures = join(repoRoot, "..", "shared", "fixtures", "azure");
+
+export function readJson<T = unknown>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+/** A fresh, mutable copy of the bundled sample deploy request. */
+export function sampleRequest(): Record<string, any> {
+  return readJson(join(repoRoot, "samples", "deploy-request.json"));
+}
+
+/** The sample request as a deploy target (what events carry): no requestId. */
+export function sampleTarget(): Record<string, any> {
+  const { requestId: _drop, ...target } = sampleRequest();
+  return target;
+}
+
+/** Sets a value at a dotted path ("deployment.instanceCount"), creating objects on the way. */
+export function setPath(obj: Record<string, any>, path: string, value: unknown): Record<string, any> {
+  const parts = path.split(".");
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) cur = cur[part] ??= {};
+  const last = parts[parts.length - 1]!;
+  if (value === undefined) delete cur[last];
+  else cur[last] = value;
+  return obj;
+}
