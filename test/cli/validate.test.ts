@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBin, runCli } from "../support/cli";
-import { repoRoot, sampleRequest, sampleTarget, sharedFixtures } from "../support/samples";
+import { repoRoot, sampleRequest, sampleTarget, azureFixtures } from "../support/samples";
 
 const passedEvent = (runId: string, deploy: unknown = sampleTarget()) => ({
   specversion: "1.0",
@@ -15,6 +15,11 @@ const passedEvent = (runId: string, deploy: unknown = sampleTarget()) => ({
 describe("flowdeploy validate", () => {
   it("accepts the sample request (exit 0)", async () => {
     const run = await runCli(["validate", "--kind", "request", join(repoRoot, "samples", "deploy-request.json")]);
+    expect(run).toMatchObject({ code: 0, stdout: "accepted\n" });
+  });
+
+  it("accepts the bundled sample event", async () => {
+    const run = await runCli(["validate", "--kind", "event", join(repoRoot, "samples", "bulk-test-passed.event.json")]);
     expect(run).toMatchObject({ code: 0, stdout: "accepted\n" });
   });
 
@@ -35,8 +40,8 @@ describe("flowdeploy validate", () => {
   });
 
   it("classifies every shared Azure ML Event Grid fixture as ignored", async () => {
-    for (const file of readdirSync(sharedFixtures).filter((f) => f.startsWith("eventgrid."))) {
-      const run = await runCli(["validate", "--kind", "event", join(sharedFixtures, file)]);
+    for (const file of readdirSync(azureFixtures).filter((f) => f.startsWith("eventgrid."))) {
+      const run = await runCli(["validate", "--kind", "event", join(azureFixtures, file)]);
       expect(run.code, file).toBe(0);
       expect(run.stdout, file).toMatch(/^ignored: /);
     }

@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const repoRoot = join(__dirname, "..", "..");
-/** The shared wire fixtures beside the repo (also there in CI). */
-export const sharedFixtures = join(repoRoot, "..", "shared", "fixtures", "azure");
+/** The official Azure wire examples (copied from the team's shared fixtures; see test/fixtures/azure/README.md). */
+export const azureFixtures = join(repoRoot, "test", "fixtures", "azure");
 
 export function readJson<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(path, "utf8")) as T;

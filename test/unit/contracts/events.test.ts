@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { classifyEvent, formatIssues, TAG_PASSED, TAG_REQUEST, type EventClassification } from "../../../src/contracts";
-import { readJson, sampleTarget, sharedFixtures } from "../../support/samples";
+import { readJson, sampleTarget, azureFixtures } from "../../support/samples";
 
 const WORKSPACE_TOPIC =
   "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-promptflow/providers/Microsoft.MachineLearningServices/workspaces/ws-promptflow";
@@ -120,7 +120,7 @@ describe("PromptFlow.BulkTestPassed", () => {
 describe("Azure ML RunCompleted", () => {
   const runCompleted = (tags: Record<string, string>, envelope: "eventgrid" | "cloudevents" = "eventgrid") => {
     const file = envelope === "eventgrid" ? "eventgrid.RunCompleted.json" : "eventgrid.cloudevents.RunCompleted.json";
-    const event = readJson<Record<string, any>>(join(sharedFixtures, file));
+    const event = readJson<Record<string, any>>(join(azureFixtures, file));
     if (envelope === "eventgrid") event.topic = WORKSPACE_TOPIC;
     else event.source = WORKSPACE_TOPIC;
     event.data.runTags = tags;
@@ -166,14 +166,14 @@ describe("Azure ML RunCompleted", () => {
 });
 
 describe("the shared Azure ML Event Grid fixtures", () => {
-  const files = readdirSync(sharedFixtures).filter((f) => f.startsWith("eventgrid."));
+  const files = readdirSync(azureFixtures).filter((f) => f.startsWith("eventgrid."));
 
   it("exist in both envelopes", () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
 
   it.each(files)("%s is ignored, not rejected (no flowdeploy tags; not a run we deploy)", (file) => {
-    const result = classifyEvent(readJson(join(sharedFixtures, file)));
+    const result = classifyEvent(readJson(join(azureFixtures, file)));
     expect(result.outcome, JSON.stringify(result)).toBe("ignored");
   });
 });
