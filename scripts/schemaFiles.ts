@@ -1,4 +1,5 @@
 import { messageJsonSchemas } from "../src/contracts";
+import { scenarioJsonSchema } from "../src/local/simulator";
 
 /** Every committed JSON Schema under schemas/, with the schema it must hold. */
 export function schemaFiles(): { file: string; schema: Record<string, unknown> }[] {
@@ -7,6 +8,7 @@ export function schemaFiles(): { file: string; schema: Record<string, unknown> }
     { file: "deploy-request.schema.json", schema: messages.request },
     { file: "bulk-test-passed.schema.json", schema: messages.event },
     { file: "deployment-notification.schema.json", schema: messages.notification },
+    { file: "simulator-scenario.schema.json", schema: scenarioJsonSchema() as Record<string, unknown> },
   ];
 }
 

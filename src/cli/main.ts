@@ -2,11 +2,12 @@ import { Command, CommanderError } from "commander";
 import { ExitCode, processIO, UsageError, writeLine, type CliIO } from "./io";
 import { registerValidateCommand } from "./commands/validate";
 import { registerSchemaCommand } from "./commands/schema";
+import { registerSimulatorCommand } from "./commands/simulator";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
 
-const commands: RegisterCommand[] = [registerValidateCommand, registerSchemaCommand];
+const commands: RegisterCommand[] = [registerValidateCommand, registerSchemaCommand, registerSimulatorCommand];
 
 /**
  * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed

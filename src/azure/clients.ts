@@ -1,0 +1,127 @@
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+  type PipelineRetryOptions,
+} from "@azure/core-rest-pipeline";
+import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+
+/**
+ * The one place Azure SDK clients are constructed. Production: public ARM + DefaultAzureCredential.
+ * Local: the simulator's `endpoint`, a static credential and its certificate via `caCertPem`, which
+ * becomes the pipeline's `tlsOptions: { ca }` (core-rest-pipeline ≥ 1.10 adds a TLS policy; the SDK
+ * then builds its own keep-alive https.Agent with that CA, so nothing global changes).
+ */
+
+export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
+
+export interface AzureClientOptions {
+  subscriptionId: string;
+  /** ARM endpoint; default public Azure. */
+  endpoint?: string;
+  /** Default: one shared DefaultAzureCredential. */
+  credential?: TokenCredential;
+  /** Extra CA (PEM) to trust, e.g. `simulator.caCertPem`. */
+  caCertPem?: string;
+  /** SDK retry policy settings (defaults: 3 retries, exponential from 1 s; 429/503 honour Retry-After). */
+  retryOptions?: PipelineRetryOptions;
+}
+
+let sharedDefaultCredential: TokenCredential | undefined;
+
+function credentialFor(options: AzureClientOptions): TokenCredential {
+  return options.credential ?? (sharedDefaultCredential ??= new DefaultAzureCredential());
+}
+
+function pipelineOptions(options: AzureClientOptions) {
+  return {
+    endpoint: options.endpoint ?? PUBLIC_ARM_ENDPOINT,
+    userAgentOptions: { userAgentPrefix: "flowdeploy" },
+    ...(options.caCertPem ? { tlsOptions: { ca: options.caCertPem } } : {}),
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+  };
+}
+
+/** `@azure/arm-machinelearning` 2.1.1 (api-version 2022-10-01). */
+export function createMachineLearningClient(options: AzureClientOptions): AzureMachineLearningWorkspaces {
+  return new AzureMachineLearningWorkspaces(credentialFor(options), options.subscriptionId, pipelineOptions(options));
+}
+
+/** `@azure/arm-authorization` 9.0.0 (role assignments / definitions at api-version 2022-04-01). */
+export function createAuthorizationClient(options: AzureClientOptions): AuthorizationManagementClient {
+  return new AuthorizationManagementClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
+}
+
+export interface ScoringClientOptions {
+  /** Extra CA (PEM) to trust for the scoring URI, e.g. `simulator.caCertPem`. */
+  caCertPem?: string;
+  /** Default 30 s. */
+  timeoutMs?: number;
+  /** Replace the HTTP client (tests). */
+  httpClient?: HttpClient;
+}
+
+export interface ScoreRequest {
+  scoringUri: string;
+  /** Endpoint key or AML token; sent as `Authorization: Bearer <secret>` and never logged. */
+  secret: string;
+  /** The flow inputs. */
+  input: unknown;
+  /** Target one deployment through the `azureml-model-deployment` header (bypasses traffic). */
+  deployment?: string;
+  /** Overrides the client's timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface ScoreResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or the raw text when it is not JSON. */
+  body: unknown;
+}
+
+export interface ScoringClient {
+  score(request: ScoreRequest): Promise<ScoreResponse>;
+}
+
+/**
+ * POSTs flow inputs to an online endpoint's scoring URI (README wire facts (d)). Uses the SDK's own
+ * HTTP client so the same `caCertPem` trust works without a global agent or NODE_EXTRA_CA_CERTS.
+ * Non-2xx answers are returned, not thrown: the caller decides what a 401/424 means.
+ */
+export function createScoringClient(options: ScoringClientOptions = {}): ScoringClient {
+  const http = options.httpClient ?? createDefaultHttpClient();
+  // One settings object per client: the HTTP client caches its https.Agent per settings object.
+  const tlsSettings = options.caCertPem ? { ca: options.caCertPem } : undefined;
+  return {
+    async score(request) {
+      const headers = createHttpHeaders({
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        Authorization: `Bearer ${request.secret}`,
+      });
+      if (request.deployment) headers.set("azureml-model-deployment", request.deployment);
+      const pipelineRequest = createPipelineRequest({
+        url: request.scoringUri,
+        method: "POST",
+        headers,
+        body: JSON.stringify(request.input),
+        timeout: request.timeoutMs ?? options.timeoutMs ?? 30_000,
+      });
+      // createPipelineRequest does not copy tlsSettings; the HTTP client reads it from the request.
+      if (tlsSettings) pipelineRequest.tlsSettings = tlsSettings;
+      const response = await http.sendRequest(pipelineRequest);
+      const text = response.bodyAsText ?? "";
+      let body: unknown = text;
+      try {
+        body = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, headers: response.headers.toJSON(), body };
+    },
+  };
+}

@@ -1,0 +1,237 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { FAULT_OPERATION_SELECTORS, PROVISIONING_OPERATIONS } from "./operationNames";
+
+/**
+ * The scenario file: the Azure state the simulator starts from (existing endpoints, deployments,
+ * traffic, model versions), how long things take, and the faults it injects. Documented in
+ * docs/simulator.md; JSON Schema via `scenarioJsonSchema()`.
+ */
+
+const seconds = z.number().nonnegative();
+const wholeSeconds = z.number().int().nonnegative();
+
+/** Azure: endpoint names are 3–32 characters, start with a letter, letters/digits/hyphens. */
+export const ENDPOINT_NAME_PATTERN = /^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$/;
+const endpointName = z.string().regex(ENDPOINT_NAME_PATTERN, "must be 3-32 letters, digits or hyphens, starting with a letter");
+const resourceName = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/, "must be letters, digits, '-', '_' or '.'");
+
+export const LatencySchema = z
+  .object({
+    /** Online endpoint create (PUT 201 → Succeeded). Azure: ~15 s recorded, often 1–2 min. */
+    endpointSeconds: seconds.optional(),
+    /** Online deployment create. Azure: ~7.5 min recorded, often 10+ min. */
+    deploymentSeconds: seconds.optional(),
+    /** Deployment update (PUT on an existing deployment). Defaults to deploymentSeconds. */
+    deploymentUpdateSeconds: seconds.optional(),
+    /** Role assignment → effective. Azure docs: "might take more than 15 minutes". */
+    propagationSeconds: seconds.optional(),
+    /** Endpoint update (PUT of an existing endpoint, e.g. traffic; PATCH). */
+    trafficUpdateSeconds: seconds.optional(),
+    endpointDeleteSeconds: seconds.optional(),
+    deploymentDeleteSeconds: seconds.optional(),
+    /** How long a new managed identity answers PrincipalNotFound to assignments without principalType. */
+    principalReplicationSeconds: seconds.optional(),
+  })
+  .strict();
+
+export const PollingSchema = z
+  .object({
+    /** Retry-After on 202 answers (DELETE, PATCH, Location polls). Swagger: integer seconds, min 10. */
+    locationRetryAfterSeconds: wholeSeconds.optional(),
+    /** Retry-After on Azure-AsyncOperation status answers; null = omitted, as in the recording. */
+    statusRetryAfterSeconds: wholeSeconds.nullable().optional(),
+  })
+  .strict();
+
+const operationSelector = z.enum(FAULT_OPERATION_SELECTORS, {
+  error: (issue) =>
+    `unknown operation '${String(issue.input)}'; use '*', 'score', '<group>.*' or one of ${FAULT_OPERATION_SELECTORS.filter((s) => s !== "*" && !s.endsWith(".*")).join(", ")}`,
+});
+
+export const FaultSchema = z
+  .object({
+    /** SDK operation group + method (`onlineEndpoints.createOrUpdate`), `group.*`, `*` (any ARM call) or `score`. */
+    op: operationSelector,
+    /** HTTP status to answer with instead of the real response. */
+    status: z.number().int().min(400).max(599).optional(),
+    /** `error.code` of the answer (default per status, e.g. 429 → SubscriptionRequestsThrottled). */
+    code: z.string().min(1).optional(),
+    message: z.string().min(1).optional(),
+    /** Sent as the Retry-After header (seconds). */
+    retryAfterSeconds: wholeSeconds.optional(),
+    /** How many matching requests it affects; -1 = forever. */
+    times: z
+      .number()
+      .int()
+      .refine((n) => n === -1 || n >= 1, "must be -1 (forever) or at least 1")
+      .default(1),
+    /** Only requests for this endpoint / deployment (case-insensitive). */
+    endpoint: z.string().min(1).optional(),
+    deployment: z.string().min(1).optional(),
+    /** Destroy the connection without answering (the client sees ECONNRESET). */
+    reset: z.literal(true).optional(),
+    /** The create succeeds (201) but its long-running operation ends Failed with this code. */
+    provisioningError: z.string().min(1).optional(),
+    /** Armed only once this many simulated seconds have passed since the simulator first started. */
+    afterSeconds: seconds.optional(),
+  })
+  .strict()
+  .superRefine((fault, ctx) => {
+    const kinds = [fault.status !== undefined, fault.reset === true, fault.provisioningError !== undefined].filter(Boolean).length;
+    if (kinds !== 1) {
+      ctx.addIssue({ code: "custom", message: "set exactly one of status, reset or provisioningError", path: [] });
+    }
+    if (fault.provisioningError !== undefined && !(PROVISIONING_OPERATIONS as readonly string[]).includes(fault.op)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `provisioningError applies only to ${PROVISIONING_OPERATIONS.join(" or ")}`,
+        path: ["op"],
+      });
+    }
+    if (fault.code !== undefined && fault.status === undefined) {
+      ctx.addIssue({ code: "custom", message: "code needs a status", path: ["code"] });
+    }
+    if (fault.retryAfterSeconds !== undefined && fault.status === undefined) {
+      ctx.addIssue({ code: "custom", message: "retryAfterSeconds needs a status", path: ["retryAfterSeconds"] });
+    }
+  });
+
+export type Fault = z.output<typeof FaultSchema>;
+export type FaultInput = z.input<typeof FaultSchema>;
+
+const flowKind = z.enum(["standard", "chat"]);
+
+const SeedDeploymentSchema = z
+  .object({
+    name: endpointName,
+    /** Percent of the endpoint's traffic (all deployments of an endpoint sum to 0 or 100). */
+    traffic: z.number().int().min(0).max(100).default(0),
+    /** `name:version` of a model in `models` (default: a model made for this deployment). */
+    model: z.string().regex(/^[^:]+:[^:]+$/, "must be 'name:version'").optional(),
+    flow: flowKind.optional(),
+    instanceType: z.string().min(1).default("Standard_DS3_v2"),
+    instanceCount: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+const SeedEndpointSchema = z
+  .object({
+    endpoint: endpointName,
+    authMode: z.enum(["Key", "AMLToken", "AADToken"]).default("Key"),
+    /** `SystemAssigned` (default) or the ARM id of a user-assigned identity. */
+    identity: z
+      .union([z.literal("SystemAssigned"), z.object({ userAssigned: z.string().min(1) }).strict()])
+      .default("SystemAssigned"),
+    /** Give the identity an old (already effective) Connection Secrets Reader assignment. */
+    grantConnectionSecretsReader: z.boolean().default(true),
+    deployments: z.array(SeedDeploymentSchema).default([]),
+  })
+  .strict()
+  .superRefine((ep, ctx) => {
+    const total = ep.deployments.reduce((sum, d) => sum + d.traffic, 0);
+    if (total !== 0 && total !== 100) {
+      ctx.addIssue({ code: "custom", message: `traffic of the deployments sums to ${total}; Azure requires 0 or 100`, path: ["deployments"] });
+    }
+    const names = ep.deployments.map((d) => d.name.toLowerCase());
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: "custom", message: "deployment names must be unique", path: ["deployments"] });
+    }
+  });
+
+const SeedModelSchema = z
+  .object({
+    name: resourceName,
+    version: z.union([z.string().regex(/^[a-zA-Z0-9_.-]+$/), z.number().int().nonnegative()]).transform(String),
+    /** `chat` sets azureml.promptflow.mode=chat (the flow answers `{question, chat_history}`). */
+    flow: flowKind.optional(),
+    description: z.string().optional(),
+    properties: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    $schema: z.string().optional(),
+    description: z.string().optional(),
+    /** Region of seeded endpoints (new ones use the PUT body's location). */
+    location: z.string().min(1).default("eastus"),
+    tenantId: z.guid().optional(),
+    /** Where `existing` and `models` are seeded. */
+    workspace: z
+      .object({ subscriptionId: z.string().min(1), resourceGroup: z.string().min(1), name: z.string().min(1) })
+      .strict()
+      .optional(),
+    latency: LatencySchema.optional(),
+    polling: PollingSchema.optional(),
+    existing: z.array(SeedEndpointSchema).default([]),
+    models: z.array(SeedModelSchema).default([]),
+    /** User-assigned identities that exist already (principalId/clientId are made up when omitted). */
+    userAssignedIdentities: z
+      .array(z.object({ id: z.string().min(1), principalId: z.guid().optional(), clientId: z.guid().optional() }).strict())
+      .default([]),
+    /** Endpoint names taken in the region by someone else: creating one answers 409. */
+    takenEndpointNames: z.array(endpointName).default([]),
+    faults: z.array(FaultSchema).default([]),
+  })
+  .strict()
+  .superRefine((scenario, ctx) => {
+    const models = new Set(scenario.models.map((m) => `${m.name}:${m.version}`.toLowerCase()));
+    scenario.existing.forEach((ep, i) => {
+      ep.deployments.forEach((d, j) => {
+        if (d.model !== undefined && !models.has(d.model.toLowerCase())) {
+          ctx.addIssue({ code: "custom", message: `model '${d.model}' is not listed in models`, path: ["existing", i, "deployments", j, "model"] });
+        }
+      });
+    });
+    const names = scenario.existing.map((e) => e.endpoint.toLowerCase());
+    if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "endpoint names must be unique", path: ["existing"] });
+  });
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+/** Issues as `path: message` lines, e.g. `faults[1].op: unknown operation 'x'`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path
+      .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join("");
+    return `${path || "(scenario)"}: ${issue.message}`;
+  });
+}
+
+export function parseScenario(input: unknown): ParseResult<Scenario> {
+  const result = ScenarioSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: formatIssues(result.error.issues) };
+}
+
+export function parseFault(input: unknown): ParseResult<Fault> {
+  const result = FaultSchema.safeParse(input);
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: formatIssues(result.error.issues) };
+}
+
+/** Reads and validates a scenario file; errors name the file and the field. */
+export function loadScenarioFile(file: string): ParseResult<Scenario> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return { ok: false, errors: [`${file}: cannot read: ${(err as Error).message}`] };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, errors: [`${file}: not valid JSON: ${(err as Error).message}`] };
+  }
+  const parsed = parseScenario(data);
+  return parsed.ok ? parsed : { ok: false, errors: parsed.errors.map((e) => `${file}: ${e}`) };
+}
+
+/** JSON Schema (draft 2020-12) of the scenario file, for editors and `schemas/`. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ScenarioSchema, { io: "input" }) as Record<string, unknown>;
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
+import { isValidToken } from "./credentials";
+import { takeRequestFault } from "./faults";
+import type { SimResponse } from "./httpResponse";
+import { resourceKey, workspaceId } from "./ids";
+import { endpointPrincipalIds } from "./identities";
+import { resolveModelReference } from "./models";
+import { flowSpecFor, runFlow } from "./promptFlow";
+import { hasRoleOver } from "./rbac";
+import { requireParam, type RequestContext } from "./requestContext";
+import { deploymentsOf, findEndpointByName, provisioningState } from "./resourceLookup";
+import type { DeploymentRecord, EndpointRecord, SimState } from "./stateStore";
+import { routeByTraffic } from "./traffic";
+import type { Fault } from "./scenario";
+
+/**
+ * The scoring front end of every endpoint (README wire facts (d)): POST `/score` with
+ * `Authorization: Bearer <key or token>`, routed by `azureml-model-deployment` or by the traffic split,
+ * answered by a simulated prompt flow. Order of checks: endpoint → auth (401) → route (404) →
+ * injected fault → deployment ready (503) → connection permission effective (424) → flow (200 / 424).
+ */
+
+/** The message prompt flow raises when it cannot list workspace connection secrets (promptflow-core). */
+export const ACCESS_DENIED_MESSAGE =
+  "Access denied to list workspace secret due to invalid authentication. Please ensure you have gain RBAC role 'Azure Machine Learning Workspace Connection Secrets Reader' for current workspace, and wait for a few minutes to make sure the new role takes effect.";
+
+const MODEL_DEPLOYMENT_HEADER = "azureml-model-deployment";
+
+function error(status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
+  return { status, headers: { "x-request-id": randomUUID(), ...headers }, body: { error: { code, message } } };
+}
+
+/**
+ * 424 "Model Error": the flow container answered non-200; the front end reports its status and reason
+ * in `ms-azureml-model-error-statuscode` / `ms-azureml-model-error-reason` (troubleshoot-online-endpoints.md).
+ */
+function modelError(containerStatus: number, code: string, message: string, deployment: string): SimResponse {
+  return error(424, code, message, {
+    "ms-azureml-model-error-statuscode": String(containerStatus),
+    "ms-azureml-model-error-reason": "model_error",
+    [MODEL_DEPLOYMENT_HEADER]: deployment,
+  });
+}
+
+function bearer(ctx: RequestContext): string | undefined {
+  const header = ctx.headers["authorization"];
+  const m = typeof header === "string" ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
+  return m?.[1];
+}
+
+/** Key endpoints take either key; AMLToken endpoints an unexpired token from getToken; AADToken any bearer. */
+function authorized(state: SimState, endpoint: EndpointRecord, secret: string, now: Date): boolean {
+  switch (endpoint.authMode) {
+    case "Key":
+      return secret === endpoint.keys.primaryKey || secret === endpoint.keys.secondaryKey;
+    case "AMLToken":
+      return isValidToken(state, resourceKey(endpoint.id), secret, now);
+    default:
+      return secret.length > 0;
+  }
+}
+
+/**
+ * Propagation: the flow reads its connections only once the endpoint identity's Connection Secrets
+ * Reader assignment on the workspace is older than the propagation delay (docs: "might take more than
+ * 15 minutes"). Revoking an assignment takes effect at once (not modelled as delayed).
+ */
+export function connectionAccessEffective(state: SimState, endpoint: EndpointRecord, now: Date): boolean {
+  const effectiveBy = new Date(now.getTime() - state.latency.propagationSeconds * 1000);
+  return hasRoleOver(state, endpointPrincipalIds(endpoint.identity), CONNECTION_SECRETS_READER_ROLE_ID, workspaceId(endpoint.workspace), effectiveBy);
+}
+
+function scoreFaultResponse(fault: Fault, deployment: string): SimResponse {
+  const status = fault.status ?? 500;
+  if (status === 424) {
+    return modelError(500, fault.code ?? "SystemError", fault.message ?? "The flow failed to execute. (simulated model error)", deployment);
+  }
+  const headers: Record<string, string> = { [MODEL_DEPLOYMENT_HEADER]: deployment };
+  if (fault.retryAfterSeconds !== undefined) headers["Retry-After"] = String(fault.retryAfterSeconds);
+  const code = fault.code ?? (status === 401 ? "Unauthorized" : status === 429 ? "TooManyRequests" : status >= 500 ? "InternalServerError" : "BadRequest");
+  return error(status, code, fault.message ?? `Simulated scoring failure (HTTP ${status}).`, headers);
+}
+
+interface Routed {
+  endpoint: EndpointRecord;
+  deployment: DeploymentRecord;
+}
+
+/** Endpoint, auth and routing checks shared by /score and /swagger.json. */
+function admit(ctx: RequestContext): Routed | SimResponse {
+  const { state, now } = ctx;
+  const name = requireParam(ctx, "endpointName");
+  const endpoint = findEndpointByName(state, name);
+  if (!endpoint || !endpoint.created || provisioningState(state, endpoint.operation, now) === "Deleting") {
+    return error(404, "EndpointNotFound", `Online endpoint '${name}' does not exist or is not provisioned.`);
+  }
+  const secret = bearer(ctx);
+  if (!secret || !authorized(state, endpoint, secret, now)) {
+    return error(401, "Unauthorized", `The ${endpoint.authMode === "Key" ? "key" : "token"} in the Authorization header is missing, invalid or expired.`);
+  }
+  const deployments = deploymentsOf(state, endpoint);
+  const header = ctx.headers[MODEL_DEPLOYMENT_HEADER];
+  const target = typeof header === "string" && header.length > 0 ? header : undefined;
+  let deployment: DeploymentRecord | undefined;
+  if (target !== undefined) {
+    deployment = deployments.find((d) => d.name.toLowerCase() === target.toLowerCase());
+    if (!deployment) return error(404, "DeploymentNotFound", `Deployment '${target}' named in the azureml-model-deployment header does not exist under endpoint '${endpoint.name}'.`);
+  } else {
+    const routed = routeByTraffic(state, resourceKey(endpoint.id), endpoint.effectiveTraffic);
+    deployment = routed === undefined ? undefined : deployments.find((d) => d.name === routed);
+    if (!deployment) {
+      return error(
+        404,
+        "NoValidDeployments",
+        "No valid deployments to route to. Please check that the endpoint has at least one deployment with positive weight values or use a deployment specific header to route.",
+      );
+    }
+  }
+  return { endpoint, deployment };
+}
+
+export function score(ctx: RequestContext): SimResponse {
+  const { state, now } = ctx;
+  const admitted = admit(ctx);
+  if (!("deployment" in admitted)) return admitted;
+  const { endpoint, deployment } = admitted;
+  const fault = takeRequestFault(state, { operation: "score", endpoint: endpoint.name, deployment: deployment.name }, now);
+  if (fault) {
+    ctx.appliedFault = fault.reset ? "reset" : "status";
+    if (fault.reset) return { status: 0, reset: true };
+    return scoreFaultResponse(fault, deployment.name);
+  }
+  if (!deployment.serving) {
+    const ps = provisioningState(state, deployment.operation, now);
+    return error(503, "DeploymentNotReady", `Deployment '${deployment.name}' is not ready to serve (provisioning state ${ps}).`, { [MODEL_DEPLOYMENT_HEADER]: deployment.name });
+  }
+  if (!connectionAccessEffective(state, endpoint, now)) {
+    return modelError(403, "UserError", ACCESS_DENIED_MESSAGE, deployment.name);
+  }
+  const modelRef = typeof deployment.properties["model"] === "string" ? deployment.properties["model"] : undefined;
+  const model = modelRef ? resolveModelReference(state, endpoint.workspace, modelRef) : undefined;
+  const flow = flowSpecFor(deployment, typeof model === "object" ? model : undefined);
+  const result = runFlow(flow, ctx.body);
+  if (!result.ok) return modelError(400, "UserError", result.message, deployment.name);
+  return { status: 200, headers: { "x-request-id": randomUUID(), [MODEL_DEPLOYMENT_HEADER]: deployment.name }, body: result.output };
+}
+
+/** `swaggerUri`: a small OpenAPI document of the flow's /score route. */
+export function swagger(ctx: RequestContext): SimResponse {
+  const admitted = admit(ctx);
+  if (!("deployment" in admitted)) return admitted;
+  return {
+    status: 200,
+    headers: { [MODEL_DEPLOYMENT_HEADER]: admitted.deployment.name },
+    body: {
+      openapi: "3.0.0",
+      info: { title: `${admitted.endpoint.name} (flowdeploy simulator)`, version: "1.0" },
+      paths: { "/score": { post: { summary: "Run the prompt flow with its inputs as a JSON object", responses: { "200": { description: "The flow outputs" } } } } },
+    },
+  };
+}

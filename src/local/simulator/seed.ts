@@ -1,0 +1,172 @@
+import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
+import { issueEndpointKeys } from "./credentials";
+import { addFault } from "./faults";
+import { deploymentId, endpointId, modelVersionId, newGuid, resourceKey, stableGuid, workspaceId, type WorkspaceRef } from "./ids";
+import { createEndpointIdentity, userAssignedIdentity } from "./identities";
+import { putModelVersion, type ModelVersionInput } from "./models";
+import { defaultDeploymentProperties } from "./onlineDeployments";
+import type { Scenario } from "./scenario";
+import { DEFAULT_LATENCY, DEFAULT_POLLING, STATE_FORMAT, type DeploymentRecord, type EndpointRecord, type SimState } from "./stateStore";
+import { SIMULATOR_ACTOR } from "./systemData";
+
+/** Builds the starting state from a scenario: durations, existing endpoints/deployments/models, faults. */
+
+/** Where `existing` and `models` go when the scenario names no workspace. */
+export const DEFAULT_WORKSPACE: Readonly<WorkspaceRef> = {
+  subscriptionId: "00000000-0000-0000-0000-000000000000",
+  resourceGroup: "flowdeploy-rg",
+  workspace: "flowdeploy-ws",
+};
+
+export const DEFAULT_TENANT_ID = "5e1a7c0d-2b6f-4c3e-9a1d-0f10d3f10d00";
+
+/** Seeded resources were created a day before the simulator started, so their roles are effective. */
+const SEED_AGE_MS = 24 * 3600 * 1000;
+
+export function createInitialState(scenario: Scenario | undefined, now: Date): SimState {
+  const latency = { ...DEFAULT_LATENCY, ...(scenario?.latency ?? {}) };
+  if (scenario?.latency?.deploymentUpdateSeconds === undefined) latency.deploymentUpdateSeconds = latency.deploymentSeconds;
+  const ws: WorkspaceRef = scenario?.workspace
+    ? { subscriptionId: scenario.workspace.subscriptionId, resourceGroup: scenario.workspace.resourceGroup, workspace: scenario.workspace.name }
+    : { ...DEFAULT_WORKSPACE };
+  const state: SimState = {
+    format: STATE_FORMAT,
+    version: 1,
+    startedAt: now.toISOString(),
+    lastNow: now.toISOString(),
+    location: scenario?.location ?? "eastus",
+    tenantId: scenario?.tenantId ?? DEFAULT_TENANT_ID,
+    defaultWorkspace: ws,
+    latency,
+    polling: {
+      locationRetryAfterSeconds: scenario?.polling?.locationRetryAfterSeconds ?? DEFAULT_POLLING.locationRetryAfterSeconds,
+      statusRetryAfterSeconds:
+        scenario?.polling?.statusRetryAfterSeconds === undefined ? DEFAULT_POLLING.statusRetryAfterSeconds : scenario.polling.statusRetryAfterSeconds,
+    },
+    takenEndpointNames: [...(scenario?.takenEndpointNames ?? [])],
+    endpoints: {},
+    deployments: {},
+    modelContainers: {},
+    modelVersions: {},
+    roleAssignments: {},
+    principals: {},
+    userAssignedIdentities: {},
+    operations: {},
+    tokens: [],
+    secrets: [],
+    faults: [],
+    routing: {},
+    requestLog: [],
+    nextRequestSeq: 1,
+  };
+  if (!scenario) return state;
+
+  const seededAt = new Date(now.getTime() - SEED_AGE_MS);
+  for (const uai of scenario.userAssignedIdentities) {
+    const record = userAssignedIdentity(state, uai.id);
+    if (uai.principalId) {
+      delete state.principals[record.principalId];
+      record.principalId = uai.principalId;
+      state.principals[uai.principalId] = { principalId: uai.principalId, source: uai.id, existsFrom: new Date(0).toISOString() };
+    }
+    if (uai.clientId) record.clientId = uai.clientId;
+  }
+  for (const m of scenario.models) {
+    const properties = { ...(m.properties ?? {}) };
+    if (m.flow) properties["azureml.promptflow.mode"] = m.flow;
+    putModelVersion(state, ws, m.name, m.version, modelInput(m.name, m.description ?? null, properties), seededAt);
+  }
+  for (const seed of scenario.existing) seedEndpoint(state, ws, seed, seededAt);
+  for (const fault of scenario.faults) addFault(state, fault);
+  return state;
+}
+
+function modelInput(name: string, description: string | null, properties: Record<string, string>): ModelVersionInput {
+  return {
+    description,
+    tags: {},
+    properties,
+    isAnonymous: false,
+    isArchived: false,
+    flavors: {},
+    modelType: "CustomModel",
+    modelUri: `azureml://datastores/workspaceblobstore/paths/promptflow/${name}/`,
+  };
+}
+
+function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existing"][number], at: Date): void {
+  const id = endpointId(ws, seed.endpoint);
+  const requestedIdentity =
+    seed.identity === "SystemAssigned" ? { type: "SystemAssigned" } : { type: "UserAssigned", userAssignedIdentities: { [seed.identity.userAssigned]: {} } };
+  const identity = createEndpointIdentity(state, requestedIdentity, id, at);
+  const traffic = Object.fromEntries(seed.deployments.map((d) => [d.name, d.traffic]));
+  const endpoint: EndpointRecord = {
+    id,
+    name: seed.endpoint,
+    workspace: ws,
+    location: state.location,
+    kind: "Managed",
+    tags: {},
+    identity,
+    description: null,
+    properties: {},
+    authMode: seed.authMode,
+    compute: null,
+    traffic,
+    effectiveTraffic: { ...traffic },
+    keys: issueEndpointKeys(state),
+    createdAt: at.toISOString(),
+    lastModifiedAt: at.toISOString(),
+    created: true,
+  };
+  state.endpoints[resourceKey(id)] = endpoint;
+
+  for (const d of seed.deployments) {
+    const [modelName, modelVersion] = d.model ? (d.model.split(":") as [string, string]) : [`${seed.endpoint}-${d.name}-flow`, "1"];
+    if (!d.model) {
+      const properties: Record<string, string> = d.flow ? { "azureml.promptflow.mode": d.flow } : {};
+      putModelVersion(state, ws, modelName, modelVersion, modelInput(modelName, null, properties), at);
+    }
+    const depId = deploymentId(ws, seed.endpoint, d.name);
+    const deployment: DeploymentRecord = {
+      id: depId,
+      name: d.name,
+      endpointKey: resourceKey(id),
+      workspace: ws,
+      location: state.location,
+      kind: "Managed",
+      tags: {},
+      sku: { name: "Default", tier: "Standard", capacity: d.instanceCount },
+      properties: {
+        ...defaultDeploymentProperties(),
+        model: modelVersionId(ws, modelName, modelVersion),
+        instanceType: d.instanceType,
+        environmentVariables: { PROMPTFLOW_RUN_MODE: "serving" },
+      },
+      createdAt: at.toISOString(),
+      lastModifiedAt: at.toISOString(),
+      serving: true,
+      ...(d.flow ? { flow: d.flow } : {}),
+    };
+    state.deployments[resourceKey(depId)] = deployment;
+  }
+
+  if (seed.grantConnectionSecretsReader) {
+    const principal = identity.principalId ?? Object.values(identity.userAssigned)[0]?.principalId ?? newGuid();
+    const scope = workspaceId(ws);
+    const name = stableGuid(`${scope.toLowerCase()}|${principal}|${CONNECTION_SECRETS_READER_ROLE_ID}`);
+    const raId = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+    state.roleAssignments[resourceKey(raId)] = {
+      id: raId,
+      name,
+      scope,
+      roleGuid: CONNECTION_SECRETS_READER_ROLE_ID,
+      principalId: principal,
+      principalType: "ServicePrincipal",
+      createdOn: at.toISOString(),
+      updatedOn: at.toISOString(),
+      createdBy: SIMULATOR_ACTOR,
+      updatedBy: SIMULATOR_ACTOR,
+    };
+  }
+}

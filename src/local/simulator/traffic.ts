@@ -1,0 +1,64 @@
+import { ArmError } from "./armErrors";
+import { isRecord } from "./json";
+import { deploymentsOf, provisioningState } from "./resourceLookup";
+import type { EndpointRecord, SimState } from "./stateStore";
+
+/**
+ * An endpoint's traffic split (`properties.traffic`, deployment name → percent). It can only be
+ * changed by a PUT of the whole endpoint (README wire facts (a): PATCH carries tags + identity only).
+ */
+
+/**
+ * Validates a requested traffic map against the endpoint's deployments, as Azure does: every named
+ * deployment must exist, one that gets traffic must be Succeeded, values are whole percents and they
+ * sum to 0 or 100. Returns the map with deployment names in their stored spelling.
+ */
+export function validateTraffic(state: SimState, endpoint: EndpointRecord | undefined, requested: unknown, now: Date): Record<string, number> {
+  if (requested === undefined || requested === null) return {};
+  if (!isRecord(requested)) throw new ArmError(400, "BadArgument", "properties.traffic must be an object of deployment name to percent.");
+  const deployments = endpoint ? deploymentsOf(state, endpoint) : [];
+  const traffic: Record<string, number> = {};
+  let total = 0;
+  for (const [name, value] of Object.entries(requested)) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 100) {
+      throw new ArmError(400, "BadArgument", `Traffic for deployment '${name}' must be a whole number between 0 and 100.`);
+    }
+    const deployment = deployments.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    if (!deployment) {
+      throw new ArmError(400, "BadArgument", `Traffic cannot be set for deployment '${name}': the deployment does not exist under this endpoint.`);
+    }
+    const state_ = provisioningState(state, deployment.operation, now);
+    if (value > 0 && state_ !== "Succeeded") {
+      throw new ArmError(
+        400,
+        "BadArgument",
+        `Traffic cannot be sent to deployment '${deployment.name}' because its provisioning state is ${state_}; only Succeeded deployments can receive traffic.`,
+      );
+    }
+    traffic[deployment.name] = value;
+    total += value;
+  }
+  if (total !== 0 && total !== 100) {
+    throw new ArmError(400, "BadArgument", `The traffic values sum to ${total}; they must add up to 0 or 100.`);
+  }
+  return traffic;
+}
+
+/**
+ * Picks the deployment for a request without the `azureml-model-deployment` header: smooth
+ * weighted round-robin over the effective traffic, so a 90/10 split sends exactly 9 of every 10
+ * requests to the first deployment (deterministic for tests). Undefined when nothing has traffic.
+ */
+export function routeByTraffic(state: SimState, endpointKey: string, traffic: Record<string, number>): string | undefined {
+  const weighted = Object.entries(traffic).filter(([, w]) => w > 0);
+  if (weighted.length === 0) return undefined;
+  const current = (state.routing[endpointKey] ??= {});
+  const total = weighted.reduce((s, [, w]) => s + w, 0);
+  let best: string | undefined;
+  for (const [name, weight] of weighted) {
+    current[name] = (current[name] ?? 0) + weight;
+    if (best === undefined || (current[name] ?? 0) > (current[best] ?? 0)) best = name;
+  }
+  if (best !== undefined) current[best] = (current[best] ?? 0) - total;
+  return best;
+}
