@@ -5,3 +5,5 @@ export * from "./notification";
 export * from "./issues";
 export * from "./parse";
 export * from "./jsonSchemas";
+export * from "./activities";
+export * from "./orchestration";

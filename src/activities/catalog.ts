@@ -1,0 +1,40 @@
+import type * as io from "../contracts/activities";
+import type { DeploymentNotification } from "../contracts/notification";
+
+/**
+ * The one list of activities: their registered names and input/output types. The orchestrator
+ * imports only this module (lint-enforced), never the implementations.
+ */
+export const Activities = {
+  ensureEndpoint: "ensureEndpoint",
+  getEndpointState: "getEndpointState",
+  grantEndpointRoles: "grantEndpointRoles",
+  registerModel: "registerModel",
+  startDeployment: "startDeployment",
+  getDeploymentState: "getDeploymentState",
+  smokeTest: "smokeTest",
+  setTraffic: "setTraffic",
+  deleteDeployment: "deleteDeployment",
+  notify: "notify",
+} as const;
+
+export type ActivityName = keyof typeof Activities;
+
+export interface ActivityIO {
+  ensureEndpoint: { input: io.EnsureEndpointInput; output: io.EnsureEndpointResult };
+  getEndpointState: { input: io.GetEndpointStateInput; output: io.EndpointState };
+  grantEndpointRoles: { input: io.GrantRolesInput; output: io.GrantRolesResult };
+  registerModel: { input: io.RegisterModelInput; output: io.RegisteredModel };
+  startDeployment: { input: io.StartDeploymentInput; output: io.StartedOperation };
+  getDeploymentState: { input: io.DeploymentRef; output: io.DeploymentState };
+  smokeTest: { input: io.SmokeTestInput; output: io.SmokeTestResult };
+  setTraffic: { input: io.SetTrafficInput; output: io.StartedOperation };
+  deleteDeployment: { input: io.DeploymentRef; output: io.DeleteDeploymentResult };
+  notify: { input: DeploymentNotification; output: io.NotifyResult };
+}
+
+export type ActivityInput<K extends ActivityName> = ActivityIO[K]["input"];
+export type ActivityOutput<K extends ActivityName> = ActivityIO[K]["output"];
+
+/** The shape `createActivities` returns: one async function per activity. */
+export type ActivityImplementations = { [K in ActivityName]: (input: ActivityInput<K>) => Promise<ActivityOutput<K>> };

@@ -1,0 +1,142 @@
+import type { OnlineDeployment } from "@azure/arm-machinelearning";
+import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
+import { NonRetryableError } from "../errors";
+import { captureInitialResponse, getOrUndefined, isNotFound, normalizeState, readOperationError, wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+import { REQUEST_TAG } from "./model";
+
+/** The prompt flow serving container listens on 8080 for `/score` and `/health` (prompt flow deployment how-to). */
+const SERVING_PORT = 8080;
+/** Lines of the inference server's log kept when a deployment fails. */
+const LOG_TAIL_LINES = 50;
+const LOG_TAIL_MAX_CHARS = 4000;
+
+/**
+ * `PRT_CONFIG_OVERRIDE` tells the prompt flow runtime which deployment it is, so it reads the
+ * workspace's connections (prompt flow "deploy to code" how-to).
+ */
+export function prtConfigOverride(input: StartDeploymentInput): string {
+  const w = input.workspace;
+  return [
+    `deployment.subscription_id=${w.subscriptionId}`,
+    `deployment.resource_group=${w.resourceGroup}`,
+    `deployment.workspace_name=${w.name}`,
+    `deployment.endpoint_name=${input.endpoint.name}`,
+    `deployment.deployment_name=${input.deployment.name}`,
+  ].join(",");
+}
+
+export function deploymentEnvironmentVariables(input: StartDeploymentInput): Record<string, string> {
+  return {
+    ...input.deployment.environmentVariables,
+    PROMPTFLOW_RUN_MODE: "serving",
+    PRT_CONFIG_OVERRIDE: prtConfigOverride(input),
+    // A user-assigned identity is found by client id inside the container (DefaultAzureCredential).
+    ...(input.endpoint.identity.type === "UserAssigned" ? { AZURE_CLIENT_ID: input.endpoint.identity.clientId } : {}),
+  };
+}
+
+/**
+ * Starts create-or-update of the managed online deployment at 0% traffic (a deployment gets traffic
+ * only through the endpoint's traffic map). Idempotent: a deployment this request already created is
+ * reported, not PUT again. Refuses to rewrite a deployment that serves live traffic.
+ */
+export async function startDeployment(deps: ActivityDeps, input: StartDeploymentInput): Promise<StartedOperation> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const existing = await getOrUndefined(() => ml.onlineDeployments.get(rg, ws, input.endpoint.name, input.deployment.name));
+  if (existing?.tags?.[REQUEST_TAG] === input.requestId && normalizeState(existing.properties.provisioningState) !== "Failed") {
+    return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null };
+  }
+  if (existing) {
+    const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpoint.name);
+    const live = endpoint.properties.traffic?.[input.deployment.name] ?? 0;
+    if (live > 0) {
+      throw new NonRetryableError(`deployment ${input.deployment.name} serves ${live}% of ${input.endpoint.name}'s traffic; deploy under a new name (blue/green)`, {
+        code: "DeploymentIsLive",
+        stage: "deployment",
+      });
+    }
+  }
+
+  const environmentId = await ensureServingEnvironment(deps, input);
+  const body: OnlineDeployment = {
+    location: existing?.location ?? (await ml.workspaces.get(rg, ws)).location ?? "eastus",
+    kind: "Managed",
+    sku: { name: "Default", capacity: input.deployment.instanceCount },
+    tags: { [REQUEST_TAG]: input.requestId },
+    properties: {
+      endpointComputeType: "Managed",
+      description: "Prompt flow deployment managed by flowdeploy",
+      model: input.modelId,
+      environmentId,
+      instanceType: input.deployment.instanceType,
+      scaleSettings: { scaleType: "Default" },
+      environmentVariables: deploymentEnvironmentVariables(input),
+      appInsightsEnabled: true,
+      requestSettings: { requestTimeout: "PT1M30S", maxConcurrentRequestsPerInstance: 1 },
+      livenessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+      readinessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
+    },
+  };
+  const capture = captureInitialResponse();
+  await ml.onlineDeployments.beginCreateOrUpdate(rg, ws, input.endpoint.name, input.deployment.name, body, capture.options);
+  return capture.started(existing ? "Updating" : "Creating");
+}
+
+/**
+ * Registers (idempotently: environment versions are immutable, an identical PUT answers 200) the
+ * environment of the prompt flow serving image with its inference routes.
+ */
+async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeploymentInput): Promise<string> {
+  const { name, version } = deps.settings.servingEnvironment;
+  const env = await deps.ml(input.workspace.subscriptionId).environmentVersions.createOrUpdate(...wsArgs(input.workspace), name, version, {
+    properties: {
+      description: "Prompt flow serving runtime (flowdeploy)",
+      image: deps.settings.servingImage,
+      osType: "Linux",
+      inferenceConfig: {
+        livenessRoute: { path: "/health", port: SERVING_PORT },
+        readinessRoute: { path: "/health", port: SERVING_PORT },
+        scoringRoute: { path: "/score", port: SERVING_PORT },
+      },
+    },
+  });
+  if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid", stage: "deployment" });
+  return env.id;
+}
+
+/** Reads the deployment's provisioning state; when it failed, the error and the tail of its logs. */
+export async function getDeploymentState(deps: ActivityDeps, input: DeploymentRef): Promise<DeploymentState> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const deployment = await getOrUndefined(() => ml.onlineDeployments.get(rg, ws, input.endpointName, input.deploymentName));
+  if (!deployment) return { provisioningState: "NotFound", error: null, logsTail: null };
+  const provisioningState = normalizeState(deployment.properties.provisioningState);
+  if (provisioningState !== "Failed") return { provisioningState, error: null, logsTail: null };
+  const error = (await readOperationError(ml, input.operationUrl)) ?? { code: "DeploymentFailed", message: `deployment ${input.deploymentName} failed to provision` };
+  let logsTail: string | null = null;
+  try {
+    const logs = await ml.onlineDeployments.getLogs(rg, ws, input.endpointName, input.deploymentName, { containerType: "InferenceServer", tail: LOG_TAIL_LINES });
+    logsTail = logs.content ? logs.content.slice(-LOG_TAIL_MAX_CHARS) : null;
+  } catch {
+    // Logs are a diagnosis aid; a deployment that never started has none.
+  }
+  return { provisioningState, error, logsTail };
+}
+
+/** Starts deleting a deployment (rollback, or replacing old ones); returns at once. */
+export async function deleteDeployment(deps: ActivityDeps, input: DeploymentRef): Promise<DeleteDeploymentResult> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const capture = captureInitialResponse();
+  try {
+    await ml.onlineDeployments.beginDelete(...wsArgs(input.workspace), input.endpointName, input.deploymentName, capture.options);
+  } catch (err) {
+    if (isNotFound(err)) return { existed: false, operationUrl: null, retryAfterSeconds: null };
+    throw err;
+  }
+  // Azure answers DELETE of a deployment that is not there with 204 (OnlineDeployments_Delete).
+  if (capture.status() === 204) return { existed: false, operationUrl: null, retryAfterSeconds: null };
+  const started = capture.started("Deleting");
+  return { existed: true, operationUrl: started.operationUrl, retryAfterSeconds: started.retryAfterSeconds };
+}

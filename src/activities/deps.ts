@@ -1,0 +1,48 @@
+import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { DeploymentNotification } from "../contracts/notification";
+import type { Clock } from "../domain/clock";
+
+export type { ScoringClient } from "../azure/clients";
+import type { ScoringClient } from "../azure/clients";
+
+/** Publishes a notification on the notifications topic (the notify activity's only effect). */
+export interface NotificationPublisher {
+  publish(notification: DeploymentNotification, messageId: string): Promise<void>;
+}
+
+export interface ActivityLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface ActivitySettings {
+  /** The prompt flow serving image (the runtime image with `/score` and `/health` on port 8080). */
+  servingImage: string;
+  /** Name and version of the environment asset registered for that image. */
+  servingEnvironment: { name: string; version: string };
+}
+
+/**
+ * Everything an activity touches, injected (Temporal's `createActivities(deps)` pattern): the
+ * Function App passes real SDK clients; tests and the local runner pass clients pointed at the
+ * simulator. Clients are per subscription because a request names its workspace's subscription.
+ */
+export interface ActivityDeps {
+  ml(subscriptionId: string): AzureMachineLearningWorkspaces;
+  authz(subscriptionId: string): AuthorizationManagementClient;
+  scoring: ScoringClient;
+  bus: NotificationPublisher;
+  clock: Clock;
+  settings: ActivitySettings;
+  log?: ActivityLogger;
+}
+
+/**
+ * Prompt flow's serving runtime image (Azure ML "deploy a flow to an online endpoint" how-to); its
+ * inference server serves `/score` and `/health` on port 8080.
+ */
+export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
+  servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest",
+  servingEnvironment: { name: "flowdeploy-promptflow-serving", version: "1" },
+};

@@ -1,0 +1,90 @@
+import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+import type { EndpointState, EnsureEndpointInput, EnsureEndpointResult, GetEndpointStateInput } from "../contracts/activities";
+import type { EndpointSpec } from "../contracts/deployRequest";
+import { NonRetryableError } from "../errors";
+import { captureInitialResponse, getOrUndefined, normalizeState, readOperationError, wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+
+/** The request's auth mode in ARM's spelling. */
+export const ARM_AUTH_MODE = { key: "Key", aml_token: "AMLToken" } as const;
+
+export function endpointIdentity(spec: EndpointSpec): NonNullable<OnlineEndpoint["identity"]> {
+  return spec.identity.type === "SystemAssigned"
+    ? { type: "SystemAssigned" }
+    : { type: "UserAssigned", userAssignedIdentities: { [spec.identity.resourceId]: {} } };
+}
+
+/**
+ * Starts create-or-update of the managed online endpoint, or reuses the one that exists (its traffic
+ * untouched). Returns at once; the orchestrator polls `getEndpointState`.
+ */
+export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointInput): Promise<EnsureEndpointResult> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const existing = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpoint.name));
+
+  if (existing) {
+    assertCompatible(existing, input.endpoint);
+    const state = normalizeState(existing.properties.provisioningState);
+    // A previous attempt that failed to provision is retried by PUTting it again (create-or-update).
+    if (state !== "Failed") {
+      return { existed: true, provisioningState: state, operationUrl: null, retryAfterSeconds: null, traffic: existing.properties.traffic ?? {} };
+    }
+  }
+
+  const workspace = await ml.workspaces.get(rg, ws);
+  const body: OnlineEndpoint = {
+    location: workspace.location ?? "eastus",
+    kind: "Managed",
+    identity: endpointIdentity(input.endpoint),
+    tags: { ...existing?.tags, ...input.tags },
+    properties: {
+      authMode: ARM_AUTH_MODE[input.endpoint.authMode],
+      description: "Managed by flowdeploy",
+      // A new endpoint serves nothing until a deployment passed its smoke test.
+      traffic: existing?.properties.traffic ?? {},
+      // azure-ai-ml sets this for system-assigned identities so the endpoint identity may read the
+      // workspace's default secret stores (connections) when the deployer has that permission.
+      properties: input.endpoint.identity.type === "SystemAssigned" ? { enforce_access_to_default_secret_stores: "enabled" } : {},
+    },
+  };
+  const capture = captureInitialResponse();
+  await ml.onlineEndpoints.beginCreateOrUpdate(rg, ws, input.endpoint.name, body, capture.options);
+  return { existed: false, ...capture.started(existing ? "Updating" : "Creating"), traffic: body.properties.traffic ?? {} };
+}
+
+/** An existing endpoint is reused only if it is what the request asks for; changing auth or identity would break its callers. */
+function assertCompatible(existing: OnlineEndpoint, spec: EndpointSpec): void {
+  const wantedAuth = ARM_AUTH_MODE[spec.authMode];
+  if (existing.properties.authMode && existing.properties.authMode.toLowerCase() !== wantedAuth.toLowerCase()) {
+    throw new NonRetryableError(`endpoint ${spec.name} exists with auth mode ${existing.properties.authMode}, the request asks for ${wantedAuth}`, {
+      code: "EndpointConflict",
+      stage: "endpoint",
+    });
+  }
+  const type = existing.identity?.type ?? "";
+  if (!type.split(",").map((t) => t.trim()).includes(spec.identity.type)) {
+    throw new NonRetryableError(`endpoint ${spec.name} exists with identity ${type || "None"}, the request asks for ${spec.identity.type}`, {
+      code: "EndpointConflict",
+      stage: "endpoint",
+    });
+  }
+}
+
+/** Reads the endpoint's provisioning state, identity principal, scoring URI and traffic. */
+export async function getEndpointState(deps: ActivityDeps, input: GetEndpointStateInput): Promise<EndpointState> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpointName));
+  if (!endpoint) return { provisioningState: "NotFound", principalId: null, scoringUri: null, traffic: {}, error: null };
+  const provisioningState = normalizeState(endpoint.properties.provisioningState);
+  const error = provisioningState === "Failed" ? ((await readOperationError(ml, input.operationUrl)) ?? { code: "EndpointProvisioningFailed", message: `endpoint ${input.endpointName} failed to provision` }) : null;
+  return { provisioningState, principalId: principalIdOf(endpoint), scoringUri: endpoint.properties.scoringUri ?? null, traffic: endpoint.properties.traffic ?? {}, error };
+}
+
+/** Azure puts a system identity's principal at `identity.principalId`; user-assigned ones under `userAssignedIdentities` (README wire facts (e)). */
+function principalIdOf(endpoint: OnlineEndpoint): string | null {
+  if (endpoint.identity?.principalId) return endpoint.identity.principalId;
+  const uai = Object.values(endpoint.identity?.userAssignedIdentities ?? {})[0];
+  return uai?.principalId ?? null;
+}

@@ -1,0 +1,87 @@
+import type { RoleAssignment } from "@azure/arm-authorization";
+import type { GrantRolesInput, GrantRolesResult } from "../contracts/activities";
+import { workspaceResourceId } from "../contracts/common";
+import { roleAssignmentName } from "../domain/ids";
+import { roleDefinitionId, roleGuidOf, rolesFor, type RoleGrant } from "../domain/roles";
+import { RetryAfterError, toPipelineError } from "../errors";
+import { wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+
+/**
+ * Entra ID replicates a new service principal within seconds to minutes; until then ARM answers
+ * PrincipalNotFound even with principalType set. Worth retrying after a short wait.
+ */
+const PRINCIPAL_NOT_FOUND_RETRY_SECONDS = 10;
+
+/**
+ * Grants the endpoint identity its roles at the narrowest scopes (DESIGN §1). Each assignment's name
+ * is a UUIDv5 of (scope, principal, role), so a retry PUTs the same name (200) instead of a twin;
+ * 409 RoleAssignmentExists (same role, principal and scope under another name) counts as success.
+ * Returns when the last assignment was made or found: the propagation wait counts from there.
+ */
+export async function grantEndpointRoles(deps: ActivityDeps, input: GrantRolesInput): Promise<GrantRolesResult> {
+  const authz = deps.authz(input.workspace.subscriptionId);
+  const scopes = await scopesFor(deps, input);
+  const assignments: GrantRolesResult["assignments"] = [];
+
+  for (const grant of rolesFor(input.identityType)) {
+    const scope = scopes[grant.on];
+    const name = roleAssignmentName(scope, input.principalId, grant.roleDefinitionGuid);
+    const made = await createOrFind(deps, authz, scope, name, input, grant);
+    assignments.push({
+      scope,
+      roleDefinitionGuid: grant.roleDefinitionGuid,
+      name: made.assignment.name ?? name,
+      createdOn: (made.assignment.createdOn ?? deps.clock.now()).toISOString(),
+      created: made.created,
+    });
+  }
+  const grantedAt = new Date(Math.max(...assignments.map((a) => Date.parse(a.createdOn)))).toISOString();
+  deps.log?.info(`roles: ${assignments.map((a) => `${a.roleDefinitionGuid}@${a.scope.split("/").pop()}${a.created ? "" : " (existed)"}`).join(", ")}`);
+  return { assignments, grantedAt };
+}
+
+type AuthzClient = ReturnType<ActivityDeps["authz"]>;
+
+async function createOrFind(deps: ActivityDeps, authz: AuthzClient, scope: string, name: string, input: GrantRolesInput, grant: RoleGrant): Promise<{ assignment: RoleAssignment; created: boolean }> {
+  try {
+    const assignment = await authz.roleAssignments.create(scope, name, {
+      roleDefinitionId: roleDefinitionId(input.workspace.subscriptionId, grant.roleDefinitionGuid),
+      principalId: input.principalId,
+      // Without principalType a just-created managed identity fails with PrincipalNotFound
+      // (Entra replication delay; aka.ms/docs-principaltype).
+      principalType: "ServicePrincipal",
+      description: "Granted by flowdeploy to an online endpoint identity",
+    });
+    return { assignment, created: true };
+  } catch (err) {
+    const error = toPipelineError(err, "roles");
+    if (error.code === "RoleAssignmentExists") return { assignment: await findExisting(authz, scope, input.principalId, grant.roleDefinitionGuid, deps), created: false };
+    if (error.code === "PrincipalNotFound") {
+      throw new RetryAfterError(`principal ${input.principalId} is not replicated yet`, { code: "PrincipalNotFound", stage: "roles", retryAfterSeconds: PRINCIPAL_NOT_FOUND_RETRY_SECONDS, status: error.status, cause: err });
+    }
+    throw error;
+  }
+}
+
+/** The assignment that made ARM answer RoleAssignmentExists, for its creation time. */
+async function findExisting(authz: AuthzClient, scope: string, principalId: string, roleGuid: string, deps: ActivityDeps): Promise<RoleAssignment> {
+  for await (const a of authz.roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` })) {
+    if (a.principalId === principalId && roleGuidOf(a.roleDefinitionId ?? "") === roleGuid.toLowerCase()) return a;
+  }
+  // ARM said it exists but did not list it (eventual consistency): count it as granted now.
+  return { createdOn: deps.clock.now() };
+}
+
+/** The resource ids roles are granted on; the registry and storage ids come from the workspace. */
+async function scopesFor(deps: ActivityDeps, input: GrantRolesInput): Promise<Record<RoleGrant["on"], string>> {
+  const workspaceId = workspaceResourceId(input.workspace);
+  if (input.identityType === "SystemAssigned") return { workspace: workspaceId, containerRegistry: "", storageAccount: "" };
+  const ws = await deps.ml(input.workspace.subscriptionId).workspaces.get(...wsArgs(input.workspace));
+  const containerRegistry = ws.containerRegistry;
+  const storageAccount = ws.storageAccount;
+  if (!containerRegistry || !storageAccount) {
+    throw new RetryAfterError(`workspace ${input.workspace.name} reports no ${containerRegistry ? "storage account" : "container registry"} yet`, { code: "WorkspaceIncomplete", stage: "roles" });
+  }
+  return { workspace: workspaceId, containerRegistry, storageAccount };
+}

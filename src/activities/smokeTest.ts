@@ -1,0 +1,83 @@
+import type { SmokeTestResult } from "../contracts/activities";
+import { SmokeTestInput } from "../contracts/activities";
+import { RetryAfterError } from "../errors";
+import { wsArgs } from "./arm";
+import type { ScoreResponse } from "../azure/clients";
+import type { ActivityDeps, ScoringClient } from "./deps";
+
+/** Longest reason kept from an answer: enough to diagnose, too short to carry a payload. */
+const MAX_REASON_CHARS = 300;
+/**
+ * A prompt flow that cannot read its workspace connections yet (Connection Secrets Reader not
+ * effective) fails with this user error, surfaced by the front end as 424 Model Error.
+ */
+const SECRETS_NOT_READABLE = /access denied to list workspace secret/i;
+
+/**
+ * Scores the request's sample input against the new deployment only (`azureml-model-deployment`
+ * header: it bypasses the traffic split, so a 0% deployment can be tested) and classifies the answer.
+ * The key or token is read here and never leaves this function: not in the result, errors or logs.
+ */
+export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): Promise<SmokeTestResult> {
+  const input = SmokeTestInput.parse(rawInput);
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpointName);
+  const scoringUri = endpoint.properties.scoringUri;
+  if (!scoringUri) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} has no scoring URI`, durationMs: 0 };
+
+  const secret = input.authMode === "key" ? (await ml.onlineEndpoints.listKeys(rg, ws, input.endpointName)).primaryKey : (await ml.onlineEndpoints.getToken(rg, ws, input.endpointName)).accessToken;
+  if (!secret) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} returned no ${input.authMode === "key" ? "key" : "token"}`, durationMs: 0 };
+
+  const started = performance.now();
+  const answer = await post(deps.scoring, scoringUri, secret, input);
+  const durationMs = Math.round(performance.now() - started);
+  const result = { ...classify(answer, input.expectFields ?? []), durationMs };
+  return { ...result, reason: redact(result.reason, secret) };
+}
+
+async function post(scoring: ScoringClient, uri: string, secret: string, input: ReturnType<typeof SmokeTestInput.parse>): Promise<ScoreResponse> {
+  try {
+    return await scoring.score({ scoringUri: uri, secret, input: input.input, deployment: input.deploymentName, timeoutMs: input.timeoutSeconds * 1000 });
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // Never pass the original error on: its request options hold the Authorization header.
+    throw new RetryAfterError(`scoring request failed: ${typeof code === "string" ? code : "network error"}`, { code: typeof code === "string" ? code : "ScoringUnreachable", stage: "smokeTest" });
+  }
+}
+
+/** passed / notYetAuthorized / failed, from the scoring answer (Azure ML online endpoint status codes). */
+export function classify(answer: ScoreResponse, expectFields: readonly string[]): Omit<SmokeTestResult, "durationMs"> {
+  const { status, headers, body } = answer;
+  if (status === 200) {
+    const output = body;
+    if (typeof output !== "object" || output === null) return { outcome: "failed", status, reason: "answer is not a JSON object" };
+    const missing = expectFields.filter((f) => typeof output !== "object" || output === null || !(f in output));
+    return missing.length === 0 ? { outcome: "passed", status, reason: "ok" } : { outcome: "failed", status, reason: `answer lacks expected field${missing.length > 1 ? "s" : ""} ${missing.join(", ")}` };
+  }
+  const detail = errorDetail(body);
+  // 401/403: the endpoint's auth is not in place for this caller yet (or the token is stale).
+  if (status === 401 || status === 403) return { outcome: "notYetAuthorized", status, reason: `HTTP ${status}${detail ? `: ${detail}` : ""}` };
+  if (status === 424) {
+    const modelStatus = headers["ms-azureml-model-error-statuscode"];
+    const reason = `HTTP 424 model error${modelStatus ? ` (container ${modelStatus})` : ""}${detail ? `: ${detail}` : ""}`;
+    return SECRETS_NOT_READABLE.test(typeof body === "string" ? body : JSON.stringify(body ?? "")) ? { outcome: "notYetAuthorized", status, reason } : { outcome: "failed", status, reason };
+  }
+  // 429 (too many pending requests) and 503 are the front end asking for patience.
+  if (status === 429 || status === 503) throw new RetryAfterError(`scoring answered HTTP ${status}`, { code: `Http${status}`, stage: "smokeTest", status });
+  return { outcome: "failed", status, reason: `HTTP ${status}${detail ? `: ${detail}` : ""}` };
+}
+
+/** `error.code: error.message` or `message` from a JSON error body, shortened. */
+function errorDetail(body: unknown): string {
+  if (typeof body === "string") return body.slice(0, 80).replace(/\s+/g, " ").trim();
+  if (typeof body !== "object" || body === null) return "";
+  const parsed = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
+  const code = typeof parsed.error?.code === "string" ? parsed.error.code : undefined;
+  const message = typeof parsed.error?.message === "string" ? parsed.error.message : typeof parsed.message === "string" ? parsed.message : undefined;
+  return [code, message].filter(Boolean).join(": ").slice(0, MAX_REASON_CHARS);
+}
+
+function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join("***") : text;
+}

@@ -1,0 +1,44 @@
+import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+import type { SetTrafficInput, StartedOperation } from "../contracts/activities";
+import { NonRetryableError } from "../errors";
+import { captureInitialResponse, wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+
+/**
+ * Sets the endpoint's traffic map. Azure takes traffic only through a full endpoint PUT (the PATCH
+ * carries just tags and identity), so the endpoint is read and PUT back whole with the new map.
+ * Returns at once; the orchestrator polls `getEndpointState`. Re-running with the same map is a no-op.
+ */
+export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Promise<StartedOperation> {
+  const total = Object.values(input.traffic).reduce((a, b) => a + b, 0);
+  if (total !== 0 && total !== 100) throw new NonRetryableError(`traffic adds up to ${total}; Azure requires 0 or 100`, { code: "InvalidTraffic", stage: "traffic" });
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpointName);
+  if (sameTraffic(endpoint.properties.traffic ?? {}, input.traffic)) {
+    return { provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null };
+  }
+  const body: OnlineEndpoint = {
+    location: endpoint.location,
+    kind: endpoint.kind,
+    tags: endpoint.tags,
+    identity: endpoint.identity?.userAssignedIdentities
+      ? { type: endpoint.identity.type, userAssignedIdentities: Object.fromEntries(Object.keys(endpoint.identity.userAssignedIdentities).map((id) => [id, {}])) }
+      : endpoint.identity && { type: endpoint.identity.type },
+    properties: {
+      authMode: endpoint.properties.authMode,
+      description: endpoint.properties.description,
+      properties: endpoint.properties.properties,
+      traffic: input.traffic,
+    },
+  };
+  const capture = captureInitialResponse();
+  await ml.onlineEndpoints.beginCreateOrUpdate(rg, ws, input.endpointName, body, capture.options);
+  return capture.started("Updating");
+}
+
+/** Equal maps, treating a missing deployment as 0%. */
+export function sameTraffic(a: Record<string, number>, b: Record<string, number>): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...names].every((n) => (a[n] ?? 0) === (b[n] ?? 0));
+}

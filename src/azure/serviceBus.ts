@@ -1,0 +1,49 @@
+import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import { DefaultAzureCredential } from "@azure/identity";
+import type { NotificationPublisher } from "../activities/deps";
+import type { AppConfig } from "../config";
+import type { DeploymentNotification } from "../contracts/notification";
+
+/**
+ * A Service Bus client from the app's settings: a connection string (SAS, or the local broker with
+ * UseDevelopmentEmulator=true), or the namespace with DefaultAzureCredential, as the Functions host
+ * reads `ServiceBusConnection__fullyQualifiedNamespace`.
+ */
+export function createServiceBusClient(connection: NonNullable<AppConfig["serviceBus"]>): ServiceBusClient {
+  return connection.kind === "connectionString"
+    ? new ServiceBusClient(connection.connectionString)
+    : new ServiceBusClient(connection.fullyQualifiedNamespace, new DefaultAzureCredential(connection.clientId ? { managedIdentityClientId: connection.clientId } : {}));
+}
+
+/**
+ * Publishes notifications on the topic with what subscribers filter on: `subject` = outcome,
+ * `correlationId` = request id, application properties outcome / workspace / endpoint, and a
+ * deterministic `messageId` so the topic's duplicate detection drops a retried send.
+ */
+export function createNotificationPublisher(client: ServiceBusClient, topicName: string): NotificationPublisher & { close(): Promise<void> } {
+  let sender: ServiceBusSender | undefined;
+  return {
+    async publish(notification: DeploymentNotification, messageId: string) {
+      sender ??= client.createSender(topicName);
+      await sender.sendMessages(notificationMessage(notification, messageId));
+    },
+    async close() {
+      await sender?.close();
+    },
+  };
+}
+
+export function notificationMessage(notification: DeploymentNotification, messageId: string) {
+  return {
+    body: notification,
+    contentType: "application/json",
+    messageId,
+    ...(notification.requestId ? { correlationId: notification.requestId } : {}),
+    subject: notification.outcome,
+    applicationProperties: {
+      outcome: notification.outcome,
+      workspace: notification.workspace?.name ?? "",
+      endpoint: notification.endpoint?.name ?? "",
+    },
+  };
+}

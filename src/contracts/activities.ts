@@ -1,0 +1,127 @@
+import { z } from "zod";
+import { isoTimestamp, WorkspaceRef } from "./common";
+import { DeploymentSpec, EndpointSpec, FlowSource, ModelRef } from "./deployRequest";
+import { DeploymentNotification } from "./notification";
+
+/**
+ * Inputs and outputs of every activity: plain JSON (ISO strings, no Dates, no SDK models), because
+ * Durable Functions serializes them into orchestration history. Never a key or token.
+ * Activities parse their input with these schemas, so a history written by an older orchestrator
+ * version fails loudly instead of half-working.
+ */
+
+export const ProvisioningState = z.enum(["Creating", "Updating", "Deleting", "Succeeded", "Failed", "Canceled", "NotFound"]);
+export type ProvisioningState = z.infer<typeof ProvisioningState>;
+export const TERMINAL_STATES: readonly ProvisioningState[] = ["Succeeded", "Failed", "Canceled", "NotFound"];
+
+export const OperationError = z.object({ code: z.string(), message: z.string() });
+export type OperationError = z.infer<typeof OperationError>;
+
+/** What an activity that starts an ARM long-running operation hands back for polling. */
+export const StartedOperation = z.object({
+  provisioningState: ProvisioningState,
+  /** The Azure-AsyncOperation URL, read for the error when the resource ends Failed. */
+  operationUrl: z.string().nullable(),
+  /** Seconds the service asked us to wait before polling (Retry-After). */
+  retryAfterSeconds: z.number().nullable(),
+});
+export type StartedOperation = z.infer<typeof StartedOperation>;
+
+export const EnsureEndpointInput = z.object({
+  workspace: WorkspaceRef,
+  endpoint: EndpointSpec,
+  /** Tags put on a newly created endpoint (request id, flowdeploy version). */
+  tags: z.record(z.string(), z.string()),
+});
+export type EnsureEndpointInput = z.infer<typeof EnsureEndpointInput>;
+export const EnsureEndpointResult = StartedOperation.extend({
+  /** The endpoint was there already: it is reused, its traffic untouched. */
+  existed: z.boolean(),
+  /** Traffic as found (deployment → percent), to restore or report. */
+  traffic: z.record(z.string(), z.number()),
+});
+export type EnsureEndpointResult = z.infer<typeof EnsureEndpointResult>;
+
+export const GetEndpointStateInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), operationUrl: z.string().nullable().optional() });
+export type GetEndpointStateInput = z.infer<typeof GetEndpointStateInput>;
+export const EndpointState = z.object({
+  provisioningState: ProvisioningState,
+  /** The endpoint identity's principal id, once Azure created it (system-assigned) or as given (user-assigned). */
+  principalId: z.string().nullable(),
+  scoringUri: z.string().nullable(),
+  traffic: z.record(z.string(), z.number()),
+  error: OperationError.nullable(),
+});
+export type EndpointState = z.infer<typeof EndpointState>;
+
+export const GrantRolesInput = z.object({
+  workspace: WorkspaceRef,
+  identityType: z.enum(["SystemAssigned", "UserAssigned"]),
+  principalId: z.string(),
+});
+export type GrantRolesInput = z.infer<typeof GrantRolesInput>;
+export const GrantRolesResult = z.object({
+  assignments: z.array(z.object({ scope: z.string(), roleDefinitionGuid: z.string(), name: z.string(), createdOn: isoTimestamp, created: z.boolean() })),
+  /** When the last assignment was made or found: the propagation wait counts from here. */
+  grantedAt: isoTimestamp,
+});
+export type GrantRolesResult = z.infer<typeof GrantRolesResult>;
+
+export const RegisterModelInput = z.object({
+  workspace: WorkspaceRef,
+  requestId: z.string(),
+  flow: FlowSource.optional(),
+  model: ModelRef.optional(),
+});
+export type RegisterModelInput = z.infer<typeof RegisterModelInput>;
+export const RegisteredModel = z.object({ name: z.string(), version: z.string(), id: z.string(), created: z.boolean() });
+export type RegisteredModel = z.infer<typeof RegisteredModel>;
+
+export const StartDeploymentInput = z.object({
+  workspace: WorkspaceRef,
+  requestId: z.string(),
+  endpoint: EndpointSpec,
+  deployment: DeploymentSpec,
+  modelId: z.string(),
+});
+export type StartDeploymentInput = z.infer<typeof StartDeploymentInput>;
+
+export const DeploymentRef = z.object({ workspace: WorkspaceRef, endpointName: z.string(), deploymentName: z.string(), operationUrl: z.string().nullable().optional() });
+export type DeploymentRef = z.infer<typeof DeploymentRef>;
+export const DeploymentState = z.object({
+  provisioningState: ProvisioningState,
+  error: OperationError.nullable(),
+  /** The last lines of the inference server's logs when the deployment failed (secret-free as Azure returns them). */
+  logsTail: z.string().nullable(),
+});
+export type DeploymentState = z.infer<typeof DeploymentState>;
+
+export const SmokeTestInput = z.object({
+  workspace: WorkspaceRef,
+  endpointName: z.string(),
+  deploymentName: z.string(),
+  authMode: z.enum(["key", "aml_token"]),
+  input: z.record(z.string(), z.unknown()),
+  expectFields: z.array(z.string()).optional(),
+  timeoutSeconds: z.number().positive().default(30),
+});
+export type SmokeTestInput = z.input<typeof SmokeTestInput>;
+export const SmokeTestResult = z.object({
+  /** passed; notYetAuthorized (401/403, or the 424 a flow gives when it cannot read its connections yet): retry later; failed. */
+  outcome: z.enum(["passed", "notYetAuthorized", "failed"]),
+  status: z.number().nullable(),
+  /** A short, secret-free reason. */
+  reason: z.string(),
+  durationMs: z.number(),
+});
+export type SmokeTestResult = z.infer<typeof SmokeTestResult>;
+
+export const SetTrafficInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), traffic: z.record(z.string(), z.number().int().min(0).max(100)) });
+export type SetTrafficInput = z.infer<typeof SetTrafficInput>;
+
+export const DeleteDeploymentResult = z.object({ existed: z.boolean(), operationUrl: z.string().nullable(), retryAfterSeconds: z.number().nullable() });
+export type DeleteDeploymentResult = z.infer<typeof DeleteDeploymentResult>;
+
+export const NotifyInput = DeploymentNotification;
+export const NotifyResult = z.object({ messageId: z.string() });
+export type NotifyResult = z.infer<typeof NotifyResult>;

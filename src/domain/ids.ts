@@ -1,0 +1,30 @@
+import { createHash } from "node:crypto";
+import { v5 as uuidv5 } from "uuid";
+
+/**
+ * Deterministic identities. The same request always maps to the same orchestration instance, and
+ * the same (scope, principal, role) to the same role-assignment name, so retries and duplicate
+ * deliveries cannot create twins.
+ */
+
+/** Namespace for flowdeploy's UUIDv5 names (a fixed, random UUID; never change it). */
+const FLOWDEPLOY_NAMESPACE = "6f9c2b1e-3f57-4c2e-9a0e-5b8d7c41e2a3";
+
+/** The orchestration instance id for a request id: `deploy-` + 32 hex chars of SHA-256. */
+export function instanceIdFor(requestId: string): string {
+  return `deploy-${createHash("sha256").update(requestId, "utf8").digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * The role-assignment name: a UUIDv5 of scope, principal and role definition — the code twin of
+ * Bicep's `guid(scope, principalId, roleDefinitionId)`. ARM requires the name to be a GUID.
+ * Scope and role are compared case-insensitively by ARM, so they are lower-cased first.
+ */
+export function roleAssignmentName(scope: string, principalId: string, roleDefinitionGuid: string): string {
+  return uuidv5(`${scope.toLowerCase()}|${principalId.toLowerCase()}|${roleDefinitionGuid.toLowerCase()}`, FLOWDEPLOY_NAMESPACE);
+}
+
+/** A Service Bus messageId for a notification: one per (instance, outcome), so a retried send is a duplicate. */
+export function notificationMessageId(instanceId: string, outcome: string): string {
+  return uuidv5(`${instanceId}|${outcome}`, FLOWDEPLOY_NAMESPACE);
+}

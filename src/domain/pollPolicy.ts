@@ -1,0 +1,35 @@
+/**
+ * How often the orchestrator polls a long-running ARM operation. Each poll is one activity (one ARM
+ * GET) plus a durable timer, i.e. ~3 history events; polling less often saves ARM reads (ARM allows
+ * ~12,000 reads/hour per subscription) and history, at the cost of noticing completion later.
+ * bench/ measures the trade-off (docs/benchmarks.md).
+ */
+export interface PollPolicy {
+  /** Seconds between polls when the service gave no Retry-After. */
+  intervalSeconds: number;
+  /** Never poll more often than this, even if Retry-After says so. */
+  minIntervalSeconds: number;
+  /** Give up (the stage fails with code PollTimeout) after this long. */
+  timeoutSeconds: number;
+}
+
+export interface PollPolicies {
+  /** Managed online endpoint create: ~90 s in Azure. */
+  endpoint: PollPolicy;
+  /** Managed online deployment create: often 10+ minutes in Azure. */
+  deployment: PollPolicy;
+  /** Endpoint traffic update: well under a minute. */
+  traffic: PollPolicy;
+}
+
+export const DEFAULT_POLL_POLICIES: PollPolicies = {
+  endpoint: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60 },
+  traffic: { intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+};
+
+/** Seconds to wait before the next poll: the service's Retry-After when given, within the policy's floor. */
+export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null): number {
+  const wanted = retryAfterSeconds ?? policy.intervalSeconds;
+  return Math.max(policy.minIntervalSeconds, wanted);
+}

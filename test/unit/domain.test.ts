@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { instanceIdFor, notificationMessageId, roleAssignmentName } from "../../src/domain/ids";
+import { DEFAULT_POLL_POLICIES, pollDelaySeconds } from "../../src/domain/pollPolicy";
+import { roleGuidOf, rolesFor, RoleIds } from "../../src/domain/roles";
+import { propagationDeadline, secondsBetween } from "../../src/domain/time";
+import { replacedDeployments, trafficAfterRollout } from "../../src/domain/traffic";
+
+describe("deterministic ids", () => {
+  it("derive the instance id from the request id only", () => {
+    expect(instanceIdFor("req-1")).toBe(instanceIdFor("req-1"));
+    expect(instanceIdFor("req-1")).not.toBe(instanceIdFor("req-2"));
+    expect(instanceIdFor("req-1")).toMatch(/^deploy-[0-9a-f]{32}$/);
+  });
+
+  it("name a role assignment by a UUIDv5 of scope, principal and role, case-insensitively", () => {
+    const a = roleAssignmentName("/subscriptions/S/rg", "P", RoleIds.acrPull);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(roleAssignmentName("/subscriptions/s/RG", "p", RoleIds.acrPull.toUpperCase())).toBe(a);
+    expect(roleAssignmentName("/subscriptions/S/rg", "P", RoleIds.storageBlobDataReader)).not.toBe(a);
+  });
+
+  it("give one notification message id per instance and outcome", () => {
+    expect(notificationMessageId("i", "Succeeded")).toBe(notificationMessageId("i", "Succeeded"));
+    expect(notificationMessageId("i", "Succeeded")).not.toBe(notificationMessageId("i", "Failed"));
+  });
+});
+
+describe("propagation deadline", () => {
+  it("counts from the grant and never allows less than 15 minutes", () => {
+    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 16))).toBe(960);
+    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 5))).toBe(900);
+  });
+});
+
+describe("roles", () => {
+  it("grant only the secrets reader to system-assigned identities, plus AcrPull and blob reader to user-assigned ones", () => {
+    expect(rolesFor("SystemAssigned").map((r) => r.roleDefinitionGuid)).toEqual([RoleIds.connectionSecretsReader]);
+    expect(rolesFor("UserAssigned").map((r) => r.on)).toEqual(["workspace", "containerRegistry", "storageAccount"]);
+    expect(roleGuidOf(`/providers/Microsoft.Authorization/roleDefinitions/${RoleIds.acrPull.toUpperCase()}`)).toBe(RoleIds.acrPull);
+  });
+});
+
+describe("traffic policy", () => {
+  it("blue/green keeps previous deployments at 0%; replace drops them", () => {
+    expect(trafficAfterRollout({ blue: 100 }, "green", "blueGreen")).toEqual({ blue: 0, green: 100 });
+    expect(trafficAfterRollout({ blue: 100 }, "green", "replace")).toEqual({ green: 100 });
+    expect(trafficAfterRollout({}, "green", "blueGreen")).toEqual({ green: 100 });
+    expect(replacedDeployments({ blue: 100, green: 0 }, "green")).toEqual(["blue"]);
+  });
+});
+
+describe("poll policy", () => {
+  it("honours Retry-After within the floor", () => {
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.deployment, null)).toBe(30);
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.deployment, 60)).toBe(60);
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.deployment, 1)).toBe(10);
+  });
+});
