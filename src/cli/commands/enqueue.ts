@@ -1,0 +1,65 @@
+import { createFlowdeployClient } from "../../client/client";
+import { DEFAULT_QUEUE_NAME, redactSecrets } from "../../client/connection";
+import { describeServiceBusError, RequestValidationError } from "../../client/errors";
+import { formatIssues, parseJsonText, type DeployRequestInput } from "../../contracts";
+import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
+import type { RegisterCommand } from "../main";
+import { readInputText } from "../readInput";
+import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, resolveConnection, type ConnectionFlags } from "./serviceBusOptions";
+
+/**
+ * `flowdeploy enqueue FILE [--connection-string S | --namespace NS] [--queue Q]`: validates a deploy
+ * request and sends it to the queue; prints the request id. Exit 0 sent; 1 invalid request (one
+ * line per problem on stderr, nothing sent) or a transport failure (one line); 2 usage.
+ */
+export interface EnqueueCommandOptions extends ConnectionFlags {
+  queue?: string;
+}
+
+export async function runEnqueueCommand(file: string, opts: EnqueueCommandOptions, io: CliIO, env: Record<string, string | undefined>): Promise<number> {
+  const connection = resolveConnection(opts, env);
+  const queueName = opts.queue ?? (env["DEPLOY_QUEUE_NAME"]?.trim() || DEFAULT_QUEUE_NAME);
+  const json = parseJsonText(await readRequestText(file, io));
+  if (!json.ok) {
+    for (const line of formatIssues(json.issues)) writeLine(io.stderr, line);
+    return ExitCode.failure;
+  }
+  const client = createOrUsageError(() => createFlowdeployClient(connection, { queueName, serviceBusClientOptions: CLI_SERVICE_BUS_OPTIONS }), connection);
+  try {
+    // The client validates whatever it is given against the contract before sending anything.
+    const { requestId } = await client.enqueue(json.value as DeployRequestInput);
+    writeLine(io.stdout, requestId);
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof RequestValidationError) {
+      for (const line of err.lines()) writeLine(io.stderr, line);
+    } else {
+      writeLine(io.stderr, `flowdeploy enqueue: cannot send: ${describeServiceBusError(err, { connection, entity: `queue '${queueName}'` })}`);
+    }
+    return ExitCode.failure;
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+/** FILE, or stdin for "-"; a connection string passed as FILE by mistake is not echoed with its key. */
+async function readRequestText(file: string, io: CliIO): Promise<string> {
+  try {
+    return await readInputText(file, io.stdin);
+  } catch (err) {
+    throw err instanceof UsageError ? new UsageError(redactSecrets(err.message)) : err;
+  }
+}
+
+export const registerEnqueueCommand: RegisterCommand = (program, io, setExitCode) => {
+  addConnectionOptions(
+    program
+      .command("enqueue")
+      .description("validate a deploy request and send it to the deploy-requests queue; prints the request id")
+      .argument("<FILE>", 'the deploy request JSON, or "-" for standard input'),
+  )
+    .option("--queue <Q>", `queue name (default: DEPLOY_QUEUE_NAME, else ${DEFAULT_QUEUE_NAME})`)
+    .action(async (file: string, opts: EnqueueCommandOptions) => {
+      setExitCode(await runEnqueueCommand(file, opts, io, process.env));
+    });
+};

@@ -1,0 +1,89 @@
+import type { ServiceBusClient, ServiceBusClientOptions, ServiceBusSender } from "@azure/service-bus";
+import { parseDeployRequest, type DeployRequestInput } from "../contracts";
+import { createServiceBusClientFor, DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME, type ServiceBusConnection } from "./connection";
+import { RequestValidationError } from "./errors";
+import { deployRequestMessage } from "./messages";
+import { checkFilter } from "./notifications";
+import { startWatch, type NotificationHandler, type WatchHandle, type WatchOptions } from "./watch";
+
+export interface FlowdeployClientOptions {
+  /** The queue deploy requests go to; default `deploy-requests`. */
+  queueName?: string;
+  /** The topic notifications come from; default `deployment-notifications`. */
+  topicName?: string;
+  /** Passed to the ServiceBusClient: retry policy, WebSockets, identifier. */
+  serviceBusClientOptions?: ServiceBusClientOptions;
+}
+
+export interface EnqueueResult {
+  requestId: string;
+  /** Equal to the request id: what the queue's duplicate detection compares. */
+  messageId: string;
+}
+
+export interface FlowdeployClient {
+  readonly queueName: string;
+  readonly topicName: string;
+  /**
+   * Validates the request against the DeployRequest contract and sends it to the queue. Throws a
+   * RequestValidationError (nothing sent) when it does not meet the contract. Sending the same
+   * request id again within the queue's duplicate detection window is accepted and dropped by
+   * Service Bus; after the window the pipeline's own idempotency still deploys it only once.
+   */
+  enqueue(request: DeployRequestInput, options?: { abortSignal?: AbortSignal }): Promise<EnqueueResult>;
+  /** Receives notifications from a subscription of the topic until stopped; see `startWatch`. */
+  watch(options: WatchOptions, onNotification: NotificationHandler): Promise<WatchHandle>;
+  /** Stops every watch, then closes the sender and the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * A client for the people who use flowdeploy: enqueue deploy requests, watch outcome notifications.
+ * One AMQP connection, opened on first use.
+ */
+export function createFlowdeployClient(connection: ServiceBusConnection, options: FlowdeployClientOptions = {}): FlowdeployClient {
+  const queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+  const topicName = options.topicName ?? DEFAULT_TOPIC_NAME;
+  const serviceBus: ServiceBusClient = createServiceBusClientFor(connection, options.serviceBusClientOptions);
+  const watches = new Set<WatchHandle>();
+  let sender: ServiceBusSender | undefined;
+  let closing: Promise<void> | undefined;
+
+  const ensureOpen = () => {
+    if (closing) throw new Error("this flowdeploy client is closed");
+  };
+
+  return {
+    queueName,
+    topicName,
+
+    async enqueue(request, enqueueOptions = {}) {
+      ensureOpen();
+      const parsed = parseDeployRequest(request);
+      if (!parsed.ok) throw new RequestValidationError(parsed.issues);
+      sender ??= serviceBus.createSender(queueName);
+      await sender.sendMessages(deployRequestMessage(parsed.value), { abortSignal: enqueueOptions.abortSignal });
+      return { requestId: parsed.value.requestId, messageId: parsed.value.requestId };
+    },
+
+    async watch(watchOptions, onNotification) {
+      ensureOpen();
+      if (!watchOptions.subscription?.trim()) throw new RangeError("watch needs the name of a subscription of the topic");
+      checkFilter(watchOptions);
+      const receiver = serviceBus.createReceiver(topicName, watchOptions.subscription, { receiveMode: "peekLock" });
+      const handle = await startWatch(receiver, watchOptions, onNotification);
+      watches.add(handle);
+      void handle.done.catch(() => undefined).finally(() => watches.delete(handle));
+      return handle;
+    },
+
+    close() {
+      closing ??= (async () => {
+        await Promise.all([...watches].map((w) => w.stop()));
+        await sender?.close();
+        await serviceBus.close();
+      })();
+      return closing;
+    },
+  };
+}

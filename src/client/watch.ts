@@ -1,0 +1,170 @@
+import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
+import { formatIssues, type DeploymentNotification, type FieldIssue } from "../contracts";
+import { checkFilter, matchesFilter, notificationFromMessage, type NotificationFilter } from "./notifications";
+
+/** The dead-letter reason given to a message on the notifications topic that is not a valid notification. */
+export const INVALID_NOTIFICATION_REASON = "InvalidNotification";
+
+/**
+ * Service Bus refuses dead-letter reasons and descriptions longer than 4096 characters (the .NET SDK
+ * checks both against `Constants.MaxDeadLetterReasonLength`); a refused dead-letter would leave the
+ * message locked, so the description is cut to fit.
+ */
+export const MAX_DEAD_LETTER_DESCRIPTION_LENGTH = 4096;
+
+/**
+ * How long one receive call waits for a message before it drains its credit and asks again. The
+ * link stays attached in between, and asking every minute keeps it from looking idle (Service Bus
+ * detaches receiver links idle for 10 minutes).
+ */
+const RECEIVE_WAIT_MS = 60_000;
+
+export interface WatchOptions extends NotificationFilter {
+  /** The topic subscription to receive from; it must exist (see docs/client.md). */
+  subscription: string;
+  /** Aborting stops the watch, as `WatchHandle.stop()` does. */
+  signal?: AbortSignal | undefined;
+  /** Told about each message that was not a valid notification, after it was dead-lettered. */
+  onDeadLettered?: ((message: DeadLetteredNotification) => void) | undefined;
+}
+
+export interface DeadLetteredNotification {
+  messageId: string | undefined;
+  reason: typeof INVALID_NOTIFICATION_REASON;
+  /** The field-named problems, `; `-separated, as written into the message's dead-letter description. */
+  description: string;
+  issues: FieldIssue[];
+}
+
+export type NotificationHandler = (notification: DeploymentNotification) => Promise<void> | void;
+
+export interface WatchCounts {
+  /** Notifications that matched the filter, were handed to the handler and completed. */
+  handled: number;
+  /** Valid notifications that did not match the client-side filter: completed without calling the handler. */
+  skipped: number;
+  /** Messages that were not valid notifications, moved to the subscription's dead-letter queue. */
+  deadLettered: number;
+}
+
+export interface WatchHandle {
+  /** Stops receiving once the message in hand (if any) is handled and settled; resolves when stopped. */
+  stop(): Promise<void>;
+  /** Resolves when the watch has stopped; rejects with the error that ended it (a handler error, or receiving failed for good). */
+  readonly done: Promise<void>;
+  readonly counts: Readonly<WatchCounts>;
+}
+
+/**
+ * Starts receiving notifications from a subscription in peek-lock mode. Resolves once the
+ * subscription answered (a peek, which locks nothing), so a missing subscription or a refused
+ * credential rejects here rather than later.
+ *
+ * Per message: not a valid notification → dead-lettered with reason `InvalidNotification` and the
+ * field-named problems, and the watch goes on; valid but not matching `outcome`/`requestId` →
+ * completed without calling the handler (a subscription is one consumer: see docs/client.md);
+ * matching → the handler runs, then the message is completed. When the handler throws, the message
+ * is abandoned (delivered again later) and the watch ends with that error.
+ */
+export async function startWatch(receiver: ServiceBusReceiver, options: WatchOptions, handler: NotificationHandler): Promise<WatchHandle> {
+  checkFilter(options);
+  const filter: NotificationFilter = { outcome: options.outcome, requestId: options.requestId };
+  const stopping = new AbortController();
+  const onAbort = () => stopping.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) stopping.abort();
+  try {
+    await receiver.peekMessages(1, { abortSignal: stopping.signal });
+  } catch (err) {
+    // Stopped while checking: the loop below sees the abort and ends at once.
+    if (!stopping.signal.aborted) {
+      options.signal?.removeEventListener("abort", onAbort);
+      await receiver.close();
+      throw err;
+    }
+  }
+  const counts: WatchCounts = { handled: 0, skipped: 0, deadLettered: 0 };
+  const state: WatchState = { filter, handler, counts, onDeadLettered: options.onDeadLettered };
+  const done = receiveUntilStopped(receiver, state, stopping.signal).finally(async () => {
+    options.signal?.removeEventListener("abort", onAbort);
+    await receiver.close();
+  });
+  // The caller may only ever call stop(); an ending error must not also surface as an unhandled rejection.
+  done.catch(() => undefined);
+  return {
+    stop: () => {
+      stopping.abort();
+      return done.catch(() => undefined);
+    },
+    done,
+    counts,
+  };
+}
+
+interface WatchState {
+  filter: NotificationFilter;
+  handler: NotificationHandler;
+  counts: WatchCounts;
+  onDeadLettered: WatchOptions["onDeadLettered"];
+}
+
+async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchState, stop: AbortSignal): Promise<void> {
+  while (!stop.aborted) {
+    let messages: ServiceBusReceivedMessage[];
+    try {
+      // One at a time: the link holds no credit while a message is being handled, so stopping never
+      // leaves a second message locked (and invisible to other receivers) until its lock expires.
+      messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: RECEIVE_WAIT_MS, abortSignal: stop });
+    } catch (err) {
+      if (stop.aborted) return;
+      throw err;
+    }
+    for (const message of messages) await processMessage(receiver, message, state);
+  }
+}
+
+async function processMessage(receiver: ServiceBusReceiver, message: ServiceBusReceivedMessage, state: WatchState): Promise<void> {
+  const parsed = notificationFromMessage(message);
+  if (!parsed.ok) {
+    const description = truncate(formatIssues(parsed.issues).join("; "), MAX_DEAD_LETTER_DESCRIPTION_LENGTH);
+    await settle(() => receiver.deadLetterMessage(message, { deadLetterReason: INVALID_NOTIFICATION_REASON, deadLetterErrorDescription: description }));
+    state.counts.deadLettered++;
+    state.onDeadLettered?.({ messageId: messageIdOf(message), reason: INVALID_NOTIFICATION_REASON, description, issues: parsed.issues });
+    return;
+  }
+  if (!matchesFilter(parsed.value, state.filter)) {
+    await settle(() => receiver.completeMessage(message));
+    state.counts.skipped++;
+    return;
+  }
+  try {
+    await state.handler(parsed.value);
+  } catch (err) {
+    await settle(() => receiver.abandonMessage(message)).catch(() => undefined);
+    throw err;
+  }
+  await settle(() => receiver.completeMessage(message));
+  state.counts.handled++;
+}
+
+/**
+ * Settles a message. A lost lock (the handler outlived the SDK's automatic lock renewal, or the
+ * connection dropped) is not an error of the watch: Service Bus delivers the message again, so
+ * delivery is at least once and handlers must tolerate a repeat.
+ */
+async function settle(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "MessageLockLost") throw err;
+  }
+}
+
+function messageIdOf(message: ServiceBusReceivedMessage): string | undefined {
+  const id = message.messageId;
+  return id === undefined ? undefined : String(id);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

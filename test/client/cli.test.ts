@@ -1,0 +1,202 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { runWatchCommand } from "../../src/cli/commands/watch";
+import { runCli, type CliRun } from "../support/cli";
+import { repoRoot } from "../support/samples";
+import { LocalBus, notification, QUEUE, requestWithId, SECRET_KEY, subscriptionPath, TOPIC } from "./helpers";
+
+/** `flowdeploy enqueue` and `flowdeploy watch`, in-process (and once as the real bin), against the local broker. */
+const bus = new LocalBus();
+
+beforeAll(() => bus.start());
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await bus.purge();
+});
+afterAll(() => bus.stop());
+
+/** Runs the CLI and checks the secret hygiene every run must keep: no key, no stack trace. */
+async function cli(args: string[], stdin = ""): Promise<CliRun> {
+  const run = await runCli(args, stdin);
+  expect(run.stdout + run.stderr).not.toContain(SECRET_KEY);
+  expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
+  return run;
+}
+
+const connect = () => ["--connection-string", bus.connectionString];
+const withoutConnectionSettings = () => {
+  vi.stubEnv("ServiceBusConnection", undefined);
+  vi.stubEnv("ServiceBusConnection__fullyQualifiedNamespace", undefined);
+};
+
+describe("flowdeploy enqueue", () => {
+  it("sends the request and prints its id (exit 0)", async () => {
+    const run = await cli(["enqueue", "-", ...connect()], JSON.stringify(requestWithId("cli-enqueue-1")));
+    expect(run).toEqual({ code: 0, stdout: "cli-enqueue-1\n", stderr: "" });
+    const [message] = await bus.receive(QUEUE, undefined, 1);
+    expect(message).toMatchObject({ messageId: "cli-enqueue-1", correlationId: "cli-enqueue-1", contentType: "application/json" });
+    expect(message!.body.requestId).toBe("cli-enqueue-1");
+  });
+
+  it("reads the connection string from the ServiceBusConnection setting and the file from disk", async () => {
+    withoutConnectionSettings();
+    vi.stubEnv("ServiceBusConnection", bus.connectionString);
+    const run = await cli(["enqueue", join(repoRoot, "samples", "deploy-request.json")]);
+    expect(run).toMatchObject({ code: 0, stdout: "web-classification-2026-11-23-001\n" });
+    expect(bus.broker.entity(QUEUE).active).toBe(1);
+  });
+
+  it("exits 1 with one line per problem naming the field, and sends nothing", async () => {
+    const received = bus.broker.stats().received;
+    const request = requestWithId("cli-invalid-1");
+    request.deployment.instanceCount = 0;
+    request.endpoint.name = "x";
+    request.flow.mde = "chat";
+    const run = await cli(["enqueue", "-", ...connect()], JSON.stringify(request));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim().split("\n")).toEqual([
+      'flow: unknown field "mde"',
+      "endpoint.name: endpoint names have 3 to 32 characters",
+      "deployment.instanceCount: expected a positive integer",
+    ]);
+    expect(bus.broker.stats().received).toBe(received);
+  });
+
+  it("exits 1 for text that is not JSON", async () => {
+    const run = await cli(["enqueue", "-", ...connect()], "{ nope");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^\(root\): not valid JSON/);
+  });
+
+  it("exits 2 explaining how to connect when there is no connection", async () => {
+    withoutConnectionSettings();
+    const run = await cli(["enqueue", "-"], JSON.stringify(requestWithId("cli-no-connection")));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no Service Bus connection: pass --connection-string or --namespace, or set ServiceBusConnection .* or ServiceBusConnection__fullyQualifiedNamespace/);
+  });
+
+  it.each([
+    [["--namespace", "my-ns"], /--namespace expects the fully qualified namespace/],
+    [["--namespace", "my-ns.servicebus.windows.net", "--connection-string", "x"], /cannot be used with/],
+    [["--connection-string", `SharedAccessKeyName=k;SharedAccessKey=${SECRET_KEY}`], /cannot use the Service Bus connection: Connection string should have an Endpoint key/],
+    [["--namespace", `Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=${SECRET_KEY}`], /got 'Endpoint=sb:\/\/x\/;SharedAccessKeyName=k;SharedAccessKey=\*\*\*'/],
+  ])("exits 2 for a bad connection flag: %j", async (flags, message) => {
+    const run = await cli(["enqueue", "-", ...flags], JSON.stringify(requestWithId("cli-bad-flag")));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
+  it("does not echo a connection string given as FILE by mistake", async () => {
+    const run = await cli(["enqueue", `Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=${SECRET_KEY}`, ...connect()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no such file: Endpoint=sb:\/\/x\/;SharedAccessKeyName=k;SharedAccessKey=\*\*\*/);
+  });
+
+  it("reports a transport failure in one line, exit 1, without the key", async () => {
+    const refused = `Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=local;SharedAccessKey=${SECRET_KEY};UseDevelopmentEmulator=true`;
+    const run = await cli(["enqueue", "-", "--connection-string", refused], JSON.stringify(requestWithId("cli-refused")));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^flowdeploy enqueue: cannot send: queue 'deploy-requests' in 127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("names a queue that does not exist", async () => {
+    const run = await cli(["enqueue", "-", ...connect(), "--queue", "no-such-queue"], JSON.stringify(requestWithId("cli-no-queue")));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/queue 'no-such-queue' does not exist in 127\.0\.0\.1:\d+ \(MessagingEntityNotFound\)/);
+  });
+});
+
+describe("flowdeploy watch", () => {
+  it("--once --json prints the notification as one JSON line, completes it and exits 0 for Succeeded", async () => {
+    const n = notification("Succeeded", "cli-watch-ok");
+    await bus.publish(n);
+    const run = await cli(["watch", "--once", "--json", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n")).toEqual([JSON.stringify(n), ""]);
+    expect(run.stderr).toMatch(/watching subscription 'flowdeploy-cli' of topic 'deployment-notifications' on 127\.0\.0\.1:\d+/);
+    const cliSubscription = bus.broker.entity(subscriptionPath("flowdeploy-cli"));
+    expect([cliSubscription.active, cliSubscription.locked]).toEqual([0, 0]);
+  });
+
+  it("--once exits 1 for Failed; --request-id skips (and completes) other requests' notifications", async () => {
+    const abandoned = bus.broker.stats().abandoned;
+    await bus.publish(notification("Succeeded", "cli-someone-else"), notification("Failed", "cli-watch-failed"), notification("Succeeded", "cli-later"));
+    const run = await cli(["watch", "--once", "--json", "--request-id", "cli-watch-failed", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: "Failed", requestId: "cli-watch-failed", error: { stage: "smokeTest" } });
+    // The skipped one was completed; the one after the match was never received (no credit was left open).
+    const sub = bus.broker.entity(subscriptionPath("flowdeploy-cli"));
+    expect([sub.active, sub.locked, sub.deadLettered]).toEqual([1, 0, 0]);
+    expect(bus.broker.stats().abandoned).toBe(abandoned);
+  });
+
+  it("prints a human line per notification: time, outcome, endpoint/deployment, request, error", async () => {
+    await bus.publish(notification("Failed", "cli-human"));
+    const run = await cli(["watch", "--once", "--subscription", "failed", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("2026-11-23T10:31:02.000Z Failed web-classify/green request=cli-human error smokeTest/SmokeTestFailed: the answer lacked the field 'category'\n");
+  });
+
+  it("reports dead-lettered messages on stderr and goes on", async () => {
+    const sender = bus.sdk.createSender(TOPIC);
+    await sender.sendMessages({ body: { schemaVersion: "1" }, messageId: "cli-garbage" });
+    await sender.close();
+    await bus.publish(notification("Succeeded", "cli-after-garbage"));
+    const run = await cli(["watch", "--once", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/dead-lettered message cli-garbage \(InvalidNotification\): outcome: required; /);
+    expect(run.stdout).toMatch(/ Succeeded web-classify\/green request=cli-after-garbage\n$/);
+  });
+
+  it("--timeout ends with exit 1 when nothing matched in time", async () => {
+    const started = Date.now();
+    const run = await cli(["watch", "--timeout", "1", ...connect()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no matching notification within 1 s\n$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("names a subscription that does not exist (exit 1)", async () => {
+    const run = await cli(["watch", "--subscription", "nobody", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/subscription 'nobody' of topic 'deployment-notifications' does not exist/);
+  });
+
+  it("exits 2 for usage errors", async () => {
+    expect((await cli(["watch", "--outcome", "Maybe", ...connect()])).code).toBe(2);
+    expect((await cli(["watch", "--timeout", "soon", ...connect()])).stderr).toMatch(/--timeout must be a number of seconds/);
+    withoutConnectionSettings();
+    expect((await cli(["watch"])).stderr).toMatch(/no Service Bus connection/);
+  });
+
+  it("stops cleanly (exit 0) when asked to stop", async () => {
+    const stop = new AbortController();
+    const stderr = new PassThrough();
+    const ready = new Promise<void>((resolve) => stderr.on("data", (c) => String(c).includes("watching") && resolve()));
+    const running = runWatchCommand({ connectionString: bus.connectionString }, { stdout: new PassThrough(), stderr, stdin: Readable.from([]) }, {}, stop.signal);
+    await ready;
+    stop.abort();
+    expect(await running).toBe(0);
+  });
+
+  it("stops cleanly on SIGINT as the real bin (exit 0)", async () => {
+    const child = spawn(process.execPath, [join(repoRoot, "bin", "flowdeploy.cjs"), "watch"], {
+      cwd: repoRoot,
+      env: { ...process.env, ServiceBusConnection: bus.connectionString },
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (c) => (stdout += String(c)));
+    const ready = new Promise<void>((resolve) => child.stderr.on("data", (c) => (stderr += String(c)).includes("watching") && resolve()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await ready;
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(stdout + stderr).not.toContain(SECRET_KEY);
+  });
+});
