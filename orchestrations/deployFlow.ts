@@ -1,0 +1,209 @@
+/**
+ * deployFlow: deploys one prompt flow to a managed online endpoint.
+ *
+ *   [UserAssigned identity] roles ─┐
+ *   endpoint (create/reuse, poll) ─┼─ [SystemAssigned] roles as soon as the principal exists
+ *   model (register or resolve)    │
+ *   deployment at 0% (poll) ───────┤
+ *   propagation: wait until grant + propagationMinutes (≥ 15) ─ overlaps the deployment
+ *   smokeTest (retry while "not yet authorized") → traffic (100% to the new deployment) → notify
+ *
+ * Deterministic: every effect is an activity, every wait a durable timer, every instant comes from
+ * `context.df.currentUtcDateTime` (lint-enforced). A failed stage never moves live traffic: the new
+ * deployment is deleted or kept at 0% per `rollout.onFailure`, and a Failed notification names the
+ * stage, code and message.
+ */
+import type * as df from "durable-functions";
+import type { EndpointState, GrantRolesResult, RegisteredModel } from "../src/contracts/activities";
+import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
+import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
+import type { ActivityInput } from "../src/activities/catalog";
+import { propagationDeadline } from "../src/domain/time";
+import { replacedDeployments, trafficAfterRollout, type Traffic } from "../src/domain/traffic";
+import { StageFailure } from "./failures";
+import { RunRecord } from "./runRecord";
+import { callActivity, pollUntilTerminal, type Step } from "./steps";
+
+export const DEPLOY_FLOW = "deployFlow";
+
+export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotification> {
+  const input = ctx.df.getInput() as DeployFlowInput;
+  const { request, retry, polls } = input;
+  const { workspace } = request;
+  const endpointName = request.endpoint.name;
+  const deploymentName = request.deployment.name;
+  const run = new RunRecord(ctx, request);
+
+  let endpoint: EndpointState | undefined;
+  let previousTraffic: Traffic = {};
+  let model: RegisteredModel | undefined;
+  let deploymentStarted = false;
+  let trafficMoved = false;
+
+  try {
+    let grant: GrantRolesResult | undefined;
+    const grantRoles = function* (principalId: string): Step<GrantRolesResult> {
+      return yield* run.stage("roles", () =>
+        callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: request.endpoint.identity.type, principalId }, retry),
+      );
+    };
+
+    // A user-assigned identity exists before the endpoint: grant first, as Azure requires the
+    // roles before the deployment is created, and the propagation clock starts sooner.
+    if (request.endpoint.identity.type === "UserAssigned") grant = yield* grantRoles(request.endpoint.identity.principalId);
+
+    endpoint = yield* run.stage("endpoint", function* () {
+      const started = yield* callActivity(ctx, "endpoint", "ensureEndpoint", { workspace, endpoint: request.endpoint, tags: { "flowdeploy.requestId": request.requestId } }, retry);
+      previousTraffic = started.traffic;
+      const state = yield* pollUntilTerminal(
+        ctx,
+        "endpoint",
+        polls.endpoint,
+        started,
+        () => callActivity(ctx, "endpoint", "getEndpointState", { workspace, endpointName, operationUrl: started.operationUrl }, retry),
+        function* (s) {
+          // A system-assigned principal appears while the endpoint provisions: grant right away.
+          if (!grant && s.principalId && request.endpoint.identity.type === "SystemAssigned") grant = yield* grantRoles(s.principalId);
+        },
+      );
+      if (state.provisioningState !== "Succeeded") {
+        throw new StageFailure("endpoint", state.error?.code ?? "EndpointNotReady", state.error?.message ?? `endpoint ${endpointName} is ${state.provisioningState}`);
+      }
+      return state;
+    });
+    previousTraffic = endpoint.traffic;
+    if (!grant) {
+      if (!endpoint.principalId) throw new StageFailure("roles", "PrincipalMissing", `endpoint ${endpointName} has no managed identity principal`);
+      grant = yield* grantRoles(endpoint.principalId);
+    }
+    const deadline = propagationDeadline(grant.grantedAt, request.propagationMinutes);
+    run.propagationDeadline = deadline.toISOString();
+    const propagation = run.openStage("propagation", grant.grantedAt);
+
+    model = yield* run.stage("model", () =>
+      callActivity(ctx, "model", "registerModel", { workspace, requestId: request.requestId, flow: request.flow, model: request.model }, retry),
+    );
+    const modelId = model.id;
+
+    yield* run.stage("deployment", function* () {
+      const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, deployment: request.deployment, modelId }, retry);
+      deploymentStarted = true;
+      const state = yield* pollUntilTerminal(ctx, "deployment", polls.deployment, started, () =>
+        callActivity(ctx, "deployment", "getDeploymentState", { workspace, endpointName, deploymentName, operationUrl: started.operationUrl }, retry),
+      );
+      if (state.provisioningState !== "Succeeded") {
+        throw new StageFailure("deployment", state.error?.code ?? "DeploymentNotReady", state.error?.message ?? `deployment ${deploymentName} is ${state.provisioningState}`);
+      }
+      return state;
+    });
+
+    // Role assignments can take more than 15 minutes to take effect: the wait counts from the
+    // grant, so by now most of it has passed while the deployment provisioned.
+    if (ctx.df.currentUtcDateTime.getTime() < deadline.getTime()) yield ctx.df.createTimer(deadline);
+    run.closeStage(propagation);
+
+    yield* run.stage("smokeTest", function* () {
+      for (let attempt = 1; ; attempt++) {
+        const result = yield* callActivity(
+          ctx,
+          "smokeTest",
+          "smokeTest",
+          { workspace, endpointName, deploymentName, authMode: request.endpoint.authMode, input: request.smokeTest.input, expectFields: request.smokeTest.expectFields, timeoutSeconds: input.smokeTest.timeoutSeconds },
+          retry,
+        );
+        if (result.outcome === "passed") return result;
+        if (result.outcome === "failed") throw new StageFailure("smokeTest", "SmokeTestFailed", result.reason);
+        if (attempt >= input.smokeTest.maxAttempts) {
+          throw new StageFailure("smokeTest", "NotAuthorizedInTime", `still not authorized after ${attempt} attempts: ${result.reason}`);
+        }
+        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + input.smokeTest.retryDelaySeconds * 1000));
+      }
+    });
+
+    const traffic = trafficAfterRollout(previousTraffic, deploymentName, request.rollout.strategy);
+    const finalEndpoint = yield* run.stage("traffic", function* () {
+      const started = yield* callActivity(ctx, "traffic", "setTraffic", { workspace, endpointName, traffic }, retry);
+      const state = yield* pollUntilTerminal(ctx, "traffic", polls.traffic, started, () =>
+        callActivity(ctx, "traffic", "getEndpointState", { workspace, endpointName, operationUrl: started.operationUrl }, retry),
+      );
+      if (state.provisioningState !== "Succeeded") {
+        throw new StageFailure("traffic", state.error?.code ?? "TrafficUpdateFailed", state.error?.message ?? `traffic update left ${endpointName} ${state.provisioningState}`);
+      }
+      trafficMoved = true;
+      if (request.rollout.strategy === "replace") {
+        // Traffic has moved: start deleting what it replaced (Azure refuses to delete a deployment with traffic).
+        for (const old of replacedDeployments(previousTraffic, deploymentName)) {
+          yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName: old }, retry);
+        }
+      }
+      return state;
+    });
+
+    return yield* finish(ctx, run, input, { outcome: "Succeeded", endpoint: finalEndpoint, model, error: null });
+  } catch (err) {
+    const failure = asStageFailure(err);
+    if (deploymentStarted && !trafficMoved && request.rollout.onFailure === "delete") {
+      yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName }, retry);
+    }
+    // Report the traffic as it really is now (it never moved to the failed deployment).
+    const now = yield* tryReadEndpoint(ctx, { workspace, endpointName }, retry);
+    return yield* finish(ctx, run, input, {
+      outcome: "Failed",
+      endpoint: now ?? endpoint,
+      model,
+      error: { stage: failure.stage, code: failure.code, message: failure.message },
+    });
+  }
+}
+
+/** Publishes the outcome and returns it as the orchestration's output. */
+function* finish(
+  ctx: df.OrchestrationContext,
+  run: RunRecord,
+  input: DeployFlowInput,
+  outcome: { outcome: "Succeeded" | "Failed"; endpoint: EndpointState | undefined; model: RegisteredModel | undefined; error: NotificationError | null },
+): Step<DeploymentNotification> {
+  const { request } = input;
+  run.enterNotify();
+  const notification: DeploymentNotification = {
+    schemaVersion: "1",
+    outcome: outcome.outcome,
+    requestId: request.requestId,
+    instanceId: ctx.df.instanceId,
+    workspace: request.workspace,
+    endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },
+    deployment: { name: request.deployment.name },
+    model: outcome.model ? { name: outcome.model.name, version: outcome.model.version } : (request.model ?? null),
+    traffic: outcome.endpoint?.traffic ?? {},
+    stages: run.stages,
+    error: outcome.error,
+    startedAt: run.startedAt,
+    endedAt: run.now(),
+  };
+  yield* callActivity(ctx, "request", "notify", notification, input.retry);
+  run.finish(notification);
+  return notification;
+}
+
+/** Cleanup whose failure must not replace the run's outcome (the deployment stays at 0% then). */
+function* tryDeleteDeployment(ctx: df.OrchestrationContext, ref: ActivityInput<"deleteDeployment">, retry: ActivityRetryPolicy): Step<void> {
+  try {
+    yield* callActivity(ctx, "deployment", "deleteDeployment", ref, retry);
+  } catch {
+    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deleting deployment ${ref.deploymentName} failed; it keeps 0% traffic`);
+  }
+}
+
+/** The endpoint as it is now, for the Failed notification; undefined if it cannot be read. */
+function* tryReadEndpoint(ctx: df.OrchestrationContext, ref: ActivityInput<"getEndpointState">, retry: ActivityRetryPolicy): Step<EndpointState | undefined> {
+  try {
+    return yield* callActivity(ctx, "endpoint", "getEndpointState", ref, retry);
+  } catch {
+    return undefined;
+  }
+}
+
+function asStageFailure(err: unknown): StageFailure {
+  if (err instanceof StageFailure) return err;
+  return new StageFailure("request", "OrchestratorError", err instanceof Error ? err.message : String(err));
+}

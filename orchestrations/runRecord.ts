@@ -1,0 +1,94 @@
+import type * as df from "durable-functions";
+import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
+import type { DeployRequest } from "../src/contracts/deployRequest";
+import type { Step } from "./steps";
+
+/** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
+export interface DeployFlowStatus {
+  stage: StageName | "notify" | "done";
+  outcome: "Running" | "Succeeded" | "Failed";
+  endpoint: string;
+  deployment: string;
+  stages: StageRecord[];
+  /** When the role assignments can be relied on (grant + propagation minutes). */
+  propagationDeadline: string | null;
+  updatedAt: string;
+}
+
+/**
+ * Records each stage's start, end and outcome (history time, so replays agree) and publishes them
+ * as custom status after every change.
+ */
+export class RunRecord {
+  readonly stages: StageRecord[] = [];
+  readonly startedAt: string;
+  propagationDeadline: string | null = null;
+  private current: DeployFlowStatus["stage"] = "endpoint";
+
+  constructor(
+    private readonly ctx: df.OrchestrationContext,
+    private readonly request: DeployRequest,
+  ) {
+    this.startedAt = ctx.df.currentUtcDateTime.toISOString();
+  }
+
+  /** Runs `body` as stage `name`, recording it Succeeded, or Failed when it throws. */
+  *stage<T>(name: StageName, body: () => Step<T>): Step<T> {
+    const record: StageRecord = { name, startedAt: this.now(), endedAt: null, outcome: "Succeeded" };
+    this.stages.push(record);
+    this.current = name;
+    this.publish("Running");
+    try {
+      const result = yield* body();
+      record.endedAt = this.now();
+      this.publish("Running");
+      return result;
+    } catch (err) {
+      record.endedAt = this.now();
+      record.outcome = "Failed";
+      this.publish("Failed");
+      throw err;
+    }
+  }
+
+  /** Opens a stage that began at a known instant (the propagation wait starts at the grant). */
+  openStage(name: StageName, startedAt: string): StageRecord {
+    const record: StageRecord = { name, startedAt, endedAt: null, outcome: "Succeeded" };
+    this.stages.push(record);
+    this.publish("Running");
+    return record;
+  }
+
+  closeStage(record: StageRecord): void {
+    record.endedAt = this.now();
+    this.current = record.name;
+    this.publish("Running");
+  }
+
+  finish(notification: DeploymentNotification): void {
+    this.current = "done";
+    this.publish(notification.outcome === "Succeeded" ? "Succeeded" : "Failed");
+  }
+
+  enterNotify(): void {
+    this.current = "notify";
+    this.publish("Running");
+  }
+
+  now(): string {
+    return this.ctx.df.currentUtcDateTime.toISOString();
+  }
+
+  private publish(outcome: DeployFlowStatus["outcome"]): void {
+    const status: DeployFlowStatus = {
+      stage: this.current,
+      outcome,
+      endpoint: this.request.endpoint.name,
+      deployment: this.request.deployment.name,
+      stages: this.stages.map((s) => ({ ...s })),
+      propagationDeadline: this.propagationDeadline,
+      updatedAt: this.now(),
+    };
+    this.ctx.df.setCustomStatus(status);
+  }
+}

@@ -1,0 +1,96 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { Option } from "commander";
+import type { DeploymentNotification } from "../../contracts/notification";
+import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
+import type { RegisterCommand } from "../main";
+import { readInputText } from "../readInput";
+
+/** The bundled sample: the web-classification flow deployed to a new endpoint. */
+export const SAMPLE_REQUEST = join(__dirname, "..", "..", "..", "samples", "deploy-request.json");
+
+interface LocalFlags {
+  request?: string;
+  event?: string;
+  scenario?: string;
+  stateDir?: string;
+  json?: boolean;
+  timeScale?: string;
+}
+
+export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command("local")
+    .description("run one deployment end to end, offline: local simulator, broker and durable runner")
+    .addOption(new Option("--request <FILE>", "a deploy request (default: the bundled web-classification sample)").conflicts("event"))
+    .addOption(new Option("--event <FILE>", "an Event Grid event (either envelope) instead of a request"))
+    .option("--scenario <FILE>", "a simulator scenario (latencies, existing endpoints, faults)")
+    .option("--state-dir <DIR>", "keep runner history and simulator state here; a killed run resumes from it")
+    .option("--json", "print JSON lines only: stage events and the final notification")
+    .option("--time-scale <N>", "scaled real time (N simulated seconds per real second) instead of the virtual clock")
+    .action(async (flags: LocalFlags) => setExitCode(await runLocalCommand(flags, io)));
+};
+
+export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<number> {
+  const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
+  if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UsageError(`--time-scale must be a positive number, got ${flags.timeScale}`);
+  const inputFile = flags.event ?? flags.request ?? SAMPLE_REQUEST;
+  const input = parseLoose(await readInputText(inputFile, io.stdin));
+  const scenario = flags.scenario ? (loadScenario(flags.scenario) as never) : undefined;
+
+  const { runLocalDeployment } = require("../../local/localRun") as typeof import("../../local/localRun");
+  const say = (line: string) => !flags.json && writeLine(io.stdout, line);
+  say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
+  const result = await runLocalDeployment({
+    ...(flags.event ? { event: input } : { request: input }),
+    scenario,
+    stateDir: flags.stateDir,
+    timeScale,
+    onProgress: (p) => {
+      if (flags.json) writeLine(io.stdout, JSON.stringify(p));
+      else say(`  ${p.at.slice(11, 19)}  ${p.stage.padEnd(12)} ${p.event}${p.seconds !== undefined ? ` (${formatSeconds(p.seconds)})` : ""}`);
+    },
+  });
+  try {
+    const n = result.notification;
+    if (flags.json) {
+      writeLine(io.stdout, JSON.stringify({ type: "notification", ...n }));
+    } else {
+      say(summary(n));
+      say(`  simulated ${formatSeconds(result.simulatedSeconds)} in ${(result.wallMs / 1000).toFixed(1)} s of wall time`);
+      say(JSON.stringify(n, null, 2));
+    }
+    return n.outcome === "Succeeded" ? ExitCode.ok : ExitCode.failure;
+  } finally {
+    await result.stack.close();
+    if (!flags.stateDir) rmSync(result.stack.sim.caCertFile, { force: true });
+  }
+}
+
+/** JSON if it parses; otherwise the raw text, which the trigger will reject (and say so). */
+function parseLoose(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function loadScenario(file: string): unknown {
+  const { loadScenarioFile } = require("../../local/simulator") as typeof import("../../local/simulator");
+  const parsed = loadScenarioFile(file);
+  if (!parsed.ok) throw new UsageError(`invalid scenario ${file}:\n  ${parsed.errors.join("\n  ")}`);
+  return parsed.value;
+}
+
+function summary(n: DeploymentNotification): string {
+  const where = `${n.endpoint?.name ?? "?"}/${n.deployment?.name ?? "?"}`;
+  if (n.outcome === "Succeeded") return `Succeeded: ${where} serves ${n.traffic[n.deployment?.name ?? ""] ?? 0}% of traffic at ${n.endpoint?.scoringUri ?? "?"}`;
+  return `${n.outcome}: ${where} — ${n.error?.stage}/${n.error?.code}: ${n.error?.message}`;
+}
+
+export function formatSeconds(s: number): string {
+  const m = Math.floor(s / 60);
+  const sec = Math.round(s - m * 60);
+  return m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}

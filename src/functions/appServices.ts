@@ -1,0 +1,55 @@
+import type { InvocationContext } from "@azure/functions";
+import { createActivities } from "../activities";
+import type { ActivityImplementations } from "../activities/catalog";
+import type { NotificationPublisher } from "../activities/deps";
+import { productionActivityDeps, productionPublisher } from "../azure/productionDeps";
+import { loadConfig } from "../config";
+import { systemClock, type Clock } from "../domain/clock";
+import type { IntakeDeps } from "../intake/intake";
+import type { StartClient } from "../intake/startOnce";
+
+/**
+ * Process-wide services of the Function App, built on first use (not at import, so a bad setting
+ * fails the first invocation with a clear message instead of the whole worker).
+ * Not a registration module, though the `main` glob loads it: it registers nothing.
+ */
+interface AppServices {
+  activities: ActivityImplementations;
+  publisher: NotificationPublisher;
+  allowedWorkspaces: readonly string[];
+  clock: Clock;
+}
+
+let services: AppServices | undefined;
+
+function current(): AppServices {
+  if (!services) {
+    const config = loadConfig();
+    services = { activities: createActivities(productionActivityDeps(config)), publisher: productionPublisher(config), allowedWorkspaces: config.allowedWorkspaces, clock: systemClock };
+  }
+  return services;
+}
+
+/**
+ * Replaces the services behind the registered functions. Only the local stand-ins call this (the
+ * local runner and `flowdeploy serve` run the same registrations against the simulator and broker);
+ * the Function App always uses the production services.
+ */
+export function useAppServices(replacement: AppServices): void {
+  services = replacement;
+}
+
+export function appActivities(): ActivityImplementations {
+  return current().activities;
+}
+
+export function intakeDeps(client: StartClient, context: InvocationContext): IntakeDeps {
+  const s = current();
+  return {
+    client,
+    allowedWorkspaces: s.allowedWorkspaces,
+    publishRejected: (n, id) => s.publisher.publish(n, id),
+    clock: s.clock,
+    log: (m) => context.log(m),
+  };
+}

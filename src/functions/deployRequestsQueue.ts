@@ -1,0 +1,16 @@
+import type { InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { admitRequest } from "../intake/intake";
+import { intakeDeps } from "./appServices";
+
+/**
+ * A deploy request from the `deploy-requests` queue. Invalid input publishes a Rejected notification
+ * and returns normally, so the message is completed rather than retried ten times; only a failure to
+ * start (transient) throws, so Service Bus redelivers and finally dead-letters it.
+ */
+export async function deployRequestFromQueue(message: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
+  const messageId = String(context.triggerMetadata?.["messageId"] ?? context.invocationId);
+  await admitRequest(message, `queue:${messageId}`, "queue", intakeDeps(client, context), { publishRejection: true });
+}
+
+df.app.client.serviceBusQueue("deployRequestsQueue", { connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue });

@@ -1,0 +1,89 @@
+import { classifyEvent } from "../contracts/events";
+import type { FieldIssue } from "../contracts/issues";
+import { formatIssues } from "../contracts/issues";
+import type { DeploymentNotification } from "../contracts/notification";
+import { parseDeployRequest, parseJsonText } from "../contracts/parse";
+import type { DeployRequest } from "../contracts/deployRequest";
+import type { DeployFlowInput } from "../contracts/orchestration";
+import type { Clock } from "../domain/clock";
+import { notificationMessageId } from "../domain/ids";
+import { isWorkspaceAllowed } from "./allowlist";
+import { rejectionNotification, requestIdOf } from "./rejection";
+import { startOnce, type StartClient } from "./startOnce";
+
+/**
+ * The edges' shared logic: validate, check the allowlist, start once — or reject with a
+ * notification naming every bad field. Plain functions with injected dependencies, so the Functions
+ * host registrations, `flowdeploy serve` and the tests run exactly the same code.
+ */
+export interface IntakeDeps {
+  client: StartClient;
+  allowedWorkspaces: readonly string[];
+  /** Publishes a Rejected notification with the given messageId (duplicate detection). */
+  publishRejected(notification: DeploymentNotification, messageId: string): Promise<void>;
+  clock: Clock;
+  log(message: string): void;
+}
+
+export type IntakeResult =
+  | { outcome: "started" | "duplicate"; instanceId: string; requestId: string }
+  | { outcome: "rejected"; issues: FieldIssue[]; lines: string[] }
+  | { outcome: "ignored"; reason: string };
+
+/** Reads a message body the host delivered as an object, JSON text or bytes. */
+export function bodyToJson(body: unknown): { ok: true; value: unknown } | { ok: false; issues: FieldIssue[] } {
+  if (typeof body === "string") return parseJsonText(body);
+  if (body instanceof Uint8Array) return parseJsonText(Buffer.from(body).toString("utf8"));
+  return { ok: true, value: body };
+}
+
+/** A deploy request from the queue or the HTTP starter. `sourceId` identifies the delivery (message id). */
+export async function admitRequest(body: unknown, sourceId: string, source: DeployFlowInput["source"], deps: IntakeDeps, options: { publishRejection: boolean }): Promise<IntakeResult> {
+  const json = bodyToJson(body);
+  if (!json.ok) return reject(json.issues, sourceId, deps, options, {});
+  const parsed = parseDeployRequest(json.value);
+  if (!parsed.ok) return reject(parsed.issues, sourceId, deps, options, { requestId: requestIdOf(json.value) });
+  return admitValid(parsed.value, sourceId, source, deps, options);
+}
+
+/** One Event Grid event (either envelope). */
+export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<IntakeResult> {
+  const result = classifyEvent(event);
+  const sourceId = result.envelope?.id ?? "event";
+  if (result.outcome === "ignored") {
+    deps.log(`ignored event ${sourceId}: ${result.reason}`);
+    return { outcome: "ignored", reason: result.reason };
+  }
+  if (result.outcome === "rejected") return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
+  return admitValid(result.request, `event:${sourceId}`, "eventGrid", deps, { publishRejection: true });
+}
+
+async function admitValid(request: DeployRequest, sourceId: string, source: DeployFlowInput["source"], deps: IntakeDeps, options: { publishRejection: boolean }): Promise<IntakeResult> {
+  if (!isWorkspaceAllowed(deps.allowedWorkspaces, request.workspace)) {
+    const issues = [{ path: ["workspace"], message: "this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES" }];
+    return reject(issues, sourceId, deps, options, { request }, "WorkspaceNotAllowed");
+  }
+  const started = await startOnce(deps.client, request, source);
+  if (!started.started) {
+    deps.log(`request ${request.requestId} already has instance ${started.instanceId} (${started.existingStatus}); duplicate ignored`);
+    return { outcome: "duplicate", instanceId: started.instanceId, requestId: request.requestId };
+  }
+  deps.log(`request ${request.requestId} started as ${started.instanceId}`);
+  return { outcome: "started", instanceId: started.instanceId, requestId: request.requestId };
+}
+
+async function reject(
+  issues: FieldIssue[],
+  sourceId: string,
+  deps: IntakeDeps,
+  options: { publishRejection: boolean },
+  known: { requestId?: string | null; request?: DeployRequest },
+  code = "InvalidRequest",
+): Promise<IntakeResult> {
+  const lines = formatIssues(issues);
+  deps.log(`rejected ${sourceId}: ${lines.join("; ")}`);
+  if (options.publishRejection) {
+    await deps.publishRejected(rejectionNotification(issues, deps.clock.now(), known, code), notificationMessageId(`rejected:${sourceId}`, "Rejected"));
+  }
+  return { outcome: "rejected", issues, lines };
+}

@@ -1,0 +1,149 @@
+import { InvocationContext } from "@azure/functions";
+import { ServiceBusClient } from "@azure/service-bus";
+import { classifyEvent } from "../contracts/events";
+import type { DeploymentNotification, StageRecord } from "../contracts/notification";
+import { createFlowdeployClient } from "../client";
+import { DEFAULT_QUEUE_NAME } from "../client/connection";
+import { instanceIdFor } from "../domain/ids";
+import { requestIdOf } from "../intake/rejection";
+import type { DeployFlowStatus } from "../../orchestrations/runRecord";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
+import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
+
+/** One line of progress a person (or `--json`) follows: a stage started or ended, in simulated time. */
+export interface StageProgress {
+  type: "stage";
+  stage: string;
+  event: "started" | "succeeded" | "failed" | "skipped";
+  at: string;
+  seconds?: number;
+}
+
+export interface LocalRunOptions extends LocalStackOptions {
+  /** A deploy request (parsed JSON, not yet validated): sent through the deploy-requests queue. */
+  request?: unknown;
+  /** An Event Grid event (either envelope): delivered to the Event Grid trigger's handler. */
+  event?: unknown;
+  onProgress?: (progress: StageProgress) => void;
+}
+
+export interface LocalRunResult {
+  notification: DeploymentNotification;
+  /** Simulated seconds from start to notification. */
+  simulatedSeconds: number;
+  wallMs: number;
+  stack: LocalStack;
+}
+
+/** How long to wait for the notification on the topic after the instance finished (it was published before). */
+const NOTIFICATION_GRACE_MS = 3000;
+
+/**
+ * Runs one deployment through the real event-driven path, offline: the request goes through the
+ * local broker's queue to the queue trigger (or the event to the Event Grid trigger), the
+ * orchestration runs on the local runner against the simulator, and the outcome is received from the
+ * notifications topic. The stack stays open for inspection; the caller closes it.
+ */
+export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
+  const wallStart = Date.now();
+  const stack = await startLocalStack(options);
+  const simStart = stack.clock.now().getTime();
+  const stopTrigger = await stack.startQueueTrigger();
+  const client = createFlowdeployClient({ connectionString: stack.serviceBusConnectionString });
+  const unsubscribe = stack.runtime.onEvent(progressReporter(options.onProgress));
+  try {
+    const requestId = options.event !== undefined ? requestIdOfEvent(options.event) : requestIdOf(options.request);
+    const received = receiveNotification(client, requestId);
+    if (options.event !== undefined) await deliverEvent(stack, options.event);
+    else await sendRequest(stack, options.request);
+    const fromInstance = requestId ? outputOfInstance(stack, instanceIdFor(requestId)) : new Promise<never>(() => undefined);
+    const notification = await Promise.race([received.promise, fromInstance]);
+    return { notification, simulatedSeconds: (stack.clock.now().getTime() - simStart) / 1000, wallMs: Date.now() - wallStart, stack };
+  } finally {
+    unsubscribe();
+    await stopTrigger();
+    await client.close();
+  }
+}
+
+/** Sends the request as its JSON text, as a producer would (invalid ones too: the trigger rejects them). */
+async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
+  const sb = new ServiceBusClient(stack.serviceBusConnectionString);
+  try {
+    const id = requestIdOf(request);
+    await sb.createSender(DEFAULT_QUEUE_NAME).sendMessages({ body: request, contentType: "application/json", ...(id ? { messageId: id, correlationId: id } : {}) });
+  } finally {
+    await sb.close();
+  }
+}
+
+async function deliverEvent(stack: LocalStack, event: unknown): Promise<void> {
+  const { bulkTestEvent } = require("../functions/bulkTestEvents") as typeof import("../functions/bulkTestEvents");
+  const context = new InvocationContext({ functionName: "bulkTestEvents" });
+  for (const e of Array.isArray(event) ? event : [event]) await bulkTestEvent(e, stack.client, context);
+}
+
+function requestIdOfEvent(event: unknown): string | null {
+  const first = Array.isArray(event) ? event[0] : event;
+  const result = classifyEvent(first);
+  return result.outcome === "accepted" ? result.request.requestId : null;
+}
+
+/** The first notification for `requestId` (or the first Rejected one when the input had no usable id). */
+function receiveNotification(client: ReturnType<typeof createFlowdeployClient>, requestId: string | null) {
+  let resolve!: (n: DeploymentNotification) => void;
+  const promise = new Promise<DeploymentNotification>((r) => (resolve = r));
+  const abort = new AbortController();
+  void client.watch({ subscription: LOCAL_SUBSCRIPTIONS.all, signal: abort.signal }, (n) => {
+    if (requestId ? n.requestId === requestId : n.outcome === "Rejected") {
+      resolve(n);
+      abort.abort();
+    }
+  });
+  return { promise };
+}
+
+/**
+ * A run resumed from a state directory may find its instance already finished (the notification went
+ * out before the crash): the orchestration's output is the same notification.
+ */
+async function outputOfInstance(stack: LocalStack, instanceId: string): Promise<DeploymentNotification> {
+  for (;;) {
+    const rec = stack.runtime.getInstance(instanceId);
+    if (rec) {
+      const done = await stack.runtime.waitForCompletion(instanceId);
+      await new Promise((r) => setTimeout(r, NOTIFICATION_GRACE_MS).unref());
+      if (done.outputJson) return JSON.parse(done.outputJson) as DeploymentNotification;
+      throw new Error(`deployment ${instanceId} ended ${done.runtimeStatus} without a notification`);
+    }
+    await new Promise((r) => setTimeout(r, 50).unref());
+  }
+}
+
+/** Turns the orchestrator's custom status (its stage records) into started/ended lines. */
+function progressReporter(onProgress: LocalRunOptions["onProgress"]) {
+  const seen = new Map<string, string>();
+  return (event: { type: string; customStatus?: unknown }) => {
+    if (!onProgress || event.type !== "customStatus") return;
+    const status = event.customStatus as DeployFlowStatus | null;
+    for (const [i, stage] of (status?.stages ?? []).entries()) {
+      const key = `${stage.name}#${i}`;
+      const state = stage.endedAt ? stage.outcome : "started";
+      const before = seen.get(key);
+      if (before === state) continue;
+      if (!before) onProgress({ type: "stage", stage: stage.name, event: "started", at: stage.startedAt });
+      if (stage.endedAt) onProgress(ended(stage));
+      seen.set(key, state);
+    }
+  };
+}
+
+function ended(stage: StageRecord): StageProgress {
+  return {
+    type: "stage",
+    stage: stage.name,
+    event: stage.outcome === "Succeeded" ? "succeeded" : stage.outcome === "Failed" ? "failed" : "skipped",
+    at: stage.endedAt!,
+    seconds: (Date.parse(stage.endedAt!) - Date.parse(stage.startedAt)) / 1000,
+  };
+}

@@ -1,0 +1,160 @@
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { InvocationContext } from "@azure/functions";
+import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
+import { createActivities } from "../activities";
+import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from "../activities/deps";
+import { createAuthorizationClient, createMachineLearningClient, createScoringClient } from "../azure/clients";
+import { createNotificationPublisher } from "../azure/serviceBus";
+import { staticTokenCredential } from "../azure/staticCredential";
+import { DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME } from "../client/connection";
+import { useAppServices } from "../functions/appServices";
+import { VirtualClock, ScaledClock } from "./clock";
+import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
+import { startLocalServiceBus } from "./serviceBusTopology";
+import type { LocalServiceBusBroker } from "./broker";
+import { DurableRuntime, FunctionRegistry, LocalDurableClient, type RunnerClock } from "./runner";
+
+/**
+ * The whole product on one machine: the ARM simulator, the AMQP broker, the local durable runner on
+ * a shared clock, and the app's own registered orchestrator, activities and trigger handlers running
+ * against them. `flowdeploy local`, `flowdeploy serve`, the end-to-end tests and the benchmarks all
+ * start it. Production code is unchanged; only endpoints and credentials differ.
+ */
+export interface LocalStackOptions {
+  scenario?: ScenarioInput | undefined;
+  /** Keep runner history and simulator state here (a killed run resumes from it). */
+  stateDir?: string | undefined;
+  /** Scaled real time (N simulated seconds per real second) instead of the virtual clock. */
+  timeScale?: number | undefined;
+  /** Where the virtual clock starts (default: now). */
+  startAt?: Date | undefined;
+  /** Activities running at once in the runner (default 8). */
+  activityConcurrency?: number | undefined;
+  /** Receives the app's and the runner's log lines. */
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface LocalStack {
+  clock: RunnerClock;
+  sim: Simulator;
+  broker: LocalServiceBusBroker;
+  runtime: DurableRuntime;
+  client: LocalDurableClient;
+  serviceBusConnectionString: string;
+  /** Starts the Service Bus queue trigger (as the Functions host would); returns a stop function. */
+  startQueueTrigger(): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The app's registrations, captured once per process (modules register when first loaded). */
+let registry: FunctionRegistry | undefined;
+export function appRegistry(): FunctionRegistry {
+  if (!registry) {
+    const r = new FunctionRegistry();
+    // Outside the Functions host, @azure/functions runs in "test mode" and warns about every trigger
+    // it skips; here that is expected, so those warnings are kept out of the CLI's output.
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(String(args[0]))) warn(...args);
+    };
+    try {
+    r.capture(() => {
+      // The same modules the Functions host loads through the package.json `main` glob.
+      require("../index");
+      require("../functions/deployFlow");
+      require("../functions/activities");
+      // The trigger modules register client functions the runner does not host; loading them here
+      // keeps their registration inside the capture (the local edges call their handlers directly).
+      require("../functions/deployRequestsQueue");
+      require("../functions/bulkTestEvents");
+      require("../functions/deploymentsHttp");
+    });
+    } finally {
+      console.warn = warn;
+    }
+    registry = r;
+  }
+  return registry;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const clock: RunnerClock = options.timeScale ? new ScaledClock(options.timeScale, options.startAt) : new VirtualClock(options.startAt ?? new Date());
+  if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
+  const sim = await startSimulator({
+    clock,
+    ...(options.scenario ? { scenario: options.scenario } : {}),
+    ...(options.stateDir ? { stateFile: join(options.stateDir, "simulator-state.json") } : {}),
+  });
+  const broker = await startLocalServiceBus();
+  const serviceBus = new ServiceBusClient(broker.connectionString);
+  const publisher = createNotificationPublisher(serviceBus, DEFAULT_TOPIC_NAME);
+
+  const armOptions = { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential() };
+  const ml = new Map<string, ReturnType<typeof createMachineLearningClient>>();
+  const authz = new Map<string, ReturnType<typeof createAuthorizationClient>>();
+  const deps: ActivityDeps = {
+    ml: (id) => ml.get(id) ?? ml.set(id, createMachineLearningClient({ subscriptionId: id, ...armOptions })).get(id)!,
+    authz: (id) => authz.get(id) ?? authz.set(id, createAuthorizationClient({ subscriptionId: id, ...armOptions })).get(id)!,
+    scoring: createScoringClient({ caCertPem: sim.caCertPem }),
+    bus: publisher,
+    clock,
+    settings: DEFAULT_ACTIVITY_SETTINGS,
+    log: { info: log, warn: log },
+  };
+  // Locally every workspace may be targeted: the simulator accepts any.
+  useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: ["*"], clock });
+
+  const runtime = new DurableRuntime({
+    functions: appRegistry(),
+    clock,
+    ...(options.stateDir ? { stateDir: join(options.stateDir, "runner") } : {}),
+    ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
+    log: (entry) => log(`${entry.functionName}: ${entry.args.map(String).join(" ")}`),
+  });
+  const client = new LocalDurableClient(runtime);
+  runtime.start();
+
+  const receivers: ServiceBusReceiver[] = [];
+  return {
+    clock,
+    sim,
+    broker,
+    runtime,
+    client,
+    serviceBusConnectionString: broker.connectionString,
+    async startQueueTrigger() {
+      const { deployRequestFromQueue } = require("../functions/deployRequestsQueue") as typeof import("../functions/deployRequestsQueue");
+      const receiver = serviceBus.createReceiver(DEFAULT_QUEUE_NAME);
+      receivers.push(receiver);
+      // Like the Functions host with autoCompleteMessages: complete on return, abandon on throw
+      // (Service Bus then redelivers, and dead-letters after maxDeliveryCount).
+      const subscription = receiver.subscribe(
+        {
+          processMessage: async (message) => {
+            const context = new InvocationContext({
+              functionName: "deployRequestsQueue",
+              triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
+              logHandler: (_level, ...args) => log(`deployRequestsQueue: ${args.map(String).join(" ")}`),
+            });
+            await deployRequestFromQueue(message.body, client, context);
+          },
+          processError: async (args) => log(`queue trigger: ${args.error.message}`),
+        },
+        { autoCompleteMessages: true, maxConcurrentCalls: 8 },
+      );
+      return async () => {
+        await subscription.close();
+      };
+    },
+    async close() {
+      await runtime.stop();
+      for (const r of receivers) await r.close().catch(() => undefined);
+      await publisher.close().catch(() => undefined);
+      await serviceBus.close().catch(() => undefined);
+      await broker.close();
+      await sim.close();
+    },
+  };
+}
