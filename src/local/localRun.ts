@@ -7,6 +7,7 @@ import { DEFAULT_QUEUE_NAME } from "../client/connection";
 import { instanceIdFor } from "../domain/ids";
 import { requestIdOf } from "../intake/rejection";
 import type { DeployFlowStatus } from "../../orchestrations/runRecord";
+import { bulkTestEvent } from "./appFunctions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
@@ -78,7 +79,6 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
 }
 
 async function deliverEvent(stack: LocalStack, event: unknown): Promise<void> {
-  const { bulkTestEvent } = require("../functions/bulkTestEvents") as typeof import("../functions/bulkTestEvents");
   const context = new InvocationContext({ functionName: "bulkTestEvents" });
   for (const e of Array.isArray(event) ? event : [event]) await bulkTestEvent(e, stack.client, context);
 }

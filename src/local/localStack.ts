@@ -13,7 +13,8 @@ import { VirtualClock, ScaledClock } from "./clock";
 import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
 import { startLocalServiceBus } from "./serviceBusTopology";
 import type { LocalServiceBusBroker } from "./broker";
-import { DurableRuntime, FunctionRegistry, LocalDurableClient, type RunnerClock } from "./runner";
+import { DurableRuntime, LocalDurableClient, type RunnerClock } from "./runner";
+import { appFunctions, deployRequestFromQueue } from "./appFunctions";
 
 /**
  * The whole product on one machine: the ARM simulator, the AMQP broker, the local durable runner on
@@ -47,37 +48,6 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** The app's registrations, captured once per process (modules register when first loaded). */
-let registry: FunctionRegistry | undefined;
-export function appRegistry(): FunctionRegistry {
-  if (!registry) {
-    const r = new FunctionRegistry();
-    // Outside the Functions host, @azure/functions runs in "test mode" and warns about every trigger
-    // it skips; here that is expected, so those warnings are kept out of the CLI's output.
-    const warn = console.warn;
-    console.warn = (...args: unknown[]) => {
-      if (!/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(String(args[0]))) warn(...args);
-    };
-    try {
-    r.capture(() => {
-      // The same modules the Functions host loads through the package.json `main` glob.
-      require("../index");
-      require("../functions/deployFlow");
-      require("../functions/activities");
-      // The trigger modules register client functions the runner does not host; loading them here
-      // keeps their registration inside the capture (the local edges call their handlers directly).
-      require("../functions/deployRequestsQueue");
-      require("../functions/bulkTestEvents");
-      require("../functions/deploymentsHttp");
-    });
-    } finally {
-      console.warn = warn;
-    }
-    registry = r;
-  }
-  return registry;
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
   const clock: RunnerClock = options.timeScale ? new ScaledClock(options.timeScale, options.startAt) : new VirtualClock(options.startAt ?? new Date());
@@ -107,7 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: ["*"], clock });
 
   const runtime = new DurableRuntime({
-    functions: appRegistry(),
+    functions: appFunctions,
     clock,
     ...(options.stateDir ? { stateDir: join(options.stateDir, "runner") } : {}),
     ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
@@ -125,7 +95,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     client,
     serviceBusConnectionString: broker.connectionString,
     async startQueueTrigger() {
-      const { deployRequestFromQueue } = require("../functions/deployRequestsQueue") as typeof import("../functions/deployRequestsQueue");
       const receiver = serviceBus.createReceiver(DEFAULT_QUEUE_NAME);
       receivers.push(receiver);
       // Like the Functions host with autoCompleteMessages: complete on return, abandon on throw

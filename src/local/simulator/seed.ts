@@ -12,10 +12,11 @@ import { SIMULATOR_ACTOR } from "./systemData";
 /** Builds the starting state from a scenario: durations, existing endpoints/deployments/models, faults. */
 
 /** Where `existing` and `models` go when the scenario names no workspace. */
+/** The workspace of the bundled sample request (samples/deploy-request.json), so seeds and sample meet. */
 export const DEFAULT_WORKSPACE: Readonly<WorkspaceRef> = {
-  subscriptionId: "00000000-0000-0000-0000-000000000000",
-  resourceGroup: "flowdeploy-rg",
-  workspace: "flowdeploy-ws",
+  subscriptionId: "00000000-1111-2222-3333-444444444444",
+  resourceGroup: "rg-promptflow",
+  workspace: "ws-promptflow",
 };
 
 export const DEFAULT_TENANT_ID = "5e1a7c0d-2b6f-4c3e-9a1d-0f10d3f10d00";
