@@ -55,7 +55,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   try {
     const requestId = options.event !== undefined ? requestIdOfEvent(options.event) : requestIdOf(options.request);
     const received = receiveNotification(client, requestId);
-    if (options.event !== undefined) await deliverEvent(stack, options.event);
+    if (options.event !== undefined) await deliverEvent(stack, options.event, options.log ?? (() => undefined));
     else await sendRequest(stack, options.request);
     const fromInstance = requestId ? outputOfInstance(stack, instanceIdFor(requestId)) : new Promise<never>(() => undefined);
     const notification = await Promise.race([received.promise, fromInstance]);
@@ -78,8 +78,8 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
   }
 }
 
-async function deliverEvent(stack: LocalStack, event: unknown): Promise<void> {
-  const context = new InvocationContext({ functionName: "bulkTestEvents" });
+async function deliverEvent(stack: LocalStack, event: unknown, log: (line: string) => void): Promise<void> {
+  const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => log(`bulkTestEvents: ${args.map(String).join(" ")}`) });
   for (const e of Array.isArray(event) ? event : [event]) await bulkTestEvent(e, stack.client, context);
 }
 

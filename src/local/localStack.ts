@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
 import { createActivities } from "../activities";
@@ -48,10 +48,24 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
+/** The simulated time a previous run in `stateDir` had reached, if any. */
+function resumedTime(stateDir: string | undefined): Date | undefined {
+  if (!stateDir) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(join(stateDir, "simulator-state.json"), "utf8")) as { lastNow?: string };
+    return state.lastNow ? new Date(state.lastNow) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
-  const clock: RunnerClock = options.timeScale ? new ScaledClock(options.timeScale, options.startAt) : new VirtualClock(options.startAt ?? new Date());
   if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
+  // A resumed run continues from the simulated time it had reached: Azure's state and the
+  // orchestration's timers were written on that clock.
+  const startAt = options.startAt ?? resumedTime(options.stateDir) ?? new Date();
+  const clock: RunnerClock = options.timeScale ? new ScaledClock(options.timeScale, startAt) : new VirtualClock(startAt);
   const sim = await startSimulator({
     clock,
     ...(options.scenario ? { scenario: options.scenario } : {}),
