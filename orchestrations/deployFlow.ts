@@ -61,9 +61,11 @@ export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotifi
         polls.endpoint,
         started,
         () => callActivity(ctx, "endpoint", "getEndpointState", { workspace, endpointName, operationUrl: started.operationUrl }, retry),
-        function* (s) {
-          // A system-assigned principal appears while the endpoint provisions: grant right away.
-          if (!grant && s.principalId && request.endpoint.identity.type === "SystemAssigned") grant = yield* grantRoles(s.principalId);
+        {
+          onPoll: function* (s) {
+            // A system-assigned principal appears while the endpoint provisions: grant right away.
+            if (!grant && s.principalId && request.endpoint.identity.type === "SystemAssigned") grant = yield* grantRoles(s.principalId);
+          },
         },
       );
       if (state.provisioningState !== "Succeeded") {
@@ -88,8 +90,14 @@ export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotifi
     yield* run.stage("deployment", function* () {
       const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, deployment: request.deployment, modelId }, retry);
       deploymentStarted = true;
-      const state = yield* pollUntilTerminal(ctx, "deployment", polls.deployment, started, () =>
-        callActivity(ctx, "deployment", "getDeploymentState", { workspace, endpointName, deploymentName, operationUrl: started.operationUrl }, retry),
+      // Until the propagation deadline a ready deployment could not be smoke-tested anyway: poll slowly.
+      const state = yield* pollUntilTerminal(
+        ctx,
+        "deployment",
+        polls.deployment,
+        started,
+        () => callActivity(ctx, "deployment", "getDeploymentState", { workspace, endpointName, deploymentName, operationUrl: started.operationUrl }, retry),
+        { idleUntil: deadline },
       );
       if (state.provisioningState !== "Succeeded") {
         throw new StageFailure("deployment", state.error?.code ?? "DeploymentNotReady", state.error?.message ?? `deployment ${deploymentName} is ${state.provisioningState}`);

@@ -34,7 +34,7 @@ export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ErrorStag
 /**
  * The monitor pattern: wait, poll, until the resource reaches a terminal state or the policy's
  * timeout passes. `onPoll` sees every state (the endpoint loop grants roles as soon as a
- * system-assigned principal appears).
+ * system-assigned principal appears); before `idleUntil` the policy's idle interval applies.
  */
 export function* pollUntilTerminal<T extends { provisioningState: ProvisioningState }>(
   ctx: Ctx,
@@ -42,10 +42,12 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
   policy: PollPolicy,
   first: { provisioningState: ProvisioningState; retryAfterSeconds: number | null },
   poll: () => Step<T>,
-  onPoll?: (state: T) => Step<void>,
+  options: { onPoll?: (state: T) => Step<void>; idleUntil?: Date } = {},
 ): Step<T> {
+  const { onPoll, idleUntil } = options;
+  const idle = () => (idleUntil ? { now: ctx.df.currentUtcDateTime, until: idleUntil } : undefined);
   const giveUpAt = addSeconds(ctx.df.currentUtcDateTime, policy.timeoutSeconds);
-  let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds);
+  let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds, idle());
   for (;;) {
     if (wait !== null) yield ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, wait));
     const state = yield* poll();
@@ -54,6 +56,6 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
     if (ctx.df.currentUtcDateTime.getTime() >= giveUpAt.getTime()) {
       throw new StageFailure(stage, "PollTimeout", `still ${state.provisioningState} after ${Math.round(policy.timeoutSeconds / 60)} minutes`);
     }
-    wait = pollDelaySeconds(policy, null);
+    wait = pollDelaySeconds(policy, null, idle());
   }
 }

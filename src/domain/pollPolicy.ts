@@ -11,6 +11,11 @@ export interface PollPolicy {
   minIntervalSeconds: number;
   /** Give up (the stage fails with code PollTimeout) after this long. */
   timeoutSeconds: number;
+  /**
+   * Seconds between polls while the result could not be used yet anyway (the deployment before the
+   * propagation deadline: it cannot be smoke-tested earlier). Only failures are noticed later.
+   */
+  idleIntervalSeconds?: number;
 }
 
 export interface PollPolicies {
@@ -24,12 +29,20 @@ export interface PollPolicies {
 
 export const DEFAULT_POLL_POLICIES: PollPolicies = {
   endpoint: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
-  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60 },
+  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 120 },
   traffic: { intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
 };
 
-/** Seconds to wait before the next poll: the service's Retry-After when given, within the policy's floor. */
-export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null): number {
-  const wanted = retryAfterSeconds ?? policy.intervalSeconds;
+/**
+ * Seconds to wait before the next poll: the service's Retry-After when given, within the policy's
+ * floor. With `idleUntil` in the future, polls are spaced `idleIntervalSeconds` apart but never past
+ * that instant (the result is first needed then).
+ */
+export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null, idle?: { now: Date; until: Date }): number {
+  let wanted = retryAfterSeconds ?? policy.intervalSeconds;
+  if (idle && policy.idleIntervalSeconds !== undefined) {
+    const untilIdleEnds = (idle.until.getTime() - idle.now.getTime()) / 1000;
+    if (untilIdleEnds > wanted) wanted = Math.min(policy.idleIntervalSeconds, untilIdleEnds);
+  }
   return Math.max(policy.minIntervalSeconds, wanted);
 }

@@ -56,3 +56,13 @@ describe("poll policy", () => {
     expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.deployment, 1)).toBe(10);
   });
 });
+
+describe("idle polling before a deadline", () => {
+  const now = new Date("2026-01-01T00:00:00Z");
+  it("spaces polls by the idle interval but never past the deadline, then returns to the normal interval", () => {
+    const policy = DEFAULT_POLL_POLICIES.deployment;
+    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 15 * 60_000) })).toBe(120);
+    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 50_000) })).toBe(50);
+    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() - 1000) })).toBe(30);
+  });
+});
