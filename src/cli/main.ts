@@ -4,13 +4,14 @@ import { registerValidateCommand } from "./commands/validate";
 import { registerSchemaCommand } from "./commands/schema";
 import { registerSimulatorCommand } from "./commands/simulator";
 import { registerLocalCommand } from "./commands/local";
+import { registerServeCommand } from "./commands/serve";
 import { registerEnqueueCommand } from "./commands/enqueue";
 import { registerWatchCommand } from "./commands/watch";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
 
-const commands: RegisterCommand[] = [registerLocalCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand];
+const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand];
 
 /**
  * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed

@@ -22,6 +22,9 @@ import { appFunctions, deployRequestFromQueue } from "./appFunctions";
  * against them. `flowdeploy local`, `flowdeploy serve`, the end-to-end tests and the benchmarks all
  * start it. Production code is unchanged; only endpoints and credentials differ.
  */
+/** The part of the Durable client the queue trigger uses. */
+export type StartClientLike = Pick<LocalDurableClient, "getStatus" | "startNew">;
+
 export interface LocalStackOptions {
   scenario?: ScenarioInput | undefined;
   /** Keep runner history and simulator state here (a killed run resumes from it). */
@@ -43,8 +46,11 @@ export interface LocalStack {
   runtime: DurableRuntime;
   client: LocalDurableClient;
   serviceBusConnectionString: string;
-  /** Starts the Service Bus queue trigger (as the Functions host would); returns a stop function. */
-  startQueueTrigger(): Promise<() => Promise<void>>;
+  /**
+   * Starts the Service Bus queue trigger (as the Functions host would); returns a stop function.
+   * `client` replaces the Durable client (tests use a failing one to exercise redelivery).
+   */
+  startQueueTrigger(options?: { client?: StartClientLike }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -108,7 +114,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     runtime,
     client,
     serviceBusConnectionString: broker.connectionString,
-    async startQueueTrigger() {
+    async startQueueTrigger(triggerOptions = {}) {
+      const durableClient = triggerOptions.client ?? client;
       const receiver = serviceBus.createReceiver(DEFAULT_QUEUE_NAME);
       receivers.push(receiver);
       // Like the Functions host with autoCompleteMessages: complete on return, abandon on throw
@@ -121,7 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
               logHandler: (_level, ...args) => log(`deployRequestsQueue: ${args.map(String).join(" ")}`),
             });
-            await deployRequestFromQueue(message.body, client, context);
+            await deployRequestFromQueue(message.body, durableClient as LocalDurableClient, context);
           },
           processError: async (args) => log(`queue trigger: ${args.error.message}`),
         },

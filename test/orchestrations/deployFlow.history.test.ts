@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { describe, expect, it } from "vitest";
 import { appFunctions } from "../../src/local/appFunctions";
 import { EventType, FunctionRegistry, NonDeterminismError, replayHistory, type HistoryEvent } from "../../src/local/runner";

@@ -1,0 +1,49 @@
+import { writeLine } from "../io";
+import { UsageError } from "../io";
+import type { RegisterCommand } from "../main";
+
+interface ServeFlags {
+  port: string;
+  scenario?: string;
+  timeScale?: string;
+  stateDir?: string;
+}
+
+export const registerServeCommand: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command("serve")
+    .description("run the whole service locally (HTTP routes, Event Grid webhook, queue trigger) over the simulator and the local broker")
+    .option("--port <N>", "HTTP port of the service", "7071")
+    .option("--scenario <FILE>", "a simulator scenario (latencies, existing endpoints, faults)")
+    .option("--time-scale <N>", "simulated seconds per real second (default 60: a deployment takes ~20 s)")
+    .option("--state-dir <DIR>", "keep runner history and simulator state here")
+    .action(async (flags: ServeFlags) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${flags.port}`);
+      // Real time, sped up: a service waits for requests, so a virtual clock could jump ahead idly.
+      const timeScale = flags.timeScale === undefined ? 60 : Number(flags.timeScale);
+      if (!(timeScale > 0 && Number.isFinite(timeScale))) throw new UsageError(`--time-scale must be a positive number, got ${flags.timeScale}`);
+      let scenario: unknown;
+      if (flags.scenario) {
+        const { loadScenarioFile } = require("../../local/simulator") as typeof import("../../local/simulator");
+        const parsed = loadScenarioFile(flags.scenario);
+        if (!parsed.ok) throw new UsageError(`invalid scenario ${flags.scenario}:\n  ${parsed.errors.join("\n  ")}`);
+        scenario = parsed.value;
+      }
+      const { serve } = require("../../local/serve") as typeof import("../../local/serve");
+      const service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, log: (line) => writeLine(io.stderr, line) });
+      writeLine(
+        io.stdout,
+        JSON.stringify({ url: service.url, serviceBusConnectionString: service.stack.serviceBusConnectionString, simulatorUrl: service.stack.sim.url, caCertFile: service.stack.sim.caCertFile }),
+      );
+      writeLine(io.stderr, `flowdeploy serve: POST ${service.url}/api/deployments, Event Grid webhook ${service.url}/runtime/webhooks/eventgrid?functionName=bulkTestEvents; Ctrl+C stops`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await service.close();
+      writeLine(io.stderr, "flowdeploy serve stopped");
+      setExitCode(0);
+    });
+};

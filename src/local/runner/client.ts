@@ -1,0 +1,215 @@
+import { HttpResponse, type HttpRequest } from "@azure/functions";
+import * as df from "durable-functions";
+import type { InstanceRecord, RuntimeStatus } from "./instanceStore";
+import { isTerminalStatus, type DurableRuntime } from "./runtime";
+import { entitySchedulerId, eventTypeName, type HistoryEvent } from "./wire";
+
+export interface LocalDurableClientOptions {
+  /** Base of the management URLs, like the host's `/runtime/webhooks/durabletask`. */
+  baseUrl?: string;
+  taskHubName?: string;
+  connectionName?: string;
+}
+
+export interface HttpManagementUrls {
+  id: string;
+  statusQueryGetUri: string;
+  sendEventPostUri: string;
+  terminatePostUri: string;
+  rewindPostUri: string;
+  purgeHistoryDeleteUri: string;
+  suspendPostUri: string;
+  resumePostUri: string;
+}
+
+/**
+ * The Durable client for the local runner, implementing durable-functions' `DurableClient` so trigger
+ * handlers written for the real host (`(trigger, client: df.DurableClient, context)`) run unchanged.
+ *
+ * Same semantics as the real client where it matters:
+ * - `startNew` with an existing instance id REPLACES that instance (whatever its status); check
+ *   `getStatus` first for idempotent starts (the singleton pattern).
+ * - `getStatus` of an unknown id throws an Error mentioning "HTTP 404", as durable-functions 3.x does.
+ * - `raiseEvent`/`terminate` on an unknown id throw "No instance with ID '…' found."; on a finished
+ *   instance they do nothing (the host answers 410 Gone, which the client treats as success).
+ *
+ * Not supported (they throw): `rewind`, `suspend`, `resume`. The management URLs are produced but not
+ * served: nothing listens on `baseUrl` unless the caller serves it.
+ */
+export class LocalDurableClient implements df.DurableClient {
+  readonly taskHubName: string;
+  readonly uniqueWebhookOrigins: string[];
+  private readonly baseUrl: string;
+  private readonly connectionName: string;
+
+  constructor(
+    private readonly runtime: DurableRuntime,
+    options: LocalDurableClientOptions = {},
+  ) {
+    this.taskHubName = options.taskHubName ?? "LocalTaskHub";
+    this.connectionName = options.connectionName ?? "Storage";
+    this.baseUrl = (options.baseUrl ?? "http://localhost:7071/runtime/webhooks/durabletask").replace(/\/+$/, "");
+    this.uniqueWebhookOrigins = [new URL(this.baseUrl).origin];
+  }
+
+  async startNew(orchestratorFunctionName: string, options: df.StartNewOptions = {}): Promise<string> {
+    return this.runtime.startInstance(orchestratorFunctionName, { instanceId: options.instanceId, input: options.input });
+  }
+
+  async getStatus(instanceId: string, options: df.GetStatusOptions = {}): Promise<df.DurableOrchestrationStatus> {
+    const rec = this.runtime.getInstance(instanceId);
+    if (!rec) {
+      throw new Error(
+        `DurableClient error: Durable Functions extension replied with HTTP 404 response. This usually means we could not find any data associated with the instanceId provided: ${instanceId}.`,
+      );
+    }
+    return toStatus(rec, options);
+  }
+
+  async getStatusAll(): Promise<df.DurableOrchestrationStatus[]> {
+    return this.runtime.listInstances().map((r) => toStatus(r, {}));
+  }
+
+  async getStatusBy(filter: df.OrchestrationFilter): Promise<df.DurableOrchestrationStatus[]> {
+    return this.runtime
+      .listInstances()
+      .filter((r) => matches(r, filter))
+      .map((r) => toStatus(r, {}));
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void> {
+    this.runtime.raiseEvent(instanceId, eventName, eventData);
+  }
+
+  async terminate(instanceId: string, reason: string): Promise<void> {
+    this.runtime.terminate(instanceId, reason);
+  }
+
+  async purgeInstanceHistory(instanceId: string): Promise<df.PurgeHistoryResult> {
+    return { instancesDeleted: this.runtime.purge(instanceId) ? 1 : 0 };
+  }
+
+  async purgeInstanceHistoryBy(filter: df.OrchestrationFilter): Promise<df.PurgeHistoryResult> {
+    let deleted = 0;
+    for (const r of this.runtime.listInstances().filter((i) => matches(i, filter))) if (this.runtime.purge(r.instanceId)) deleted++;
+    return { instancesDeleted: deleted };
+  }
+
+  async signalEntity(entityId: df.EntityId, operationName?: string, operationContent?: unknown): Promise<void> {
+    this.runtime.signalEntity(entitySchedulerId(entityId.name, entityId.key), operationName ?? "", operationContent);
+  }
+
+  async readEntityState<T>(entityId: df.EntityId): Promise<df.EntityStateResponse<T>> {
+    const { exists, stateJson } = this.runtime.readEntity(entitySchedulerId(entityId.name, entityId.key));
+    return new df.EntityStateResponse<T>(exists, stateJson === undefined ? (undefined as T) : (JSON.parse(stateJson) as T));
+  }
+
+  async rewind(): Promise<void> {
+    throw new Error("rewind is not supported by the local durable runner");
+  }
+
+  async suspend(): Promise<void> {
+    throw new Error("suspend is not supported by the local durable runner");
+  }
+
+  async resume(): Promise<void> {
+    throw new Error("resume is not supported by the local durable runner");
+  }
+
+  /** 202 Accepted with the management URLs and `Location: statusQueryGetUri`, as the real client returns. */
+  createCheckStatusResponse(request: HttpRequest | undefined, instanceId: string): HttpResponse {
+    const payload = this.managementUrls(instanceId, request);
+    return new HttpResponse({
+      status: 202,
+      jsonBody: payload,
+      headers: { "Content-Type": "application/json", Location: payload.statusQueryGetUri, "Retry-After": "10" },
+    });
+  }
+
+  createHttpManagementPayload(instanceId: string): df.HttpManagementPayload {
+    return this.managementUrls(instanceId, undefined);
+  }
+
+  /**
+   * Waits up to `timeoutInMilliseconds` (default 10 s of wall time) for the instance to finish:
+   * 200 + output (Completed), 200 + status (Terminated), 500 + status (Failed), else the 202 check-status response.
+   */
+  async waitForCompletionOrCreateCheckStatusResponse(request: HttpRequest, instanceId: string, waitOptions: df.WaitForCompletionOptions = {}): Promise<HttpResponse> {
+    try {
+      await this.runtime.waitForCompletion(instanceId, { timeoutMs: waitOptions.timeoutInMilliseconds ?? 10_000 });
+    } catch {
+      return this.createCheckStatusResponse(request, instanceId);
+    }
+    const status = await this.getStatus(instanceId);
+    const json = (statusCode: number, body: unknown): HttpResponse => new HttpResponse({ status: statusCode, jsonBody: body, headers: { "Content-Type": "application/json" } });
+    if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed) return json(200, status.output);
+    if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed) return json(500, status);
+    return json(200, status);
+  }
+
+  /** Local extension: resolves with the final status once the instance is Completed, Failed or Terminated. */
+  async waitForCompletion(instanceId: string, options: { timeoutMs?: number } = {}): Promise<df.DurableOrchestrationStatus> {
+    const rec = await this.runtime.waitForCompletion(instanceId, options);
+    return toStatus(rec, {});
+  }
+
+  private managementUrls(instanceId: string, request: HttpRequest | undefined): HttpManagementUrls {
+    let base = this.baseUrl;
+    // The real client swaps the host's origin for the origin of the incoming request.
+    if (request?.url) {
+      try {
+        base = base.replace(new URL(base).origin, new URL(request.url).origin);
+      } catch {
+        // not a URL: keep the configured base
+      }
+    }
+    const id = encodeURIComponent(instanceId);
+    const query = `taskHub=${encodeURIComponent(this.taskHubName)}&connection=${encodeURIComponent(this.connectionName)}`;
+    const instance = `${base}/instances/${id}`;
+    return {
+      id: instanceId,
+      statusQueryGetUri: `${instance}?${query}`,
+      sendEventPostUri: `${instance}/raiseEvent/{eventName}?${query}`,
+      terminatePostUri: `${instance}/terminate?reason={text}&${query}`,
+      rewindPostUri: `${instance}/rewind?reason={text}&${query}`,
+      purgeHistoryDeleteUri: `${instance}?${query}`,
+      suspendPostUri: `${instance}/suspend?reason={text}&${query}`,
+      resumePostUri: `${instance}/resume?reason={text}&${query}`,
+    };
+  }
+}
+
+export function isFinished(status: df.DurableOrchestrationStatus): boolean {
+  return isTerminalStatus(status.runtimeStatus as RuntimeStatus);
+}
+
+function matches(r: InstanceRecord, filter: df.OrchestrationFilter): boolean {
+  const created = new Date(r.createdTime).getTime();
+  if (filter.createdTimeFrom && created < filter.createdTimeFrom.getTime()) return false;
+  if (filter.createdTimeTo && created > filter.createdTimeTo.getTime()) return false;
+  if (filter.runtimeStatus && filter.runtimeStatus.length > 0 && !filter.runtimeStatus.includes(r.runtimeStatus as df.OrchestrationRuntimeStatus)) return false;
+  return true;
+}
+
+const parse = (json: string | undefined): unknown => (json === undefined ? null : JSON.parse(json));
+
+/** The DurableOrchestrationStatus shape the host's status API returns (history events with type names). */
+function toStatus(rec: InstanceRecord, options: df.GetStatusOptions): df.DurableOrchestrationStatus {
+  const status = {
+    name: rec.name,
+    instanceId: rec.instanceId,
+    createdTime: new Date(rec.createdTime),
+    lastUpdatedTime: new Date(rec.lastUpdatedTime),
+    input: options.showInput === false ? null : parse(rec.exec.inputJson),
+    output: parse(rec.outputJson),
+    runtimeStatus: rec.runtimeStatus as df.OrchestrationRuntimeStatus,
+    customStatus: parse(rec.exec.customStatusJson),
+    ...(options.showHistory ? { history: rec.exec.history.map((e) => historyView(e, options.showHistoryOutput === true)) } : {}),
+  };
+  return status as df.DurableOrchestrationStatus;
+}
+
+function historyView(e: HistoryEvent, withOutput: boolean): Record<string, unknown> {
+  const { EventType: type, Result, Input, ...rest } = e;
+  return { EventType: eventTypeName(type), ...rest, ...(withOutput ? { Result, Input } : {}) };
+}

@@ -1,0 +1,149 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from "@azure/functions";
+import { MAX_MESSAGE_BYTES } from "../contracts/parse";
+import { bulkTestEvent, getDeploymentHttp, startDeploymentHttp } from "./appFunctions";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
+
+/**
+ * `flowdeploy serve`: the whole service on one machine without Core Tools, at the paths the Functions
+ * host uses — the HTTP starter and status routes under /api/deployments, the Event Grid webhook at
+ * /runtime/webhooks/eventgrid?functionName=bulkTestEvents, and the Service Bus queue trigger —
+ * over the local stack (simulator, broker, durable runner). A development tool, not a production host.
+ */
+export interface ServeOptions extends LocalStackOptions {
+  port?: number;
+  host?: string;
+}
+
+export interface RunningService {
+  url: string;
+  stack: LocalStack;
+  close(): Promise<void>;
+}
+
+/** Event Grid's webhook header: Notification for events, SubscriptionValidation for the handshake. */
+const EVENT_TYPE_HEADER = "aeg-event-type";
+const EVENT_GRID_FUNCTION = "bulkTestEvents";
+
+export async function serve(options: ServeOptions = {}): Promise<RunningService> {
+  const log = options.log ?? (() => undefined);
+  const stack = await startLocalStack(options);
+  const stopTrigger = await stack.startQueueTrigger();
+  const server = createServer((req, res) => {
+    void route(req, res, stack, log).catch((err: unknown) => {
+      log(`serve: ${req.method} ${req.url} failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) send(res, { status: 500, jsonBody: { errors: ["internal error"] } });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 7071, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stack,
+    async close() {
+      await closeServer(server);
+      await stopTrigger();
+      await stack.close();
+    },
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStack, log: (line: string) => void): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const body = await readBody(req);
+  if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
+  const context = (name: string) => new InvocationContext({ functionName: name, logHandler: (_level, ...args) => log(`${name}: ${args.map(String).join(" ")}`) });
+
+  if (url.pathname === "/api/deployments" && req.method === "POST") {
+    return send(res, await startDeploymentHttp(toHttpRequest(req, url, body), stack.client, context("startDeployment")));
+  }
+  const status = /^\/api\/deployments\/([^/]+)$/.exec(url.pathname);
+  if (status && req.method === "GET") {
+    return send(res, await getDeploymentHttp(toHttpRequest(req, url, body, { instanceId: decodeURIComponent(status[1]!) }), stack.client));
+  }
+  if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "POST") {
+    if (url.searchParams.get("functionName") !== EVENT_GRID_FUNCTION) return send(res, { status: 404, jsonBody: { errors: [`no Event Grid function ${url.searchParams.get("functionName")}`] } });
+    return eventGridWebhook(req, res, body, stack, context(EVENT_GRID_FUNCTION));
+  }
+  send(res, { status: 404, jsonBody: { errors: [`no route ${req.method} ${url.pathname}`] } });
+}
+
+/**
+ * What the Functions host's Event Grid extension does for the function: answer the subscription
+ * validation handshake, then hand each event of the delivered array to the function. A thrown error
+ * (transient) answers 500 so Event Grid retries; bad events were already answered with a Rejected
+ * notification by the function and are acknowledged.
+ */
+async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body: string, stack: LocalStack, context: InvocationContext): Promise<void> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return send(res, { status: 400, jsonBody: { errors: ["(root): not valid JSON"] } });
+  }
+  const events = Array.isArray(payload) ? payload : [payload];
+  const kind = String(req.headers[EVENT_TYPE_HEADER] ?? "");
+  if (kind === "SubscriptionValidation") {
+    const code = (events[0] as { data?: { validationCode?: unknown } } | undefined)?.data?.validationCode;
+    if (typeof code !== "string") return send(res, { status: 400, jsonBody: { errors: ["data.validationCode: required"] } });
+    return send(res, { status: 200, jsonBody: { validationResponse: code } });
+  }
+  if (kind !== "Notification") return send(res, { status: 400, jsonBody: { errors: [`${EVENT_TYPE_HEADER}: expected Notification or SubscriptionValidation`] } });
+  for (const event of events) await bulkTestEvent(event, stack.client, context);
+  send(res, { status: 202 });
+}
+
+function toHttpRequest(req: IncomingMessage, url: URL, body: string, params: Record<string, string> = {}): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+  return new HttpRequest({ url: url.toString(), method: req.method ?? "GET", headers, params, ...(body ? { body: { string: body } } : {}) });
+}
+
+async function send(res: ServerResponse, response: HttpResponseInit | HttpResponse): Promise<void> {
+  if ("arrayBuffer" in response && typeof response.arrayBuffer === "function") {
+    const r = response as HttpResponse;
+    const headers: Record<string, string> = {};
+    r.headers.forEach((value, key) => (headers[key] = value));
+    res.writeHead(r.status, headers);
+    res.end(Buffer.from(await r.arrayBuffer()));
+    return;
+  }
+  const init = response as HttpResponseInit;
+  const headers: Record<string, string> = {};
+  if (init.headers) new Headers(init.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, key) => (headers[key] = value));
+  if (init.jsonBody !== undefined) {
+    headers["content-type"] = "application/json";
+    res.writeHead(init.status ?? 200, headers);
+    res.end(JSON.stringify(init.jsonBody));
+    return;
+  }
+  res.writeHead(init.status ?? 200, headers);
+  res.end(typeof init.body === "string" ? init.body : undefined);
+}
+
+/** The body as text, or undefined when it is larger than a Service Bus message may be. */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_MESSAGE_BYTES) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on("end", () => resolve(tooBig ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
