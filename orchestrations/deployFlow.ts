@@ -13,21 +13,43 @@
  * deployment is deleted or kept at 0% per `rollout.onFailure`, and a Failed notification names the
  * stage, code and message.
  */
-import type * as df from "durable-functions";
+import * as df from "durable-functions";
 import type { EndpointState, GrantRolesResult, RegisteredModel } from "../src/contracts/activities";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
 import type { ActivityInput } from "../src/activities/catalog";
+import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
 import { propagationDeadline } from "../src/domain/time";
 import { replacedDeployments, trafficAfterRollout, type Traffic } from "../src/domain/traffic";
 import { StageFailure } from "./failures";
-import { RunRecord } from "./runRecord";
+import { RunRecord, type DeployFlowStatus } from "./runRecord";
 import { callActivity, pollUntilTerminal, type Step } from "./steps";
 
 export const DEPLOY_FLOW = "deployFlow";
 
 export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotification> {
   const input = ctx.df.getInput() as DeployFlowInput;
+  const queued: DeployFlowStatus = {
+    stage: "queued",
+    outcome: "Running",
+    endpoint: input.request.endpoint.name,
+    deployment: input.request.deployment.name,
+    stages: [],
+    propagationDeadline: null,
+    updatedAt: ctx.df.currentUtcDateTime.toISOString(),
+  };
+  ctx.df.setCustomStatus(queued);
+  // One endpoint, one change at a time: a critical section on the endpoint's lock entity. Requests
+  // for the same endpoint queue in the order they asked; other endpoints are not held up.
+  const lock = (yield ctx.df.lock(new df.EntityId(ENDPOINT_LOCK_ENTITY, endpointLockKey(input.request.workspace, input.request.endpoint.name)))) as { release(): void };
+  try {
+    return yield* deployUnderLock(ctx, input);
+  } finally {
+    lock.release();
+  }
+}
+
+function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput): Step<DeploymentNotification> {
   const { request, retry, polls } = input;
   const { workspace } = request;
   const endpointName = request.endpoint.name;

@@ -5,7 +5,8 @@ import type { Step } from "./steps";
 
 /** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
 export interface DeployFlowStatus {
-  stage: StageName | "notify" | "done";
+  /** queued: waiting for another deployment to the same endpoint to finish. */
+  stage: "queued" | StageName | "notify" | "done";
   outcome: "Running" | "Succeeded" | "Failed";
   endpoint: string;
   deployment: string;

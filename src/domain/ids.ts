@@ -28,3 +28,14 @@ export function roleAssignmentName(scope: string, principalId: string, roleDefin
 export function notificationMessageId(instanceId: string, outcome: string): string {
   return uuidv5(`${instanceId}|${outcome}`, FLOWDEPLOY_NAMESPACE);
 }
+
+/** The durable entity that serializes changes to one endpoint (the critical section in deployFlow). */
+export const ENDPOINT_LOCK_ENTITY = "endpointLock";
+
+/**
+ * The lock key of an endpoint. Endpoint names are unique per region across workspaces, but the key
+ * names the workspace too so two workspaces' look-alikes never wait on each other. No '@' or '/'.
+ */
+export function endpointLockKey(workspace: { subscriptionId: string; resourceGroup: string; name: string }, endpointName: string): string {
+  return [workspace.subscriptionId, workspace.resourceGroup, workspace.name, endpointName].join(":").toLowerCase();
+}

@@ -56,5 +56,6 @@ describe("package.json main", () => {
     expect(registered.filter((r) => r.trigger === "httpTrigger").every((r) => r.authLevel === "function")).toBe(true);
     expect(byTrigger("serviceBusTrigger")).toEqual(["deployRequestsQueue"]);
     expect(byTrigger("eventGridTrigger")).toEqual(["bulkTestEvents"]);
+    expect(byTrigger("entityTrigger")).toEqual(["endpointLock"]);
   });
 });

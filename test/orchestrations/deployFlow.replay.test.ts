@@ -19,7 +19,7 @@ const ws = parsed.value.workspace;
 const T0 = Date.parse("2026-11-23T10:00:00.000Z");
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
-type Action = { actionType: number; functionName?: string; input?: unknown; fireAt?: string };
+type Action = { actionType: number; functionName?: string; input?: unknown; fireAt?: string; lockRequestId?: string; lockSet?: { name: string; key: string }[] };
 
 /** Drives the orchestrator like the host: each step appends what it scheduled, then the next completion. */
 function driver() {
@@ -28,7 +28,12 @@ function driver() {
   let nextId = 0;
   let now = 0;
   const ids = new Map<string, number>();
+  let lockRequest = "";
   return {
+    /** The endpoint lock entity grants the critical section (an EventRaised under the request id). */
+    grantLock() {
+      h.episode(at(now), history.eventRaised(lockRequest, at(now), JSON.stringify({ result: null })));
+    },
     /** Runs one episode and returns the actions it added; records them as the host would. */
     async step(): Promise<Action[]> {
       const result = await invokeOrchestrator(handler, { history: h.build(), input, instanceId: "deploy-test" });
@@ -38,7 +43,12 @@ function driver() {
       seen = all.length;
       for (const a of fresh) {
         const id = nextId++;
-        if (a.actionType === 5) {
+        if (a.actionType === LOCK_ENTITIES) {
+          const lockId = a.lockRequestId ?? `lock-${id}`;
+          h.scheduled(history.eventSent(id, at(now), `@${a.lockSet![0]!.name}@${a.lockSet![0]!.key}`, "op", JSON.stringify({ id: lockId })));
+          ids.set("lock", id);
+          lockRequest = lockId;
+        } else if (a.actionType === 5) {
           h.scheduled(history.timerCreated(id, at(now), a.fireAt!));
           ids.set(`timer`, id);
         } else {
@@ -61,10 +71,20 @@ function driver() {
 
 const CALL_ACTIVITY = 0;
 const CREATE_TIMER = 5;
+const LOCK_ENTITIES = 13;
+
+/** Every run starts by taking the endpoint's lock; the tests below continue from the grant. */
+async function lockedDriver() {
+  const d = driver();
+  const first = await d.step();
+  expect(first).toEqual([expect.objectContaining({ actionType: LOCK_ENTITIES, lockSet: [{ name: "endpointLock", key: "00000000-1111-2222-3333-444444444444:rg-promptflow:ws-promptflow:web-classify" }] })]);
+  d.grantLock();
+  return d;
+}
 
 describe("deployFlow, step by step", () => {
   it("polls on durable timers, grants as soon as the principal exists, and never smoke-tests before grant + 16 minutes", async () => {
-    const d = driver();
+    const d = await lockedDriver();
     expect(await d.step()).toEqual([expect.objectContaining({ actionType: CALL_ACTIVITY, functionName: "ensureEndpoint", input: expect.objectContaining({ workspace: ws }) })]);
 
     d.complete("ensureEndpoint", { existed: false, provisioningState: "Creating", operationUrl: "https://op/1", retryAfterSeconds: null, traffic: {} });
@@ -102,7 +122,7 @@ describe("deployFlow, step by step", () => {
   });
 
   it("does not wait again when the deployment was ready after the deadline", async () => {
-    const d = driver();
+    const d = await lockedDriver();
     await d.step();
     d.complete("ensureEndpoint", { existed: true, provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null, traffic: { blue: 100 } });
     // An existing, ready endpoint is read at once, without a timer.
@@ -122,7 +142,7 @@ describe("deployFlow, step by step", () => {
   });
 
   it("fails the deployment stage on a failed provisioning, removes the new deployment, and notifies", async () => {
-    const d = driver();
+    const d = await lockedDriver();
     await d.step();
     d.complete("ensureEndpoint", { existed: true, provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null, traffic: { blue: 100 } });
     await d.step();

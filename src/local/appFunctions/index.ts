@@ -6,6 +6,7 @@
 import { endCapture } from "./captureBegin";
 import "../../index";
 import "../../functions/deployFlow";
+import "../../functions/endpointLock";
 import "../../functions/activities";
 import "../../functions/deployRequestsQueue";
 import "../../functions/bulkTestEvents";

@@ -13,8 +13,8 @@ import { staticTokenCredential } from "../../../src/azure/staticCredential";
 import type { Simulator, WorkspaceRef } from "../../../src/local/simulator";
 
 export const repoRoot = resolve(__dirname, "../../..");
-/** CI has shared/ beside the repository. */
-export const fixturesDir = resolve(repoRoot, "../shared/fixtures/azure");
+/** The official wire examples, vendored from the shared fixtures (see test/fixtures/azure/SOURCE.md). */
+export const fixturesDir = resolve(repoRoot, "test/fixtures/azure");
 
 export function loadFixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(resolve(fixturesDir, name), "utf8")) as Record<string, unknown>;
