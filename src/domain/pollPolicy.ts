@@ -28,9 +28,9 @@ export interface PollPolicies {
 }
 
 export const DEFAULT_POLL_POLICIES: PollPolicies = {
-  endpoint: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+  endpoint: { intervalSeconds: 20, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
   deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 120 },
-  traffic: { intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+  traffic: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
 };
 
 /**

@@ -35,6 +35,8 @@ export interface LocalStackOptions {
   startAt?: Date | undefined;
   /** Activities running at once in the runner (default 8). */
   activityConcurrency?: number | undefined;
+  /** Workspace resource ids that may be targeted (default: any, `*`). */
+  allowedWorkspaces?: readonly string[] | undefined;
   /** Receives the app's and the runner's log lines. */
   log?: ((line: string) => void) | undefined;
 }
@@ -93,8 +95,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     settings: DEFAULT_ACTIVITY_SETTINGS,
     log: { info: log, warn: log },
   };
-  // Locally every workspace may be targeted: the simulator accepts any.
-  useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: ["*"], clock });
+  // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
+  useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: options.allowedWorkspaces ?? ["*"], clock });
 
   const runtime = new DurableRuntime({
     functions: appFunctions,
