@@ -26,6 +26,8 @@ export interface LocalRunOptions extends LocalStackOptions {
   /** An Event Grid event (either envelope): delivered to the Event Grid trigger's handler. */
   event?: unknown;
   onProgress?: (progress: StageProgress) => void;
+  /** Called once the stack is up (the CLI's live display reads its clock). */
+  onStarted?: (stack: LocalStack) => void;
 }
 
 export interface LocalRunResult {
@@ -48,6 +50,7 @@ const NOTIFICATION_GRACE_MS = 3000;
 export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
   const wallStart = Date.now();
   const stack = await startLocalStack(options);
+  options.onStarted?.(stack);
   const simStart = stack.clock.now().getTime();
   const stopTrigger = await stack.startQueueTrigger();
   const client = createFlowdeployClient({ connectionString: stack.serviceBusConnectionString });

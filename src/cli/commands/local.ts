@@ -39,7 +39,12 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
   const scenario = flags.scenario ? (loadScenario(flags.scenario) as never) : undefined;
 
   const { runLocalDeployment } = require("../../local/localRun") as typeof import("../../local/localRun");
-  const say = (line: string) => !flags.json && writeLine(io.stdout, line);
+  const live = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true ? liveDisplay(io) : undefined;
+  const say = (line: string) => {
+    if (flags.json) return;
+    live?.clear();
+    writeLine(io.stdout, line);
+  };
   say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
   const result = await runLocalDeployment({
     ...(flags.event ? { event: input } : { request: input }),
@@ -49,8 +54,11 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     onProgress: (p) => {
       if (flags.json) writeLine(io.stdout, JSON.stringify(p));
       else say(`  ${p.at.slice(11, 19)}  ${p.stage.padEnd(12)} ${p.event}${p.seconds !== undefined ? ` (${formatSeconds(p.seconds)})` : ""}`);
+      live?.stage(p.event === "started" ? p.stage : undefined);
     },
+    onStarted: (stack) => live?.start(() => stack.clock.now()),
   });
+  live?.stop();
   try {
     const n = result.notification;
     if (flags.json) {
@@ -65,6 +73,35 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     await result.stack.close();
     if (!flags.stateDir) rmSync(result.stack.sim.caCertFile, { force: true });
   }
+}
+
+/**
+ * On a terminal, one status line under the stage lines that follows the simulated clock (useful with
+ * --time-scale, where a deployment takes minutes of real time).
+ */
+function liveDisplay(io: CliIO) {
+  let timer: NodeJS.Timeout | undefined;
+  let current = "starting";
+  let now: () => Date = () => new Date();
+  const draw = () => io.stdout.write(`\r\x1b[2K  … ${current} — simulated ${now().toISOString().slice(11, 19)}`);
+  return {
+    start(clock: () => Date) {
+      now = clock;
+      timer = setInterval(draw, 200);
+      timer.unref();
+    },
+    stage(name: string | undefined) {
+      if (name) current = name;
+    },
+    clear() {
+      if (timer) io.stdout.write("\r\x1b[2K");
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      if (timer) io.stdout.write("\r\x1b[2K");
+      timer = undefined;
+    },
+  };
 }
 
 /** JSON if it parses; otherwise the raw text, which the trigger will reject (and say so). */
