@@ -1,4 +1,6 @@
 import { newGuid, stableGuid, workspaceId, type WorkspaceRef } from "./ids";
+import { empty, type SimResponse } from "./httpResponse";
+import type { RequestContext } from "./requestContext";
 import type { OperationRecord, SimState } from "./stateStore";
 
 /**
@@ -109,4 +111,16 @@ export function operationStatusBody(op: OperationRecord, now: Date, kind: "statu
 
 export function findOperation(state: SimState, name: string): OperationRecord | undefined {
   return state.operations[name] ?? Object.values(state.operations).find((o) => o.name.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * The answer to a DELETE (or PATCH) that started `op`: 202 with `Location` (mfeOperationResults) and,
+ * for DELETE, `Retry-After` (README wire facts (a)); the recorded PATCH carries no Retry-After.
+ */
+export function acceptedWithLocation(ctx: RequestContext, op: OperationRecord, options: { retryAfter: boolean }): SimResponse {
+  return empty(202, {
+    Location: resultUrl(ctx.baseUrl, op),
+    ...(options.retryAfter ? { "Retry-After": ctx.retryAfter(ctx.state.polling.locationRetryAfterSeconds) } : {}),
+    "x-ms-async-operation-timeout": ASYNC_OPERATION_TIMEOUT,
+  });
 }

@@ -5,7 +5,7 @@ import { empty, json, type SimResponse } from "./httpResponse";
 import { deploymentId, resourceKey, type WorkspaceRef } from "./ids";
 import { createEndpointIdentity, hasSystemAssigned, identityView } from "./identities";
 import { isRecord, optionalString, stringMap } from "./json";
-import { ASYNC_OPERATION_TIMEOUT, ML_API_VERSION, resultUrl, startOperation, statusUrl } from "./lroOperations";
+import { ASYNC_OPERATION_TIMEOUT, ML_API_VERSION, acceptedWithLocation, startOperation, statusUrl } from "./lroOperations";
 import { resolveModelReference } from "./models";
 import { endpointNotFound } from "./onlineEndpoints";
 import { hasRoleOver } from "./rbac";
@@ -219,11 +219,7 @@ export function deleteDeployment(ctx: RequestContext): SimResponse {
       durationSeconds: state.latency.deploymentDeleteSeconds,
     });
   deployment.operation = op.name;
-  return empty(202, {
-    Location: resultUrl(ctx.baseUrl, op),
-    "Retry-After": ctx.retryAfter(state.polling.locationRetryAfterSeconds),
-    "x-ms-async-operation-timeout": ASYNC_OPERATION_TIMEOUT,
-  });
+  return acceptedWithLocation(ctx, op, { retryAfter: true });
 }
 
 /** getLogs `{containerType, tail}` → `{content}`: a few plausible lines, including a failure reason. */

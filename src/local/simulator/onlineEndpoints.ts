@@ -9,7 +9,7 @@ import {
   ASYNC_OPERATION_TIMEOUT,
   ML_API_VERSION,
   regionSlug,
-  resultUrl,
+  acceptedWithLocation,
   startOperation,
   statusUrl,
 } from "./lroOperations";
@@ -264,11 +264,7 @@ export function deleteEndpoint(ctx: RequestContext): SimResponse {
       durationSeconds: state.latency.endpointDeleteSeconds,
     });
   endpoint.operation = op.name;
-  return empty(202, {
-    Location: resultUrl(ctx.baseUrl, op),
-    "Retry-After": ctx.retryAfter(state.polling.locationRetryAfterSeconds),
-    "x-ms-async-operation-timeout": ASYNC_OPERATION_TIMEOUT,
-  });
+  return acceptedWithLocation(ctx, op, { retryAfter: true });
 }
 
 /** PATCH (tags + identity only). Recorded: 202 with Location (mfeOperationResults), no Retry-After. */
@@ -292,7 +288,7 @@ export function patchEndpoint(ctx: RequestContext): SimResponse {
     pendingTraffic: { ...endpoint.effectiveTraffic },
   });
   endpoint.operation = op.name;
-  return empty(202, { Location: resultUrl(ctx.baseUrl, op), "x-ms-async-operation-timeout": ASYNC_OPERATION_TIMEOUT });
+  return acceptedWithLocation(ctx, op, { retryAfter: false });
 }
 
 export function listEndpointKeys(ctx: RequestContext): SimResponse {
@@ -335,9 +331,5 @@ export function regenerateEndpointKeys(ctx: RequestContext): SimResponse {
     durationSeconds: 0,
   });
   endpoint.operation = op.name;
-  return empty(202, {
-    Location: resultUrl(ctx.baseUrl, op),
-    "Retry-After": ctx.retryAfter(state.polling.locationRetryAfterSeconds),
-    "x-ms-async-operation-timeout": ASYNC_OPERATION_TIMEOUT,
-  });
+  return acceptedWithLocation(ctx, op, { retryAfter: true });
 }
