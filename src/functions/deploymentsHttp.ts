@@ -13,7 +13,7 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return problem(413, [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
   const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
-  if (result.outcome === "rejected") return problem(result.issues.some((i) => i.message.includes("FLOWDEPLOY_ALLOWED_WORKSPACES")) ? 403 : 400, result.lines);
+  if (result.outcome === "rejected") return problem(result.code === "WorkspaceNotAllowed" ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);
   return client.createCheckStatusResponse(request, result.instanceId);
 }

@@ -27,7 +27,7 @@ export interface IntakeDeps {
 
 export type IntakeResult =
   | { outcome: "started" | "duplicate"; instanceId: string; requestId: string }
-  | { outcome: "rejected"; issues: FieldIssue[]; lines: string[] }
+  | { outcome: "rejected"; code: "InvalidRequest" | "WorkspaceNotAllowed"; issues: FieldIssue[]; lines: string[] }
   | { outcome: "ignored"; reason: string };
 
 /** Reads a message body the host delivered as an object, JSON text or bytes. */
@@ -78,12 +78,12 @@ async function reject(
   deps: IntakeDeps,
   options: { publishRejection: boolean },
   known: { requestId?: string | null; request?: DeployRequest },
-  code = "InvalidRequest",
+  code: "InvalidRequest" | "WorkspaceNotAllowed" = "InvalidRequest",
 ): Promise<IntakeResult> {
   const lines = formatIssues(issues);
   deps.log(`rejected ${sourceId}: ${lines.join("; ")}`);
   if (options.publishRejection) {
     await deps.publishRejected(rejectionNotification(issues, deps.clock.now(), known, code), notificationMessageId(`rejected:${sourceId}`, "Rejected"));
   }
-  return { outcome: "rejected", issues, lines };
+  return { outcome: "rejected", code, issues, lines };
 }
