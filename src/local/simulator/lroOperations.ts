@@ -75,7 +75,25 @@ export function startOperation(state: SimState, start: StartOperation): Operatio
     ...(start.pendingTraffic ? { pendingTraffic: start.pendingTraffic } : {}),
   };
   state.operations[op.name] = op;
+  pendingIndex.get(state.operations)?.add(op);
   return op;
+}
+
+/**
+ * The operations whose effects are not applied yet, per operations table. Not persisted: built from
+ * the `applied` flags on first use (so a state loaded from a file is covered). Settling before every
+ * request then costs O(pending operations), not O(every operation ever started), which made the
+ * simulator's share of the load benchmark grow quadratically (docs/benchmarks.md).
+ */
+const pendingIndex = new WeakMap<Record<string, OperationRecord>, Set<OperationRecord>>();
+
+export function pendingOperations(state: SimState): Set<OperationRecord> {
+  let pending = pendingIndex.get(state.operations);
+  if (!pending) {
+    pending = new Set(Object.values(state.operations).filter((op) => !op.applied));
+    pendingIndex.set(state.operations, pending);
+  }
+  return pending;
 }
 
 function operationPath(op: OperationRecord, kind: "mfeOperationsStatus" | "mfeOperationResults"): string {

@@ -1,4 +1,4 @@
-import { isOperationRunning, operationEndTime } from "./lroOperations";
+import { isOperationRunning, operationEndTime, pendingOperations } from "./lroOperations";
 import type { OperationRecord, SimState } from "./stateStore";
 
 /**
@@ -8,12 +8,14 @@ import type { OperationRecord, SimState } from "./stateStore";
  * operation's end, whether the clock is real, scaled or virtual.
  */
 export function settleOperations(state: SimState, now: Date): void {
-  const due = Object.values(state.operations)
+  const pending = pendingOperations(state);
+  const due = [...pending]
     .filter((op) => !op.applied && !isOperationRunning(op, now))
     .sort((a, b) => operationEndTime(a).getTime() - operationEndTime(b).getTime());
   for (const op of due) {
     applyOperation(state, op);
     op.applied = true;
+    pending.delete(op);
   }
   if (now.getTime() > new Date(state.lastNow).getTime()) state.lastNow = now.toISOString();
 }
