@@ -47,7 +47,7 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
   const { onPoll, idleUntil } = options;
   const idle = () => (idleUntil ? { now: ctx.df.currentUtcDateTime, until: idleUntil } : undefined);
   const giveUpAt = addSeconds(ctx.df.currentUtcDateTime, policy.timeoutSeconds);
-  let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds, idle());
+  let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds, idle(), true);
   for (;;) {
     if (wait !== null) yield ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, wait));
     const state = yield* poll();

@@ -7,6 +7,8 @@
 export interface PollPolicy {
   /** Seconds between polls when the service gave no Retry-After. */
   intervalSeconds: number;
+  /** The first wait when the service gave no Retry-After (default: `intervalSeconds`). */
+  firstDelaySeconds?: number;
   /** Never poll more often than this, even if Retry-After says so. */
   minIntervalSeconds: number;
   /** Give up (the stage fails with code PollTimeout) after this long. */
@@ -28,8 +30,13 @@ export interface PollPolicies {
 }
 
 export const DEFAULT_POLL_POLICIES: PollPolicies = {
-  endpoint: { intervalSeconds: 20, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
-  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 120 },
+  // An endpoint takes from ~15 s (recorded) to 1-2 minutes; its system-assigned principal appears when
+  // it is ready and starts the 16-minute permission clock, so lateness here delays everything: look
+  // first after 30 s, then every 10 s.
+  endpoint: { firstDelaySeconds: 30, intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+  // Before the permission deadline a ready deployment waits anyway: every 4 minutes only notices
+  // failures (ImagePullFailure, OutOfQuota) sooner; after it, every 30 s.
+  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 240 },
   traffic: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
 };
 
@@ -38,8 +45,8 @@ export const DEFAULT_POLL_POLICIES: PollPolicies = {
  * floor. With `idleUntil` in the future, polls are spaced `idleIntervalSeconds` apart but never past
  * that instant (the result is first needed then).
  */
-export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null, idle?: { now: Date; until: Date }): number {
-  let wanted = retryAfterSeconds ?? policy.intervalSeconds;
+export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null, idle?: { now: Date; until: Date }, first = false): number {
+  let wanted = retryAfterSeconds ?? (first ? (policy.firstDelaySeconds ?? policy.intervalSeconds) : policy.intervalSeconds);
   if (idle && policy.idleIntervalSeconds !== undefined) {
     const untilIdleEnds = (idle.until.getTime() - idle.now.getTime()) / 1000;
     if (untilIdleEnds > wanted) wanted = Math.min(policy.idleIntervalSeconds, untilIdleEnds);

@@ -88,16 +88,16 @@ describe("deployFlow, step by step", () => {
     expect(await d.step()).toEqual([expect.objectContaining({ actionType: CALL_ACTIVITY, functionName: "ensureEndpoint", input: expect.objectContaining({ workspace: ws }) })]);
 
     d.complete("ensureEndpoint", { existed: false, provisioningState: "Creating", operationUrl: "https://op/1", retryAfterSeconds: null, traffic: {} });
-    // No Retry-After: the endpoint poll policy's 20 s.
-    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(20) })]);
+    // No Retry-After: the endpoint poll policy's first look after 30 s.
+    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(30) })]);
 
-    d.fire(at(20));
+    d.fire(at(30));
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "getEndpointState", input: expect.objectContaining({ operationUrl: "https://op/1" }) })]);
 
-    d.complete("getEndpointState", { provisioningState: "Succeeded", principalId: "p-1", scoringUri: "https://s/score", traffic: {}, error: null }, 21);
+    d.complete("getEndpointState", { provisioningState: "Succeeded", principalId: "p-1", scoringUri: "https://s/score", traffic: {}, error: null }, 31);
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "grantEndpointRoles", input: { workspace: ws, identityType: "SystemAssigned", principalId: "p-1" } })]);
 
-    d.complete("grantEndpointRoles", { assignments: [], grantedAt: at(21) }, 22);
+    d.complete("grantEndpointRoles", { assignments: [], grantedAt: at(31) }, 32);
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "registerModel" })]);
 
     d.complete("registerModel", { name: "web-classification", version: "1", id: "/models/web-classification/versions/1", created: true });
@@ -105,17 +105,17 @@ describe("deployFlow, step by step", () => {
 
     d.complete("startDeployment", { provisioningState: "Creating", operationUrl: "https://op/2", retryAfterSeconds: 60 });
     // Before the propagation deadline a ready deployment could not be tested anyway: the idle
-    // interval (120 s) applies, longer than the PUT's Retry-After (60 s).
-    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(22 + 120) })]);
+    // interval (240 s) applies, longer than the PUT's Retry-After (60 s).
+    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(32 + 240) })]);
 
-    d.fire(at(142));
+    d.fire(at(272));
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "getDeploymentState" })]);
 
     // The deployment is ready long before the propagation deadline (a fast 5-minute deployment).
     d.complete("getDeploymentState", { provisioningState: "Succeeded", error: null, logsTail: null }, 300);
     const wait = await d.step();
     expect(wait).toEqual([expect.objectContaining({ actionType: CREATE_TIMER })]);
-    expect(Date.parse(wait[0]!.fireAt!) - Date.parse(at(21))).toBe(16 * 60_000);
+    expect(Date.parse(wait[0]!.fireAt!) - Date.parse(at(31))).toBe(16 * 60_000);
 
     d.fire(wait[0]!.fireAt!);
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "smokeTest", input: expect.objectContaining({ deploymentName: "green", authMode: "key" }) })]);

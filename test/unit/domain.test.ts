@@ -57,11 +57,19 @@ describe("poll policy", () => {
   });
 });
 
+describe("first poll", () => {
+  it("waits the policy's first delay when the service gave no Retry-After", () => {
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.endpoint, null, undefined, true)).toBe(30);
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.endpoint, null)).toBe(10);
+    expect(pollDelaySeconds(DEFAULT_POLL_POLICIES.endpoint, 12, undefined, true)).toBe(12);
+  });
+});
+
 describe("idle polling before a deadline", () => {
   const now = new Date("2026-01-01T00:00:00Z");
   it("spaces polls by the idle interval but never past the deadline, then returns to the normal interval", () => {
     const policy = DEFAULT_POLL_POLICIES.deployment;
-    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 15 * 60_000) })).toBe(120);
+    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 15 * 60_000) })).toBe(240);
     expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 50_000) })).toBe(50);
     expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() - 1000) })).toBe(30);
   });
