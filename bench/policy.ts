@@ -57,8 +57,12 @@ function deploymentVariant(interval: number, idle: number | undefined): Variant 
   return { name: `deployment ${interval}s, ${idle !== undefined ? `idle ${idle}s` : "no idle"}`, polls: { ...DEFAULT_POLL_POLICIES, deployment } };
 }
 
-function endpointVariant(interval: number): Variant {
-  return { name: `endpoint ${interval}s`, polls: { ...DEFAULT_POLL_POLICIES, endpoint: { ...DEFAULT_POLL_POLICIES.endpoint, intervalSeconds: interval } } };
+/** Endpoint polls every `interval` s, the first after `first` s (undefined: after `interval`, no separate first wait). */
+function endpointVariant(interval: number, first: number | undefined): Variant {
+  const { firstDelaySeconds: _drop, ...base } = DEFAULT_POLL_POLICIES.endpoint;
+  // Key order as in DEFAULT_POLL_POLICIES, so that isDefault (a JSON comparison) recognizes the default.
+  const endpoint = { ...(first !== undefined ? { firstDelaySeconds: first } : {}), ...base, intervalSeconds: interval };
+  return { name: first !== undefined ? `endpoint first ${first}s, then ${interval}s` : `endpoint every ${interval}s`, polls: { ...DEFAULT_POLL_POLICIES, endpoint } };
 }
 
 async function runRow(s: Sweep, v: Variant): Promise<PolicyRow> {
@@ -97,22 +101,27 @@ async function runRow(s: Sweep, v: Variant): Promise<PolicyRow> {
 /**
  * Three comparisons:
  * - existing endpoint, deployment 300–354 s (its grant is old, so every deployment poll's lateness
- *   reaches the time to traffic): deployment interval 15 / 30 / 60 s, with and without the idle interval;
+ *   reaches the time to traffic): deployment interval 15 / 30 / 60 s, without an idle interval, with
+ *   120 s and with the default's;
  * - default latencies (the deployment ends before the propagation deadline): the same variants, where
  *   the idle interval saves calls at no cost in time;
- * - default latencies, endpoint 60–114 s: endpoint interval 10 / 15 / 20 s (the grant, and so the
- *   propagation wait, starts only when the endpoint's principal is seen).
+ * - default latencies, endpoint 60–114 s: endpoint interval 10 / 15 / 20 s after the default's first
+ *   wait, and every 10 / 20 s with no separate first wait (the grant, and so the propagation wait,
+ *   starts only when the endpoint's principal is seen).
  */
 export async function runPolicyTradeoff(quick: boolean, onRow: (row: PolicyRow) => void = () => undefined): Promise<PolicyRow[]> {
   const plan: Array<[Sweep, Variant]> = [];
   const existing = sweep("existingFastDeployment", "deploymentSeconds", 300, quick ? 3 : 10);
-  const idles: (number | undefined)[] = quick ? [120] : [undefined, 120];
+  const defaultIdle = DEFAULT_POLL_POLICIES.deployment.idleIntervalSeconds;
+  const idles: (number | undefined)[] = quick ? [defaultIdle] : [...new Set([undefined, 120, defaultIdle])];
   for (const idle of idles) for (const interval of [15, 30, 60]) plan.push([existing, deploymentVariant(interval, idle)]);
   if (!quick) {
     const dflt = { ...sweep("default", "deploymentSeconds", 720, 1) };
     for (const idle of idles) for (const interval of [15, 30, 60]) plan.push([dflt, deploymentVariant(interval, idle)]);
     const endpoint = sweep("default", "endpointSeconds", 60, 10);
-    for (const interval of [10, 15, 20]) plan.push([endpoint, endpointVariant(interval)]);
+    const defaultFirst = DEFAULT_POLL_POLICIES.endpoint.firstDelaySeconds;
+    for (const interval of [10, 15, 20]) plan.push([endpoint, endpointVariant(interval, defaultFirst)]);
+    for (const interval of [10, 20]) plan.push([endpoint, endpointVariant(interval, undefined)]);
   }
   const rows: PolicyRow[] = [];
   for (const [s, v] of plan) {
