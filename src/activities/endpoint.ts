@@ -4,6 +4,7 @@ import type { EndpointSpec } from "../contracts/deployRequest";
 import { NonRetryableError } from "../errors";
 import { captureInitialResponse, getOrUndefined, normalizeState, readOperationError, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
+import { REQUEST_TAG } from "./model";
 
 /** The request's auth mode in ARM's spelling. */
 export const ARM_AUTH_MODE = { key: "Key", aml_token: "AMLToken" } as const;
@@ -24,7 +25,11 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
   const existing = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpoint.name));
 
   if (existing) {
-    assertCompatible(existing, input.endpoint);
+    // An endpoint this very request created (an earlier attempt whose answer was lost to a throttled
+    // status read, or a crash) is ours by construction. It must not be judged by its identity: Azure
+    // shows no identity block until the create has finished, which looked like a conflict.
+    const ours = input.tags[REQUEST_TAG] !== undefined && existing.tags?.[REQUEST_TAG] === input.tags[REQUEST_TAG];
+    if (!ours) assertCompatible(existing, input.endpoint);
     const state = normalizeState(existing.properties.provisioningState);
     // A previous attempt that failed to provision is retried by PUTting it again (create-or-update).
     if (state !== "Failed") {

@@ -73,9 +73,30 @@ export const DeploymentSpec = z.strictObject({
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 
+/**
+ * How deeply a smoke-test input may nest. The input travels through the orchestration's (recursive)
+ * JSON serialization; a 16 KB body nested 8,000 levels deep would overflow its stack, so the start
+ * would fail on every redelivery instead of being rejected.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Whether `value` nests objects or arrays more than `max` levels deep (iterative: no recursion to overflow). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export const SmokeTestSpec = z.strictObject({
   /** The flow inputs scored against the new deployment, e.g. {"url": "https://..."}. */
-  input: z.record(z.string(), z.unknown(), { error: requiredOr("an object of flow inputs") }),
+  input: z
+    .record(z.string(), z.unknown(), { error: requiredOr("an object of flow inputs") })
+    .refine((input) => !nestsDeeperThan(input, MAX_INPUT_DEPTH), `nests deeper than ${MAX_INPUT_DEPTH} levels`),
   /** Output fields that must be present in the answer, e.g. ["category", "evidence"]. */
   expectFields: z.array(flowIdentifier).max(50).optional(),
 });

@@ -21,7 +21,9 @@ export function parseJsonText(text: string, maxBytes = MAX_MESSAGE_BYTES): Parse
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > maxBytes) return { ok: false, issues: [{ path: [], message: `body is ${bytes} bytes; the limit is ${maxBytes}` }] };
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    // RFC 8259 lets a parser ignore a byte-order mark; the HTTP starter's body reader already drops
+    // it, so every edge reads the same bytes the same way.
+    return { ok: true, value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown };
   } catch (err) {
     const detail = err instanceof SyntaxError ? err.message : "unreadable";
     return { ok: false, issues: [{ path: [], message: `not valid JSON (${detail})` }] };

@@ -7,5 +7,7 @@ import { workspaceResourceId, type WorkspaceRef } from "../contracts/common";
  */
 export function isWorkspaceAllowed(allowed: readonly string[], workspace: WorkspaceRef): boolean {
   if (allowed.includes("*")) return true;
-  return allowed.includes(workspaceResourceId(workspace).toLowerCase());
+  const id = workspaceResourceId(workspace).toLowerCase();
+  // Both sides: a list given as ARM spells ids (`resourceGroups`, `Microsoft.MachineLearningServices`) must match too.
+  return allowed.some((a) => a.toLowerCase() === id);
 }

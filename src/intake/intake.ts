@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import { classifyEvent } from "../contracts/events";
 import type { FieldIssue } from "../contracts/issues";
 import { formatIssues } from "../contracts/issues";
@@ -49,13 +50,28 @@ export async function admitRequest(body: unknown, sourceId: string, source: Depl
 /** One Event Grid event (either envelope). */
 export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<IntakeResult> {
   const result = classifyEvent(event);
-  const sourceId = result.envelope?.id ?? "event";
+  const sourceId = result.envelope?.id ?? contentKey(event);
   if (result.outcome === "ignored") {
     deps.log(`ignored event ${sourceId}: ${result.reason}`);
     return { outcome: "ignored", reason: result.reason };
   }
   if (result.outcome === "rejected") return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
   return admitValid(result.request, `event:${sourceId}`, "eventGrid", deps, { publishRejection: true });
+}
+
+/**
+ * The delivery key of an event too broken to have an envelope id: a digest of its content. The
+ * Rejected notification's messageId derives from it, so a redelivery is still dropped by the topic's
+ * duplicate detection while two different broken events are two rejections (one shared key made the
+ * topic drop every rejection after the first).
+ */
+function contentKey(event: unknown): string {
+  try {
+    return `sha256:${createHash("sha256").update(JSON.stringify(event) ?? String(event)).digest("hex").slice(0, 32)}`;
+  } catch {
+    // Not serializable (e.g. nested too deeply to stringify): never the same key twice.
+    return `unkeyed:${randomUUID()}`;
+  }
 }
 
 async function admitValid(request: DeployRequest, sourceId: string, source: DeployFlowInput["source"], deps: IntakeDeps, options: { publishRejection: boolean }): Promise<IntakeResult> {

@@ -1,0 +1,107 @@
+import { ServiceBusClient } from "@azure/service-bus";
+import { DEFAULT_TOPIC_NAME } from "../../../src/client/connection";
+import { parseNotification, type DeploymentNotification } from "../../../src/contracts";
+import type { LocalStack } from "../../../src/local/localStack";
+import { runLocalDeployment, type LocalRunOptions } from "../../../src/local/localRun";
+import { LOCAL_SUBSCRIPTIONS } from "../../../src/local/serviceBusTopology";
+import type { RequestLogEntry, SimulatorStateView } from "../../../src/local/simulator";
+import { sampleRequest } from "../../support/samples";
+import { recordArtifact, recordSecrets } from "./leaks";
+
+/** Everything a reliability test inspects after one deployment through the whole local stack. */
+export interface RecordedRun {
+  /** The outcome the requester received (the first notification for the request id). */
+  notification: DeploymentNotification;
+  /** Every notification published on the topic during the run (drained from a subscription nobody else reads). */
+  published: DeploymentNotification[];
+  requests: RequestLogEntry[];
+  counts: Record<string, number>;
+  state: SimulatorStateView;
+  /** Simulated seconds from the notification's startedAt to its endedAt. */
+  simulatedSeconds: number;
+  instances: number;
+  wallMs: number;
+  logs: string[];
+}
+
+/**
+ * Runs one deployment end to end (queue → trigger → orchestration on the local runner → simulator →
+ * topic) with the sample request unless told otherwise, records every artifact for the leak scan, and
+ * closes the stack.
+ */
+export async function recordedDeploy(options: LocalRunOptions = {}, label = "run"): Promise<RecordedRun> {
+  const logs: string[] = [];
+  const started = Date.now();
+  const result = await runLocalDeployment({ request: sampleRequest(), ...options, log: (line) => logs.push(line) });
+  const { stack } = result;
+  try {
+    const published = await drainNotifications(stack);
+    const run: RecordedRun = {
+      notification: result.notification,
+      published,
+      requests: stack.sim.requests(),
+      counts: stack.sim.requestCounts(),
+      state: stack.sim.state(),
+      simulatedSeconds: (Date.parse(result.notification.endedAt) - Date.parse(result.notification.startedAt)) / 1000,
+      instances: stack.runtime.listInstances().length,
+      wallMs: Date.now() - started,
+      logs,
+    };
+    recordStack(stack, label);
+    recordArtifact(`${label}: notifications`, published);
+    recordArtifact(`${label}: logs`, logs.join("\n"));
+    return run;
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Records a stack's secrets and what its runner holds (histories, custom status, outputs, failures). */
+export function recordStack(stack: LocalStack, label: string): void {
+  recordSecrets(stack.sim.secrets());
+  for (const rec of stack.runtime.listInstances()) {
+    recordArtifact(`${label}: instance ${rec.instanceId}`, rec);
+    recordArtifact(`${label}: history ${rec.instanceId}`, stack.runtime.getHistory(rec.instanceId));
+  }
+}
+
+/**
+ * Every notification published so far, read from the `flowdeploy-cli` subscription (unfiltered; the
+ * local run's own watcher reads `all`). Waits `quietMs` after the last message.
+ */
+export async function drainNotifications(stack: LocalStack, quietMs = 100): Promise<DeploymentNotification[]> {
+  const sb = new ServiceBusClient(stack.serviceBusConnectionString);
+  const receiver = sb.createReceiver(DEFAULT_TOPIC_NAME, LOCAL_SUBSCRIPTIONS.cli, { receiveMode: "receiveAndDelete" });
+  const out: DeploymentNotification[] = [];
+  try {
+    for (;;) {
+      const batch = await receiver.receiveMessages(100, { maxWaitTimeInMs: quietMs });
+      if (batch.length === 0) break;
+      for (const m of batch) {
+        const parsed = parseNotification(m.body);
+        if (!parsed.ok) throw new Error(`a published notification does not match its contract: ${JSON.stringify(parsed.issues)}`);
+        out.push(parsed.value);
+      }
+    }
+  } finally {
+    await receiver.close();
+    await sb.close();
+  }
+  return out;
+}
+
+/** ARM calls only (the simulator also logs scoring calls). */
+export const armCalls = (requests: readonly RequestLogEntry[]) => requests.filter((r) => r.operation !== "score" && r.operation !== "swagger");
+
+/** Side effects that must never repeat: successful creates, counted from the request log. */
+export function sideEffects(requests: readonly { operation: string; status: number }[]) {
+  const ok = (op: string) => requests.filter((r) => r.operation === op && r.status > 0 && r.status < 300).length;
+  const created = (op: string) => requests.filter((r) => r.operation === op && r.status === 201).length;
+  return {
+    roleAssignmentPuts: ok("roleAssignments.create"),
+    roleAssignmentsCreated: created("roleAssignments.create"),
+    modelVersionPuts: ok("modelVersions.createOrUpdate"),
+    deploymentPuts: ok("onlineDeployments.createOrUpdate"),
+    endpointPuts: ok("onlineEndpoints.createOrUpdate"),
+  };
+}
