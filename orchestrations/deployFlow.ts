@@ -21,40 +21,40 @@ import type { ActivityInput } from "../src/activities/catalog";
 import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
 import { propagationDeadline } from "../src/domain/time";
 import { replacedDeployments, trafficAfterRollout, type Traffic } from "../src/domain/traffic";
-import { StageFailure } from "./failures";
-import { RunRecord, type DeployFlowStatus } from "./runRecord";
-import { callActivity, pollUntilTerminal, type Step } from "./steps";
+import { CancelRequested, StageFailure } from "./failures";
+import { RunRecord } from "./runRecord";
+import { callActivity, Cancellation, pollUntilTerminal, sleepUntil, type Step } from "./steps";
 
 export const DEPLOY_FLOW = "deployFlow";
 
 export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotification> {
   const input = ctx.df.getInput() as DeployFlowInput;
-  const queued: DeployFlowStatus = {
-    stage: "queued",
-    outcome: "Running",
-    endpoint: input.request.endpoint.name,
-    deployment: input.request.deployment.name,
-    stages: [],
-    propagationDeadline: null,
-    updatedAt: ctx.df.currentUtcDateTime.toISOString(),
-  };
-  ctx.df.setCustomStatus(queued);
+  const run = new RunRecord(ctx, input.request);
+  run.queue();
   // One endpoint, one change at a time: a critical section on the endpoint's lock entity. Requests
-  // for the same endpoint queue in the order they asked; other endpoints are not held up.
-  const lock = (yield ctx.df.lock(new df.EntityId(ENDPOINT_LOCK_ENTITY, endpointLockKey(input.request.workspace, input.request.endpoint.name)))) as { release(): void };
+  // for the same endpoint queue in the order they asked; other endpoints are not held up. Taking the
+  // lock can fail (an extension without replay schema V4 refuses `lock`): that still ends in a
+  // Failed notification, never in a run that stays "queued".
+  let lock: df.DurableLock;
   try {
-    return yield* deployUnderLock(ctx, input);
+    lock = (yield ctx.df.lock(new df.EntityId(ENDPOINT_LOCK_ENTITY, endpointLockKey(input.request.workspace, input.request.endpoint.name)))) as df.DurableLock;
+  } catch (err) {
+    return yield* finish(ctx, run, input, { outcome: "Failed", endpoint: undefined, model: undefined, error: { stage: "request", code: "LockUnavailable", message: errorMessage(err) } });
+  }
+  try {
+    return yield* deployUnderLock(ctx, input, run);
   } finally {
     lock.release();
   }
 }
 
-function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput): Step<DeploymentNotification> {
+function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, run: RunRecord): Step<DeploymentNotification> {
   const { request, retry, polls } = input;
   const { workspace } = request;
   const endpointName = request.endpoint.name;
   const deploymentName = request.deployment.name;
-  const run = new RunRecord(ctx, request);
+  // A cancel is honoured from here until traffic starts to move (see Cancellation).
+  const cancellation = new Cancellation(ctx);
 
   let endpoint: EndpointState | undefined;
   let previousTraffic: Traffic = {};
@@ -63,6 +63,8 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput):
   let trafficMoved = false;
 
   try {
+    yield* cancellation.checkpoint();
+    run.start();
     let grant: GrantRolesResult | undefined;
     const grantRoles = function* (principalId: string): Step<GrantRolesResult> {
       return yield* run.stage("roles", () =>
@@ -129,7 +131,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput):
 
     // Role assignments can take more than 15 minutes to take effect: the wait counts from the
     // grant, so by now most of it has passed while the deployment provisioned.
-    if (ctx.df.currentUtcDateTime.getTime() < deadline.getTime()) yield ctx.df.createTimer(deadline);
+    if (ctx.df.currentUtcDateTime.getTime() < deadline.getTime()) yield* sleepUntil(ctx, deadline);
     run.closeStage(propagation);
 
     yield* run.stage("smokeTest", function* () {
@@ -146,10 +148,13 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput):
         if (attempt >= input.smokeTest.maxAttempts) {
           throw new StageFailure("smokeTest", "NotAuthorizedInTime", `still not authorized after ${attempt} attempts: ${result.reason}`);
         }
-        yield ctx.df.createTimer(new Date(ctx.df.currentUtcDateTime.getTime() + input.smokeTest.retryDelaySeconds * 1000));
+        yield* sleepUntil(ctx, new Date(ctx.df.currentUtcDateTime.getTime() + input.smokeTest.retryDelaySeconds * 1000));
       }
     });
 
+    // Past this point traffic moves: a late cancel is ignored so live traffic never stops half-way.
+    cancellation.throwIfRequested();
+    cancellation.disarm();
     const traffic = trafficAfterRollout(previousTraffic, deploymentName, request.rollout.strategy);
     const finalEndpoint = yield* run.stage("traffic", function* () {
       const started = yield* callActivity(ctx, "traffic", "setTraffic", { workspace, endpointName, traffic }, retry);
@@ -171,14 +176,16 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput):
 
     return yield* finish(ctx, run, input, { outcome: "Succeeded", endpoint: finalEndpoint, model, error: null });
   } catch (err) {
-    const failure = asStageFailure(err);
+    cancellation.disarm();
+    const cancelled = err instanceof CancelRequested;
+    const failure = cancelled ? new StageFailure(run.currentStage(), "Cancelled", err.reason) : asStageFailure(err);
     if (deploymentStarted && !trafficMoved && request.rollout.onFailure === "delete") {
       yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName }, retry);
     }
     // Report the traffic as it really is now (it never moved to the failed deployment).
     const now = yield* tryReadEndpoint(ctx, { workspace, endpointName }, retry);
     return yield* finish(ctx, run, input, {
-      outcome: "Failed",
+      outcome: cancelled ? "Cancelled" : "Failed",
       endpoint: now ?? endpoint,
       model,
       error: { stage: failure.stage, code: failure.code, message: failure.message },
@@ -191,7 +198,7 @@ function* finish(
   ctx: df.OrchestrationContext,
   run: RunRecord,
   input: DeployFlowInput,
-  outcome: { outcome: "Succeeded" | "Failed"; endpoint: EndpointState | undefined; model: RegisteredModel | undefined; error: NotificationError | null },
+  outcome: { outcome: "Succeeded" | "Failed" | "Cancelled"; endpoint: EndpointState | undefined; model: RegisteredModel | undefined; error: NotificationError | null },
 ): Step<DeploymentNotification> {
   const { request } = input;
   run.enterNotify();
@@ -235,5 +242,9 @@ function* tryReadEndpoint(ctx: df.OrchestrationContext, ref: ActivityInput<"getE
 
 function asStageFailure(err: unknown): StageFailure {
   if (err instanceof StageFailure) return err;
-  return new StageFailure("request", "OrchestratorError", err instanceof Error ? err.message : String(err));
+  return new StageFailure("request", "OrchestratorError", errorMessage(err));
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,13 +1,14 @@
 import type * as df from "durable-functions";
 import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
 import type { DeployRequest } from "../src/contracts/deployRequest";
+import { CancelRequested } from "./failures";
 import type { Step } from "./steps";
 
 /** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
 export interface DeployFlowStatus {
   /** queued: waiting for another deployment to the same endpoint to finish. */
   stage: "queued" | StageName | "notify" | "done";
-  outcome: "Running" | "Succeeded" | "Failed";
+  outcome: "Running" | "Succeeded" | "Failed" | "Cancelled";
   endpoint: string;
   deployment: string;
   stages: StageRecord[];
@@ -24,13 +25,29 @@ export class RunRecord {
   readonly stages: StageRecord[] = [];
   readonly startedAt: string;
   propagationDeadline: string | null = null;
-  private current: DeployFlowStatus["stage"] = "endpoint";
+  private current: DeployFlowStatus["stage"] = "queued";
 
   constructor(
     private readonly ctx: df.OrchestrationContext,
     private readonly request: DeployRequest,
   ) {
     this.startedAt = ctx.df.currentUtcDateTime.toISOString();
+  }
+
+  /** Waiting for the endpoint's lock (another deployment to it runs). */
+  queue(): void {
+    this.current = "queued";
+    this.publish("Running");
+  }
+
+  /** The lock is held: the run begins (the first stage names itself as it starts). */
+  start(): void {
+    this.current = "endpoint";
+  }
+
+  /** Where the run is, for a Cancelled notification: the stage under way, or "request" before any. */
+  currentStage(): StageName | "request" {
+    return this.current === "queued" || this.current === "notify" || this.current === "done" ? "request" : this.current;
   }
 
   /** Runs `body` as stage `name`, recording it Succeeded, or Failed when it throws. */
@@ -46,8 +63,8 @@ export class RunRecord {
       return result;
     } catch (err) {
       record.endedAt = this.now();
-      record.outcome = "Failed";
-      this.publish("Failed");
+      record.outcome = err instanceof CancelRequested ? "Cancelled" : "Failed";
+      this.publish(err instanceof CancelRequested ? "Cancelled" : "Failed");
       throw err;
     }
   }
@@ -68,7 +85,7 @@ export class RunRecord {
 
   finish(notification: DeploymentNotification): void {
     this.current = "done";
-    this.publish(notification.outcome === "Succeeded" ? "Succeeded" : "Failed");
+    this.publish(notification.outcome === "Succeeded" || notification.outcome === "Cancelled" ? notification.outcome : "Failed");
   }
 
   enterNotify(): void {

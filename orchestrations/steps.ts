@@ -1,4 +1,4 @@
-import type * as df from "durable-functions";
+import * as df from "durable-functions";
 import { Activities, type ActivityInput, type ActivityName, type ActivityOutput } from "../src/activities/catalog";
 import type { ProvisioningState } from "../src/contracts/activities";
 import { TERMINAL_STATES } from "../src/contracts/activities";
@@ -6,7 +6,8 @@ import type { ErrorStage } from "../src/contracts/notification";
 import type { ActivityRetryPolicy } from "../src/contracts/orchestration";
 import { pollDelaySeconds, type PollPolicy } from "../src/domain/pollPolicy";
 import { addSeconds } from "../src/domain/time";
-import { activityFailure, StageFailure } from "./failures";
+import { CANCEL_EVENT } from "../src/domain/ids";
+import { activityFailure, CancelRequested, StageFailure } from "./failures";
 
 export type Step<T> = Generator<df.Task, T, unknown>;
 type Ctx = df.OrchestrationContext;
@@ -17,6 +18,7 @@ type Ctx = df.OrchestrationContext;
  * the Retry-After the service gave or an exponential backoff; others end the stage at once.
  */
 export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ErrorStage, name: K, input: ActivityInput<K>, retry: ActivityRetryPolicy): Step<ActivityOutput<K>> {
+  cancellationOf(ctx)?.throwIfRequested();
   for (let attempt = 1; ; attempt++) {
     try {
       return (yield ctx.df.callActivity(Activities[name], input)) as ActivityOutput<K>;
@@ -26,7 +28,7 @@ export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ErrorStag
         throw new StageFailure(stage, failure.code, attempt > 1 ? `${failure.message} (after ${attempt} attempts)` : failure.message);
       }
       const backoff = Math.min(retry.maxDelaySeconds, retry.firstDelaySeconds * retry.backoffCoefficient ** (attempt - 1));
-      yield ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, failure.retryAfterSeconds ?? backoff));
+      yield* sleepUntil(ctx, addSeconds(ctx.df.currentUtcDateTime, failure.retryAfterSeconds ?? backoff));
     }
   }
 }
@@ -49,7 +51,7 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
   const giveUpAt = addSeconds(ctx.df.currentUtcDateTime, policy.timeoutSeconds);
   let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds, idle(), true);
   for (;;) {
-    if (wait !== null) yield ctx.df.createTimer(addSeconds(ctx.df.currentUtcDateTime, wait));
+    if (wait !== null) yield* sleepUntil(ctx, addSeconds(ctx.df.currentUtcDateTime, wait));
     const state = yield* poll();
     if (onPoll) yield* onPoll(state);
     if (TERMINAL_STATES.includes(state.provisioningState)) return state;
@@ -58,4 +60,71 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
     }
     wait = pollDelaySeconds(policy, null, idle());
   }
+}
+
+/**
+ * An operator's cancel (`POST /api/deployments/{id}/cancel` raises the external event
+ * `CANCEL_EVENT`), raced against every durable wait of the run while it is armed. One event task
+ * serves the whole run: durable-functions keeps an event that arrives before anyone waits for it and
+ * delivers it to the first wait (TaskOrchestrationExecutor's deferred tasks), and an event that
+ * arrives while an activity runs completes the task, which the next step sees (`isCompleted`).
+ */
+export class Cancellation {
+  private readonly event: df.Task;
+  private armed = true;
+
+  constructor(private readonly ctx: Ctx) {
+    this.event = ctx.df.waitForExternalEvent(CANCEL_EVENT);
+    cancellations.set(ctx, this);
+  }
+
+  /** From here on (traffic moving, cleanup, notification) a cancel is ignored. */
+  disarm(): void {
+    this.armed = false;
+  }
+
+  throwIfRequested(): void {
+    if (this.armed && this.event.isCompleted) throw new CancelRequested(reasonOf(this.event.result));
+  }
+
+  /**
+   * Gives an event that arrived before the run started (while it queued for the endpoint's lock) its
+   * chance: a wait due now, raced against the cancel.
+   */
+  *checkpoint(): Step<void> {
+    yield* sleepUntil(this.ctx, this.ctx.df.currentUtcDateTime);
+  }
+
+  /** Waits for `timer`, unless a cancel comes first. */
+  *race(timer: df.TimerTask): Step<void> {
+    if (!this.armed) {
+      yield timer;
+      return;
+    }
+    this.throwIfRequested();
+    const winner = yield this.ctx.df.Task.any([timer, this.event]);
+    if (winner !== timer) {
+      timer.cancel();
+      throw new CancelRequested(reasonOf(this.event.result));
+    }
+  }
+}
+
+const cancellations = new WeakMap<Ctx, Cancellation>();
+
+function cancellationOf(ctx: Ctx): Cancellation | undefined {
+  return cancellations.get(ctx);
+}
+
+/** A durable timer until `fireAt`, cancellable while the run's Cancellation is armed. */
+export function* sleepUntil(ctx: Ctx, fireAt: Date): Step<void> {
+  const timer = ctx.df.createTimer(fireAt);
+  const cancellation = cancellationOf(ctx);
+  if (cancellation) yield* cancellation.race(timer);
+  else yield timer;
+}
+
+function reasonOf(payload: unknown): string {
+  const reason = (payload as { reason?: unknown } | null | undefined)?.reason;
+  return typeof reason === "string" && reason.trim() !== "" ? reason.slice(0, 500) : "cancelled by an operator";
 }

@@ -10,15 +10,16 @@ export type StageName = z.infer<typeof StageName>;
 export const ErrorStage = z.enum([...STAGE_NAMES, "request"], { error: requiredOr(`a stage name or "request"`) });
 export type ErrorStage = z.infer<typeof ErrorStage>;
 
-export const OUTCOMES = ["Succeeded", "Failed", "Rejected"] as const;
-export const Outcome = z.enum(OUTCOMES, { error: requiredOr("Succeeded, Failed or Rejected") });
+/** Cancelled: an operator cancelled the run before traffic moved (`POST /api/deployments/{id}/cancel`). */
+export const OUTCOMES = ["Succeeded", "Failed", "Rejected", "Cancelled"] as const;
+export const Outcome = z.enum(OUTCOMES, { error: requiredOr("Succeeded, Failed, Rejected or Cancelled") });
 export type Outcome = z.infer<typeof Outcome>;
 
 export const StageRecord = z.object({
   name: StageName,
   startedAt: isoTimestamp,
   endedAt: isoTimestamp.nullable(),
-  outcome: z.enum(["Succeeded", "Failed", "Skipped"], { error: requiredOr("Succeeded, Failed or Skipped") }),
+  outcome: z.enum(["Succeeded", "Failed", "Skipped", "Cancelled"], { error: requiredOr("Succeeded, Failed, Skipped or Cancelled") }),
 });
 export type StageRecord = z.infer<typeof StageRecord>;
 

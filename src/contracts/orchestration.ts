@@ -32,3 +32,11 @@ export interface DeployFlowInput {
 export const DEFAULT_RETRY_POLICY: ActivityRetryPolicy = { maxAttempts: 5, firstDelaySeconds: 5, backoffCoefficient: 2, maxDelaySeconds: 120 };
 /** Role assignments usually take effect within the 16-minute wait; allow 10 more minutes past it. */
 export const DEFAULT_SMOKE_TEST_POLICY: SmokeTestPolicy = { maxAttempts: 11, retryDelaySeconds: 60, timeoutSeconds: 30 };
+
+/** releaseEndpointLock's input: the endpoint whose lock a dead deployment still holds, and what that deployment was. */
+export interface ReleaseEndpointLockInput {
+  workspace: DeployRequest["workspace"];
+  endpointName: string;
+  /** The dead holder (its instance id is reused: this orchestration runs under it). */
+  previous: { requestId: string; runtimeStatus: string; stage: string | null };
+}

@@ -39,3 +39,12 @@ export const ENDPOINT_LOCK_ENTITY = "endpointLock";
 export function endpointLockKey(workspace: { subscriptionId: string; resourceGroup: string; name: string }, endpointName: string): string {
   return [workspace.subscriptionId, workspace.resourceGroup, workspace.name, endpointName].join(":").toLowerCase();
 }
+
+/**
+ * The external event that cancels a deployment. The orchestration handles it itself inside its
+ * critical section (never `terminate`, which would leave the endpoint's lock held: DESIGN.md §6).
+ */
+export const CANCEL_EVENT = "cancel";
+
+/** Instance ids flowdeploy makes (`instanceIdFor`); routes refuse anything else before asking the host. */
+export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;

@@ -12,4 +12,6 @@ export async function bulkTestEvent(event: unknown, client: df.DurableClient, co
   await admitEvent(event, intakeDeps(client, context));
 }
 
-df.app.client.eventGrid("bulkTestEvents", { handler: bulkTestEvent });
+export const BULK_TEST_EVENTS_FUNCTION = "bulkTestEvents";
+
+df.app.client.eventGrid(BULK_TEST_EVENTS_FUNCTION, { handler: bulkTestEvent });

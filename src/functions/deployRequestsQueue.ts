@@ -13,4 +13,6 @@ export async function deployRequestFromQueue(message: unknown, client: df.Durabl
   await admitRequest(message, `queue:${messageId}`, "queue", intakeDeps(client, context), { publishRejection: true });
 }
 
-df.app.client.serviceBusQueue("deployRequestsQueue", { connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue });
+export const DEPLOY_REQUESTS_QUEUE_FUNCTION = "deployRequestsQueue";
+
+df.app.client.serviceBusQueue(DEPLOY_REQUESTS_QUEUE_FUNCTION, { connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue });

@@ -1,7 +1,11 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
+import { INSTANCE_ID_PATTERN } from "../domain/ids";
+import { requestCancel } from "../intake/cancel";
+import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest } from "../intake/intake";
+import { isNotFound } from "../intake/startOnce";
 import { intakeDeps } from "./appServices";
 
 /**
@@ -21,12 +25,12 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
 /** GET /api/deployments/{instanceId}: runtime status and custom status (stages, timings; never a key). */
 export async function getDeploymentHttp(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const instanceId = request.params["instanceId"] ?? "";
-  if (!/^[A-Za-z0-9-]{1,100}$/.test(instanceId)) return problem(400, ["instanceId: expected an instance id such as deploy-0123abcd..."]);
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
   let status: df.DurableOrchestrationStatus;
   try {
     status = await client.getStatus(instanceId);
   } catch (err) {
-    if (err instanceof Error && /\b404\b/.test(err.message)) return problem(404, [`no deployment ${instanceId}`]);
+    if (isNotFound(err)) return problem(404, [`no deployment ${instanceId}`]);
     throw err;
   }
   if (!status?.instanceId) return problem(404, [`no deployment ${instanceId}`]);
@@ -43,9 +47,98 @@ export async function getDeploymentHttp(request: HttpRequest, client: df.Durable
   };
 }
 
+/**
+ * POST /api/deployments/{instanceId}/cancel, optional body `{"reason": "..."}`: 202 when the cancel
+ * was handed to the running orchestration (the outcome arrives as a Cancelled notification), 404 for
+ * an unknown id, 409 when it has finished or is already moving traffic.
+ */
+export async function cancelDeploymentHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  const instanceId = request.params["instanceId"] ?? "";
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
+  const reason = await cancelReason(request);
+  if (!reason.ok) return problem(400, [reason.error]);
+  const result = await requestCancel(client, instanceId, { reason: reason.value });
+  context.log(`cancel ${instanceId}: ${result.outcome}`);
+  switch (result.outcome) {
+    case "requested":
+      return { status: 202, jsonBody: { instanceId, cancel: "requested", stage: result.stage } };
+    case "notFound":
+      return problem(404, [`no deployment ${instanceId}`]);
+    case "notRunning":
+      return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: nothing to cancel`]);
+    case "tooLate":
+      return problem(409, [`deployment ${instanceId} is at stage ${result.stage}: traffic is moving, it can no longer be cancelled`]);
+  }
+}
+
+/**
+ * POST /api/deployments/{instanceId}/release-lock: operator recovery for an endpoint lock held by a
+ * deployment that no longer runs (terminated, or failed by a replay error). 202 when the release is
+ * under way; 409 while the holder still runs (cancel it instead) or when it completed normally (its
+ * lock is already free); 404 for an unknown id.
+ */
+export async function releaseLockHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  const instanceId = request.params["instanceId"] ?? "";
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
+  const result = await recoverEndpointLock(client, instanceId);
+  context.log(`release-lock ${instanceId}: ${result.outcome}`);
+  switch (result.outcome) {
+    case "releasing":
+      return { status: 202, jsonBody: { instanceId, lock: "releasing", endpoint: result.endpoint } };
+    case "alreadyReleased":
+      return { status: 200, jsonBody: { instanceId, lock: "released", runtimeStatus: result.runtimeStatus } };
+    case "notFound":
+      return problem(404, [`no deployment ${instanceId}`]);
+    case "holderRunning":
+      return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: it still holds its lock and will release it; cancel it instead`]);
+    case "notNeeded":
+      return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: it released its lock when it finished`]);
+    case "notADeployment":
+      return problem(409, [`instance ${instanceId} is a ${result.name}, not a deployment`]);
+  }
+}
+
+const MAX_REASON_CHARS = 500;
+
+async function cancelReason(request: HttpRequest): Promise<{ ok: true; value: string } | { ok: false; error: string }> {
+  const text = (await request.text()).replace(/^\uFEFF/, "").trim();
+  if (text === "") return { ok: true, value: "cancelled by an operator" };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { ok: false, error: "(root): expected a JSON object such as {\"reason\": \"...\"}" };
+  }
+  const reason = (body as { reason?: unknown } | null)?.reason;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, error: "(root): expected a JSON object" };
+  const unknown = Object.keys(body).filter((k) => k !== "reason");
+  if (unknown.length > 0) return { ok: false, error: `${unknown[0]}: unknown field (only "reason" is accepted)` };
+  if (reason === undefined) return { ok: true, value: "cancelled by an operator" };
+  if (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON_CHARS) return { ok: false, error: `reason: expected a non-empty string of at most ${MAX_REASON_CHARS} characters` };
+  return { ok: true, value: reason.trim() };
+}
+
+function badInstanceId(): HttpResponseInit {
+  return problem(400, ["instanceId: expected an instance id such as deploy-0123abcd..."]);
+}
+
 function problem(status: number, errors: string[]): HttpResponseInit {
   return { status, jsonBody: { errors } };
 }
 
-df.app.client.http("startDeployment", { route: "deployments", methods: ["POST"], authLevel: "function", handler: startDeploymentHttp });
-df.app.client.http("getDeployment", { route: "deployments/{instanceId}", methods: ["GET"], authLevel: "function", handler: getDeploymentHttp });
+/**
+ * Function names are unique across every trigger kind, compared ignoring case (the worker refuses a
+ * second registration of a name): the HTTP functions carry an `Http` suffix, so none can collide with
+ * an activity (the activity `startDeployment` once did).
+ */
+export const DEPLOYMENT_HTTP_FUNCTIONS = {
+  start: "startDeploymentHttp",
+  get: "getDeploymentHttp",
+  cancel: "cancelDeploymentHttp",
+  releaseLock: "releaseLockHttp",
+} as const;
+
+df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.start, { route: "deployments", methods: ["POST"], authLevel: "function", handler: startDeploymentHttp });
+df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.get, { route: "deployments/{instanceId}", methods: ["GET"], authLevel: "function", handler: getDeploymentHttp });
+df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.cancel, { route: "deployments/{instanceId}/cancel", methods: ["POST"], authLevel: "function", handler: cancelDeploymentHttp });
+df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.releaseLock, { route: "deployments/{instanceId}/release-lock", methods: ["POST"], authLevel: "function", handler: releaseLockHttp });

@@ -20,18 +20,29 @@ export function deployFlowInput(request: DeployRequest, source: DeployFlowInput[
 }
 
 /**
- * Starts the deployment of `request` exactly once. The instance id derives from the request id, and
- * `getStatus` comes first because `startNew` with an existing id *replaces* that instance (Durable
- * client docs; the singleton pattern). Any existing instance — running, completed or failed — means
- * a duplicate: a failed deployment is retried with a new request id, never by redelivery.
- * The check-then-start race between two concurrent deliveries is the documented limit of the
- * singleton pattern; both would start the same id, and the orchestration's activities are idempotent.
+ * Starts the deployment of `request` exactly once. The instance id derives from the request id.
+ *
+ * - `getStatus` comes first: any existing instance (running, completed or failed) means a duplicate.
+ *   The Durable extension lets `startNew` *replace* an instance in a non-running state (host.json
+ *   `overridableExistingInstanceStates` defaults to NonRunningStates), so without this a redelivered
+ *   request would deploy again. A failed deployment is retried with a new request id.
+ * - Two deliveries racing past that check: the extension refuses the second `startNew` while the
+ *   first instance is Pending or Running (OrchestrationAlreadyExistsException, answered as an HTTP
+ *   error the client throws). That refusal is read as "duplicate": the status is read again and
+ *   reported, never surfaced as a failure (which would redeliver a queue message or answer HTTP 500).
  */
 export async function startOnce(client: StartClient, request: DeployRequest, source: DeployFlowInput["source"]): Promise<StartOutcome> {
   const instanceId = instanceIdFor(request.requestId);
   const existing = await statusOrUndefined(client, instanceId);
   if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus) };
-  await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source) });
+  try {
+    await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source) });
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const winner = await statusOrUndefined(client, instanceId);
+    if (!winner) throw err;
+    return { instanceId, started: false, existingStatus: String(winner.runtimeStatus) };
+  }
   return { instanceId, started: true };
 }
 
@@ -41,7 +52,21 @@ async function statusOrUndefined(client: StartClient, instanceId: string): Promi
     const status = await client.getStatus(instanceId);
     return status && status.instanceId ? status : undefined;
   } catch (err) {
-    if (err instanceof Error && /\b404\b/.test(err.message)) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** The client's error for an unknown instance: "...replied with HTTP 404 response...". */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /\b404\b/.test(err.message);
+}
+
+/**
+ * The refusal of a start over a Pending/Running instance: the extension's HTTP API answers 409
+ * Conflict, and durable-functions' client throws an error naming the status (or, in-process, the
+ * extension's "An Orchestration instance with the status ... already exists." message).
+ */
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof Error && (/\b409\b/.test(err.message) || /already exists/i.test(err.message));
 }

@@ -7,7 +7,6 @@ import { DEFAULT_QUEUE_NAME } from "../client/connection";
 import { instanceIdFor } from "../domain/ids";
 import { requestIdOf } from "../intake/rejection";
 import type { DeployFlowStatus } from "../../orchestrations/runRecord";
-import { bulkTestEvent } from "./appFunctions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
@@ -83,7 +82,7 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
 
 async function deliverEvent(stack: LocalStack, event: unknown, log: (line: string) => void): Promise<void> {
   const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => log(`bulkTestEvents: ${args.map(String).join(" ")}`) });
-  for (const e of Array.isArray(event) ? event : [event]) await bulkTestEvent(e, stack.client, context);
+  for (const e of Array.isArray(event) ? event : [event]) await stack.app.handlers.bulkTestEvent(e, stack.client, context);
 }
 
 function requestIdOfEvent(event: unknown): string | null {

@@ -14,7 +14,7 @@ import { startSimulator, type ScenarioInput, type Simulator } from "./simulator"
 import { startLocalServiceBus } from "./serviceBusTopology";
 import type { LocalServiceBusBroker } from "./broker";
 import { DurableRuntime, LocalDurableClient, type RunnerClock } from "./runner";
-import { appFunctions, deployRequestFromQueue } from "./appFunctions";
+import { loadApp, type LoadedApp } from "./appFunctions";
 
 /**
  * The whole product on one machine: the ARM simulator, the AMQP broker, the local durable runner on
@@ -42,6 +42,8 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
+  /** The app as the worker loads it (package.json main), with the trigger handlers the edges call. */
+  app: LoadedApp;
   clock: RunnerClock;
   sim: Simulator;
   broker: LocalServiceBusBroker;
@@ -98,8 +100,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
   useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: options.allowedWorkspaces ?? ["*"], clock });
 
+  const app = await loadApp();
   const runtime = new DurableRuntime({
-    functions: appFunctions,
+    functions: app.functions,
     clock,
     ...(options.stateDir ? { stateDir: join(options.stateDir, "runner") } : {}),
     ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
@@ -110,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const receivers: ServiceBusReceiver[] = [];
   return {
+    app,
     clock,
     sim,
     broker,
@@ -130,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
               logHandler: (_level, ...args) => log(`deployRequestsQueue: ${args.map(String).join(" ")}`),
             });
-            await deployRequestFromQueue(message.body, durableClient as LocalDurableClient, context);
+            await app.handlers.deployRequestFromQueue(message.body, durableClient as LocalDurableClient, context);
           },
           processError: async (args) => log(`queue trigger: ${args.error.message}`),
         },

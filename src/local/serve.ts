@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from "@azure/functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
-import { bulkTestEvent, getDeploymentHttp, startDeploymentHttp } from "./appFunctions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 
 /**
@@ -58,12 +57,19 @@ async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStac
   if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
   const context = (name: string) => new InvocationContext({ functionName: name, logHandler: (_level, ...args) => log(`${name}: ${args.map(String).join(" ")}`) });
 
+  const { handlers } = stack.app;
   if (url.pathname === "/api/deployments" && req.method === "POST") {
-    return send(res, await startDeploymentHttp(toHttpRequest(req, url, body), stack.client, context("startDeployment")));
+    return send(res, await handlers.startDeploymentHttp(toHttpRequest(req, url, body), stack.client, context("startDeploymentHttp")));
   }
   const status = /^\/api\/deployments\/([^/]+)$/.exec(url.pathname);
   if (status && req.method === "GET") {
-    return send(res, await getDeploymentHttp(toHttpRequest(req, url, body, { instanceId: decodeURIComponent(status[1]!) }), stack.client));
+    return send(res, await handlers.getDeploymentHttp(toHttpRequest(req, url, body, { instanceId: decodeURIComponent(status[1]!) }), stack.client));
+  }
+  const action = /^\/api\/deployments\/([^/]+)\/(cancel|release-lock)$/.exec(url.pathname);
+  if (action && req.method === "POST") {
+    const request = toHttpRequest(req, url, body, { instanceId: decodeURIComponent(action[1]!) });
+    if (action[2] === "cancel") return send(res, await handlers.cancelDeploymentHttp(request, stack.client, context("cancelDeploymentHttp")));
+    return send(res, await handlers.releaseLockHttp(request, stack.client, context("releaseLockHttp")));
   }
   if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "POST") {
     if (url.searchParams.get("functionName") !== EVENT_GRID_FUNCTION) return send(res, { status: 404, jsonBody: { errors: [`no Event Grid function ${url.searchParams.get("functionName")}`] } });
@@ -93,7 +99,7 @@ async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body:
     return send(res, { status: 200, jsonBody: { validationResponse: code } });
   }
   if (kind !== "Notification") return send(res, { status: 400, jsonBody: { errors: [`${EVENT_TYPE_HEADER}: expected Notification or SubscriptionValidation`] } });
-  for (const event of events) await bulkTestEvent(event, stack.client, context);
+  for (const event of events) await stack.app.handlers.bulkTestEvent(event, stack.client, context);
   send(res, { status: 202 });
 }
 

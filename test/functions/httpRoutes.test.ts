@@ -1,6 +1,5 @@
 import { HttpRequest, InvocationContext, type HttpResponse } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDeploymentHttp, startDeploymentHttp } from "../../src/local/appFunctions";
 import { instanceIdFor } from "../../src/domain/ids";
 import { startLocalStack, type LocalStack } from "../../src/local/localStack";
 import { sampleRequest } from "../support/samples";
@@ -10,9 +9,11 @@ let stack: LocalStack;
 beforeAll(async () => {
   stack = await startLocalStack();
 });
+const startDeploymentHttp: LocalStack["app"]["handlers"]["startDeploymentHttp"] = (...args) => stack.app.handlers.startDeploymentHttp(...args);
+const getDeploymentHttp: LocalStack["app"]["handlers"]["getDeploymentHttp"] = (...args) => stack.app.handlers.getDeploymentHttp(...args);
 afterAll(async () => stack.close());
 
-const context = () => new InvocationContext({ functionName: "startDeployment", logHandler: () => undefined });
+const context = () => new InvocationContext({ functionName: "startDeploymentHttp", logHandler: () => undefined });
 const post = (body: string) => new HttpRequest({ url: "http://localhost:7071/api/deployments", method: "POST", body: { string: body }, headers: { "content-type": "application/json" } });
 const get = (instanceId: string) => new HttpRequest({ url: `http://localhost:7071/api/deployments/${instanceId}`, method: "GET", params: { instanceId } });
 

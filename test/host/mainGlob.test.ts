@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Activities } from "../../src/activities/catalog";
+import { expandMainGlob } from "../../src/local/appFunctions/mainGlob";
 import { repoRoot } from "../support/samples";
 
 /**
@@ -14,16 +15,23 @@ import { repoRoot } from "../support/samples";
 const outDir = join(repoRoot, ".test-build");
 const tsc = join(repoRoot, "node_modules", "typescript", "bin", "tsc");
 
-/** Expands a `dir/{a.js,sub/*.js}` pattern (the shape `main` uses) against the file system. */
-function expandMain(pattern: string, base: string): string[] {
-  const brace = /^(.*)\{([^}]*)\}(.*)$/.exec(pattern);
-  const alternatives = brace ? brace[2]!.split(",").map((alt) => `${brace[1]}${alt}${brace[3]}`) : [pattern];
-  return alternatives.flatMap((alt) => {
-    const slash = alt.lastIndexOf("/");
-    const dir = join(base, alt.slice(0, slash));
-    const name = new RegExp(`^${alt.slice(slash + 1).replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`);
-    return existsSync(dir) ? readdirSync(dir).filter((f) => name.test(f)).map((f) => join(dir, f)) : [];
-  });
+/** The worker's expansion of `main` (globby, cwd = the app directory), relative to `base`. */
+async function expandMain(pattern: string, base: string): Promise<string[]> {
+  return expandMainGlob(pattern, base);
+}
+
+/** Loads `files` in order as the worker does, with the strict stand-in core; returns what registered, or the entry-point error. */
+function loadAsWorker(files: string[]): { registered: { name: string; trigger: string; authLevel?: string }[] } | { error: string } {
+  // The worker wraps any load error as an entry-point error, and on Node 20+ that blocks the app.
+  const script = `try { ${files.map((f) => `require(${JSON.stringify(f)});`).join(" ")} } catch (e) { process.stdout.write("\\nENTRYPOINT-ERROR " + e.message + "\\n"); process.exitCode = 1; }`;
+  try {
+    const out = execFileSync(process.execPath, ["-r", join(__dirname, "fakeFunctionsCore.cjs"), "-e", script], { cwd: repoRoot, encoding: "utf8" });
+    return { registered: JSON.parse(out.trim().split("\n").pop()!) };
+  } catch (err) {
+    const stdout = String((err as { stdout?: unknown }).stdout ?? "");
+    const line = stdout.split("\n").find((l) => l.startsWith("ENTRYPOINT-ERROR "));
+    return { error: line ? line.slice("ENTRYPOINT-ERROR ".length) : String(err) };
+  }
 }
 
 beforeAll(() => {
@@ -35,27 +43,41 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe("package.json main", () => {
   const main = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).main as string;
 
-  it("matches the bootstrap and every registration module of the build", () => {
-    const matched = expandMain(main.replace(/^dist\//, ""), outDir).map((f) => f.slice(outDir.length + 1)).sort();
+  it("matches the bootstrap and every registration module of the build", async () => {
+    const matched = (await expandMain(main.replace(/^dist\//, ""), outDir)).map((f) => f.slice(outDir.length + 1)).sort();
     const functionModules = readdirSync(join(outDir, "src", "functions")).filter((f) => f.endsWith(".js")).map((f) => `src/functions/${f}`);
     expect(matched).toContain("src/index.js");
     expect(matched).toEqual(expect.arrayContaining(functionModules));
     expect(matched.some((f) => f.includes("/local/") || f.includes("/cli/"))).toBe(false);
   });
 
-  it("registers every function when the worker loads those files", () => {
-    const files = expandMain(main.replace(/^dist\//, ""), outDir);
-    const script = files.map((f) => `require(${JSON.stringify(f)});`).join("\n");
-    const out = execFileSync(process.execPath, ["-r", join(__dirname, "fakeFunctionsCore.cjs"), "-e", script], { cwd: repoRoot, encoding: "utf8" });
-    const registered = JSON.parse(out.trim().split("\n").pop()!) as { name: string; trigger: string; authLevel?: string }[];
+  it("registers every function when the worker loads those files, with no entry-point error", async () => {
+    const loaded = loadAsWorker(await expandMain(main.replace(/^dist\//, ""), outDir));
+    if ("error" in loaded) throw new Error(`the worker would not start the app: ${loaded.error}`);
+    const { registered } = loaded;
     const byTrigger = (t: string) => registered.filter((r) => r.trigger === t).map((r) => r.name).sort();
-    expect(byTrigger("orchestrationTrigger")).toEqual(["deployFlow"]);
+    expect(byTrigger("orchestrationTrigger")).toEqual(["deployFlow", "releaseEndpointLock"]);
     expect(byTrigger("activityTrigger")).toEqual(Object.values(Activities).sort());
-    expect(byTrigger("httpTrigger")).toEqual(["getDeployment", "startDeployment"]);
+    expect(byTrigger("httpTrigger")).toEqual(["cancelDeploymentHttp", "getDeploymentHttp", "releaseLockHttp", "startDeploymentHttp"]);
+    // Unique across all kinds, ignoring case (the worker and host rule the stand-in enforces).
+    const lower = registered.map((r) => r.name.toLowerCase());
+    expect(new Set(lower).size).toBe(lower.length);
     // HTTP routes need a function key (least privilege): never anonymous.
     expect(registered.filter((r) => r.trigger === "httpTrigger").every((r) => r.authLevel === "function")).toBe(true);
     expect(byTrigger("serviceBusTrigger")).toEqual(["deployRequestsQueue"]);
     expect(byTrigger("eventGridTrigger")).toEqual(["bulkTestEvents"]);
     expect(byTrigger("entityTrigger")).toEqual(["endpointLock"]);
+  });
+
+  it("the stand-in worker refuses what the real one refuses: a duplicate name (any case) blocks the app", () => {
+    const dir = join(outDir, "dup-fixture");
+    mkdirSync(dir, { recursive: true });
+    const dfPath = JSON.stringify(require.resolve("durable-functions"));
+    writeFileSync(join(dir, "a.js"), `const df = require(${dfPath}); df.app.activity("startDeployment", { handler: async () => 1 });`);
+    writeFileSync(join(dir, "b.js"), `const df = require(${dfPath}); df.app.client.http("startDeployment", { route: "x", handler: async () => ({}) });`);
+    writeFileSync(join(dir, "c.js"), `const df = require(${dfPath}); df.app.client.http("StartDeployment", { route: "y", handler: async () => ({}) });`);
+    expect(loadAsWorker([join(dir, "a.js"), join(dir, "b.js")])).toEqual({ error: 'A function with id "startDeployment" has already been registered.' });
+    expect(loadAsWorker([join(dir, "a.js"), join(dir, "c.js")])).toEqual({ error: expect.stringContaining("differs only in case") });
+    expect(loadAsWorker([join(dir, "a.js")])).toEqual({ registered: [expect.objectContaining({ name: "startDeployment" })] });
   });
 });

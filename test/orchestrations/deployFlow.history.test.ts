@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as df from "durable-functions";
-import { describe, expect, it } from "vitest";
-import { appFunctions } from "../../src/local/appFunctions";
+import { describe, expect, it, beforeAll } from "vitest";
+import { loadApp } from "../../src/local/appFunctions";
+import type { HostHandler } from "../../src/local/runner";
 import { EventType, FunctionRegistry, NonDeterminismError, replayHistory, type HistoryEvent } from "../../src/local/runner";
 import { deployFlow } from "../../orchestrations/deployFlow";
 import { repoRoot } from "../support/samples";
@@ -16,7 +17,10 @@ import { repoRoot } from "../support/samples";
 const dir = join(repoRoot, "test", "fixtures", "histories");
 const files = readdirSync(dir).filter((f) => f.startsWith("deployFlow."));
 const load = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8")) as HistoryEvent[];
-const handler = appFunctions.orchestrations.get("deployFlow")!;
+let handler: HostHandler;
+beforeAll(async () => {
+  handler = (await loadApp()).functions.orchestrations.get("deployFlow")!;
+});
 
 describe("committed deployFlow histories", () => {
   it("exist for success, blue/green and failure", () => {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { appFunctions } from "../../src/local/appFunctions";
+import { describe, expect, it, beforeAll } from "vitest";
+import { loadApp } from "../../src/local/appFunctions";
+import type { HostHandler } from "../../src/local/runner";
 import { flattenActions, history, HistoryBuilder, invokeOrchestrator } from "../../src/local/runner";
 import { deployFlowInput } from "../../src/intake/startOnce";
 import { parseDeployRequest } from "../../src/contracts";
@@ -10,7 +11,10 @@ import { sampleRequest } from "../support/samples";
  * Functions host would call): build the history the host would send, invoke, and assert the actions
  * the orchestrator emits at that step (the style of durable-js orchestrator-spec.ts).
  */
-const handler = appFunctions.orchestrations.get("deployFlow")!;
+let handler: HostHandler;
+beforeAll(async () => {
+  handler = (await loadApp()).functions.orchestrations.get("deployFlow")!;
+});
 const parsed = parseDeployRequest(sampleRequest());
 if (!parsed.ok) throw new Error("sample request is invalid");
 const input = deployFlowInput(parsed.value, "queue");

@@ -14,7 +14,13 @@ import { entitySchedulerId, parseEntitySchedulerId } from "./wire";
  * Locks (`context.df.lock`, replay schema V4): a lock request visits the entities of its (sorted) lock
  * set in order; each one, when free, records the holder and forwards the request to the next; the last
  * one answers the orchestration with an EventRaised named after the lock request id. While locked, an
- * entity runs only the holder's operations and release; everything else waits in its queue.
+ * entity runs only the holder's messages and releases; everything else waits in its queue.
+ *
+ * The holder is an orchestration *instance id*, as in the extension's entity scheduler (used for
+ * out-of-process apps): messages whose parent instance is `LockedBy` go first, a lock request from
+ * it is granted again, and a release frees the lock when its parent instance is `LockedBy`; the lock
+ * request id is only traced (azure-functions-durable-extension DurableTaskExtension.cs, entity batch:
+ * lock-holder messages and ReleaseMessage handling; durabletask TaskEntityDispatcher.cs alike).
  */
 
 export function newEntityRecord(entityId: string, at: string): EntityRecord {
@@ -27,8 +33,8 @@ export function nextProcessable(entity: EntityRecord): number {
   if (entity.queue.length === 0) return -1;
   const holder = entity.lockedBy;
   if (!holder) return 0;
-  // Releases always run (a release may abandon a lock request still waiting here); otherwise only the holder's operations.
-  return entity.queue.findIndex((m) => m.kind === "release" || (m.kind !== "lock" && m.from !== undefined && m.from.executionId === holder.caller.executionId));
+  // Releases always run (a release may abandon a lock request still waiting here); otherwise only the holder's messages.
+  return entity.queue.findIndex((m) => m.kind === "release" || (m.from !== undefined && m.from.instanceId === holder.caller.instanceId));
 }
 
 /** True when the entity already received (or answered) message `id`: redelivery after a restart is dropped. */
@@ -75,7 +81,7 @@ export async function processEntityMessage(entity: EntityRecord, message: Entity
       return {};
     }
     case "release": {
-      if (entity.lockedBy?.requestId === message.lockRequestId) entity.lockedBy = undefined;
+      if (entity.lockedBy?.caller.instanceId === message.from.instanceId) entity.lockedBy = undefined;
       // The same lock request still queued here (the orchestration ended before it was granted) is abandoned.
       entity.queue = entity.queue.filter((m) => !(m.kind === "lock" && m.id === message.lockRequestId));
       return {};

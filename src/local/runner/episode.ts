@@ -165,6 +165,24 @@ export interface EpisodeOptions {
   logHandler?: LogHandler;
   /** Compare the runner's open task ids and counter with the library's after the episode (durableEngine.libraryTaskState). */
   verifyTaskIds?: boolean;
+  /** The OOProc replay schema advertised to the library (default V4; V3 is what extensions before 3.13 negotiate). */
+  replaySchema?: number;
+}
+
+/**
+ * The Durable extension refuses custom status whose JSON is over 16 KB as UTF-16
+ * (MessagePayloadDataConverter: `(int)(Encoding.Unicode.GetByteCount(json) / 1024.0) > 16` throws
+ * "The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is
+ * N KB."). For out-of-process SDKs the check runs when the host applies the orchestrator's result
+ * (OutOfProcOrchestrationShim), so the JS call does not throw: the orchestration fails.
+ * Docs: learn.microsoft.com/azure/durable-task/common/durable-task-custom-orchestration-status.
+ */
+export const MAX_CUSTOM_STATUS_KB = 16;
+
+export function customStatusSizeError(json: string): string | undefined {
+  // UTF-16 byte count = 2 per code unit (a surrogate pair is two units: 4 bytes), truncated to whole KB.
+  const kb = Math.trunc((json.length * 2) / 1024);
+  return kb > MAX_CUSTOM_STATUS_KB ? `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. The current payload size is ${kb} KB.` : undefined;
 }
 
 export class NonDeterminismError extends Error {
@@ -246,7 +264,7 @@ export async function runEpisode(handler: HostHandler, state: ExecutionState, de
     instanceId: state.instanceId,
     isReplaying: false,
     upperSchemaVersion: ReplaySchema.V2,
-    upperSchemaVersionNew: ADVERTISED_SCHEMA,
+    upperSchemaVersionNew: options.replaySchema ?? ADVERTISED_SCHEMA,
     input: state.inputJson === undefined ? undefined : JSON.parse(state.inputJson),
     parentInstanceId: state.parentInstanceId,
     maximumShortTimerDuration: MAXIMUM_SHORT_TIMER_DURATION,
@@ -273,7 +291,10 @@ export async function runEpisode(handler: HostHandler, state: ExecutionState, de
 
   if (out) outcome = applyActions(state, out, at, episodeNo, scheduled, commands);
 
-  const customStatusJson = customStatus === undefined ? state.customStatusJson : JSON.stringify(customStatus);
+  const proposedStatusJson = customStatus === undefined ? state.customStatusJson : JSON.stringify(customStatus);
+  const statusTooLarge = proposedStatusJson === undefined ? undefined : customStatusSizeError(proposedStatusJson);
+  if (statusTooLarge) outcome = { status: "failed", message: statusTooLarge };
+  const customStatusJson = statusTooLarge ? state.customStatusJson : proposedStatusJson;
   const customStatusChanged = customStatusJson !== state.customStatusJson;
   state.customStatusJson = customStatusJson;
 
@@ -328,7 +349,10 @@ function deliver(state: ExecutionState, event: HistoryEvent, first: boolean, at:
       if (!retry) return;
       retry.lastFailure = event.FailureDetails ?? { ErrorType: "Error", ErrorMessage: event.Reason ?? "failed" };
       // RetryableTask tracks a NoOp task for the retry timer: the timer takes the next id.
-      const delay = retry.stopped ? 0 : nextRetryDelayMs(retry.policy, retry.attemptsMade, new Date(retry.firstAttemptAt), new Date(at));
+      // After the last attempt DTFx's RetryInterceptor still creates a timer, due at once ("Dummy timer
+      // for back-compat"; durabletask src/DurableTask.Core/RetryInterceptor.cs), and the library waits for it.
+      const lastAttempt = retry.attemptsMade >= retry.policy.maxNumberOfAttempts;
+      const delay = retry.stopped || lastAttempt ? 0 : nextRetryDelayMs(retry.policy, retry.attemptsMade, new Date(retry.firstAttemptAt), new Date(at));
       if (delay === undefined) retry.stopped = true;
       const timerId = allocate();
       const fireAt = new Date(new Date(at).getTime() + (delay ?? 0)).toISOString();

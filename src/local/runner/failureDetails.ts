@@ -11,12 +11,18 @@ import type { FailureDetailsPayload } from "./wire";
  *   and the orchestrator sees `TaskFailedError.failureDetails.properties`.
  * - otherwise the failure carries the error's type and message.
  *
+ * With `properties: false` the runner plays an extension older than 3.14, which has no parser for that
+ * payload: the failure keeps the error's type and its (rewritten, JSON) message, and no Properties.
+ * durable-functions 3.5 documents it (types/app.d.ts, setExceptionPropertiesProvider: "Requires a
+ * Durable Functions host extension version >= 3.14.0 ... On older extensions the payload is not
+ * recognized and the error message may be garbled").
+ *
  * Not modelled: the host's sanitizer, which masks secret-shaped strings in exception messages.
  */
-export function failureDetailsFromError(error: unknown): FailureDetailsPayload {
+export function failureDetailsFromError(error: unknown, options: { properties?: boolean } = {}): FailureDetailsPayload {
   const err = error instanceof Error ? error : undefined;
   const message = err ? err.message : typeof error === "string" ? error : safeJson(error);
-  const serialized = parseSerializedFailureDetails(message);
+  const serialized = options.properties === false ? undefined : parseSerializedFailureDetails(message);
   if (serialized) return serialized;
   return {
     ErrorType: err?.name || "Error",

@@ -26,6 +26,12 @@ export interface CapturedFunctions {
   otherFunctions: Array<{ name: string; triggerType: string }>;
 }
 
+/** Every function the app registered, of every trigger kind, in registration order. */
+export interface RegisteredFunction {
+  name: string;
+  triggerType: string;
+}
+
 interface GenericOptions {
   trigger?: { type?: string };
   handler?: HostHandler;
@@ -38,6 +44,8 @@ export class FunctionRegistry implements CapturedFunctions {
   readonly activities = new Map<string, HostHandler>();
   readonly entities = new Map<string, HostHandler>();
   readonly otherFunctions: Array<{ name: string; triggerType: string }> = [];
+  /** Every registration, keyed by the lower-cased name (the host compares function names case-insensitively). */
+  private readonly byName = new Map<string, RegisteredFunction>();
 
   /** Runs `load` (which imports or calls registration code) with `app.generic` captured into this registry. */
   capture<T>(load: () => T): T {
@@ -81,19 +89,54 @@ export class FunctionRegistry implements CapturedFunctions {
     return { orchestrations: [...this.orchestrations.keys()], activities: [...this.activities.keys()], entities: [...this.entities.keys()] };
   }
 
+  /** Every function registered through this registry (all trigger kinds), in order. */
+  all(): RegisteredFunction[] {
+    return [...this.byName.values()];
+  }
+
+  /**
+   * Swaps every registration method of the @azure/functions `app` object: `generic` (what `df.app.*`
+   * use) and the trigger shorthands (`http`, `serviceBusQueue`, `eventGrid`, ...: what
+   * `df.app.client.*` call through the same exports object), so names of every kind are checked.
+   */
   private patch(): () => void {
-    const appExports = functions.app as unknown as { generic: GenericFn };
-    const original = appExports.generic;
-    appExports.generic = (name, options) => this.record(name, options);
+    const appExports = functions.app as unknown as Record<string, unknown>;
+    const originals = new Map<string, unknown>();
+    for (const [method, value] of Object.entries(appExports)) {
+      if (typeof value !== "function" || method === "setup") continue;
+      originals.set(method, value);
+      appExports[method] =
+        method === "generic"
+          ? ((name: string, options: GenericOptions) => this.record(name, options)) satisfies GenericFn
+          : (name: string, options: unknown) => this.recordOther(name, shorthandTriggerType(method), options);
+    }
     return () => {
-      appExports.generic = original;
+      for (const [method, value] of originals) appExports[method] = value;
     };
+  }
+
+  /**
+   * The registration rules of the Functions worker and host (docs/local-runner.md, "Strictness"):
+   * a name must be a valid function name, and unique across all trigger kinds, compared ignoring case.
+   */
+  private claim(name: string, triggerType: string): void {
+    assertValidFunctionName(name);
+    const key = name.toLowerCase();
+    if (this.byName.has(key)) throw new DuplicateFunctionError(name, this.byName.get(key)!);
+    this.byName.set(key, { name, triggerType });
+  }
+
+  private recordOther(name: string, triggerType: string, options: unknown): void {
+    if (typeof options !== "function" && typeof (options as { handler?: unknown } | undefined)?.handler !== "function") throw new Error(`registration of ${name} has no handler`);
+    this.claim(name, triggerType);
+    this.otherFunctions.push({ name, triggerType });
   }
 
   private record(name: string, options: GenericOptions): void {
     const triggerType = options.trigger?.type ?? "unknown";
     const handler = options.handler;
     if (typeof handler !== "function") throw new Error(`registration of ${name} has no handler`);
+    this.claim(name, triggerType);
     switch (triggerType) {
       case "orchestrationTrigger":
         this.orchestrations.set(name, handler);
@@ -107,5 +150,35 @@ export class FunctionRegistry implements CapturedFunctions {
       default:
         this.otherFunctions.push({ name, triggerType });
     }
+  }
+}
+
+/** `app.get/put/post/patch/deleteRequest` are HTTP triggers; the other shorthands are named after their trigger. */
+function shorthandTriggerType(method: string): string {
+  return ["get", "put", "post", "patch", "deleteRequest", "http"].includes(method) ? "httpTrigger" : `${method}Trigger`;
+}
+
+/**
+ * The Functions host's rule for function names (azure-functions-host, Utility.IsValidFunctionName:
+ * `^[a-z][a-z0-9_\-]{0,127}$`, ignoring case); the host refuses to index any other name.
+ */
+const FUNCTION_NAME = /^[a-z][a-z0-9_-]{0,127}$/i;
+
+export function assertValidFunctionName(name: string): void {
+  if (!FUNCTION_NAME.test(name)) throw new Error(`'${name}' is not a valid function name: it must start with a letter and hold only letters, digits, '_' and '-' (at most 128 characters)`);
+}
+
+/**
+ * A second registration of a name already taken (by any trigger kind, in any letter case). The
+ * Node.js worker refuses it at load time, and on Node 20+ that entry-point error keeps the whole app
+ * from starting (see docs/local-runner.md for the sources).
+ */
+export class DuplicateFunctionError extends Error {
+  override readonly name = "DuplicateFunctionError";
+  constructor(
+    readonly functionName: string,
+    readonly existing: RegisteredFunction,
+  ) {
+    super(`A function with name "${functionName}" has already been registered (as "${existing.name}", ${existing.triggerType}); function names must be unique across all triggers, ignoring case`);
   }
 }

@@ -10,7 +10,8 @@ import type { WireRetryOptions } from "./wire";
  *       ? min(firstRetryInterval * backoffCoefficient ^ attempt, maxRetryInterval) : 0
  *
  * So a timer follows every failed attempt, the last one included (durable-functions' RetryableTask
- * waits for it before failing the task). Unset options take the .NET defaults: backoffCoefficient 1,
+ * waits for it before failing the task); after the last attempt it is due at once (RetryInterceptor's
+ * "Dummy timer for back-compat"). Unset options take the .NET defaults: backoffCoefficient 1,
  * maxRetryInterval and retryTimeout unbounded.
  */
 export interface RetryPolicy {

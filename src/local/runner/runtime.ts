@@ -21,7 +21,7 @@ import {
 import { addActivity, instanceMetricsView, newInstanceMetrics, type ActivityStats, type InstanceMetricsView, type RunnerEvent, type RunnerEventListener, type RunnerMetrics } from "./observability";
 import type { CapturedFunctions } from "./registrations";
 import { TimerQueue, type TimerEntry } from "./timerQueue";
-import { EventType, parseEntitySchedulerId, toJsonText, type FailureDetailsPayload, type HistoryEvent } from "./wire";
+import { EventType, parseEntitySchedulerId, ReplaySchema, toJsonText, type FailureDetailsPayload, type HistoryEvent } from "./wire";
 
 /**
  * The local Durable host: runs the registered orchestrators (through durable-functions' own replay
@@ -76,6 +76,25 @@ export interface DurableRuntimeOptions {
   verifyTaskIds?: boolean;
   /** Refuse to run on a durable-functions version other than 3.5.x (default true). */
   checkLibraryVersion?: boolean;
+  /**
+   * The OOProc replay schema the runner's "extension" negotiates (default "V4", Durable extension
+   * 3.13+). "V3" is what older extensions advertise: `context.df.lock` then throws in the library.
+   */
+  replaySchema?: "V3" | "V4";
+  /**
+   * Whether activity failures carry the exception-properties provider's `Properties` (default true:
+   * Durable extension 3.14+). False models an older extension: FailureDetails without Properties, the
+   * provider's JSON payload left in the error message.
+   */
+  exceptionProperties?: boolean;
+  /**
+   * Timers fire late by a pseudo-random amount up to this many seconds (default 0). With the Azure
+   * Storage backend a due timer waits for the next control-queue poll: up to `maxQueuePollingInterval`
+   * (default 30 s) on an idle app.
+   */
+  timerLatenessSeconds?: number;
+  /** Seed of the lateness sequence (default 1), so a run with lateness is reproducible. */
+  timerLatenessSeed?: number;
 }
 
 export interface IdleReport {
@@ -156,6 +175,7 @@ export class DurableRuntime {
   /** With a VirtualClock, the time the current runUntilIdle may skip to (undefined: no limit). */
   private clockLimitMs: number | undefined;
   private stopRequested = false;
+  private latenessState: number;
   private loopError: unknown;
 
   private readonly createdWallMs = Date.now();
@@ -179,6 +199,7 @@ export class DurableRuntime {
     this.store = options.store ?? (options.stateDir ? new FileInstanceStore(options.stateDir) : new MemoryInstanceStore());
     this.concurrency = Math.max(1, options.activityConcurrency ?? 8);
     this.timers = new TimerQueue((t) => this.isTimerLive(t));
+    this.latenessState = options.timerLatenessSeed ?? 1;
     if (options.onEvent) this.listeners.add(options.onEvent);
     this.recover();
     this.createdClockMs = this.clock.now().getTime();
@@ -193,14 +214,20 @@ export class DurableRuntime {
   }
 
   /**
-   * Starts an orchestration. Like the real client, an existing instance with the same id is REPLACED
-   * (whatever its status): callers that want idempotent starts check `getStatus` first.
+   * Starts an orchestration, as the Durable extension does with its default
+   * `overridableExistingInstanceStates: NonRunningStates` (DurableTaskOptions.cs): an instance with the
+   * same id that is Pending or Running refuses the start (OrchestrationAlreadyExistsException, which
+   * the HTTP API answers with 500 and durable-functions' client throws as "The operation failed with
+   * an unexpected status code: 500"); a Completed, Failed or Terminated one is replaced. Callers that
+   * want "once per id" check `getStatus` first.
    */
   startInstance(name: string, options: StartOptions = {}): string {
     if (!this.functions.orchestrations.has(name)) {
       throw new Error(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function (registered: ${[...this.functions.orchestrations.keys()].join(", ") || "none"})`);
     }
     const instanceId = options.instanceId ?? randomUUID().replace(/-/g, "");
+    const existing = this.records.get(instanceId);
+    if (existing && isActive(existing)) throw instanceAlreadyExists(existing.runtimeStatus);
     this.createInstance(name, instanceId, options.input === undefined ? undefined : JSON.stringify(options.input));
     this.signal.notify();
     return instanceId;
@@ -474,7 +501,11 @@ export class DurableRuntime {
     const started = performance.now();
     let result: EpisodeResult;
     try {
-      result = await runEpisode(handler, rec.exec, batch, at, { logHandler: this.logHandlerFor("orchestration", rec.name, instanceId), verifyTaskIds: this.options.verifyTaskIds !== false });
+      result = await runEpisode(handler, rec.exec, batch, at, {
+        logHandler: this.logHandlerFor("orchestration", rec.name, instanceId),
+        verifyTaskIds: this.options.verifyTaskIds !== false,
+        replaySchema: this.options.replaySchema === "V3" ? ReplaySchema.V3 : ReplaySchema.V4,
+      });
     } catch (err) {
       this.inEpisode = undefined;
       if (this.records.get(instanceId) === rec && rec.exec.executionId === executionId && isActive(rec)) {
@@ -531,7 +562,7 @@ export class DurableRuntime {
           break;
         case "startTimer":
           rec.work.timers[c.taskId] = c.fireAt;
-          this.timers.push({ at: new Date(c.fireAt).getTime(), instanceId: rec.instanceId, executionId: rec.exec.executionId, taskId: c.taskId, fireAt: c.fireAt });
+          this.timers.push({ at: new Date(c.fireAt).getTime() + this.timerLatenessMs(), instanceId: rec.instanceId, executionId: rec.exec.executionId, taskId: c.taskId, fireAt: c.fireAt });
           this.emit({ type: "timerCreated", instanceId: rec.instanceId, name: rec.name, at, taskId: c.taskId, fireAt: c.fireAt, purpose: c.purpose });
           break;
         case "cancelTimer":
@@ -614,9 +645,14 @@ export class DurableRuntime {
     this.afterFinish(rec, at);
   }
 
-  /** Bookkeeping when an execution ends (before the save): drop work, release locks. */
+  /**
+   * Bookkeeping when an execution ends (before the save): drop work; release locks only when it
+   * completed. The extension releases a critical section implicitly only after the orchestrator
+   * returns normally (TaskOrchestrationShim: `ReleaseLocks()` after the user code); a Failed or
+   * Terminated holder keeps its locks — orphaned until `releaseOrphanedLocks` (CleanEntityStorage).
+   */
   private finish(rec: InstanceRecord, at: string): void {
-    this.releaseLocks(rec);
+    if (rec.runtimeStatus === "Completed") this.releaseLocks(rec);
     rec.work = { activities: {}, timers: {}, subOrchestrations: {} };
     rec.inbox = [];
     rec.awaitingEntity = {};
@@ -743,7 +779,7 @@ export class DurableRuntime {
         const output = await handler(input, context);
         event = history.taskCompleted(taskId, this.nowIso(), toJsonText(output));
       } catch (err) {
-        failure = failureDetailsFromError(err);
+        failure = failureDetailsFromError(err, { properties: this.options.exceptionProperties !== false });
         event = history.taskFailed(taskId, this.nowIso(), failure, activityFailureReason(work.name));
       }
     }
@@ -771,6 +807,18 @@ export class DurableRuntime {
   }
 
   // ---------------------------------------------------------------- timers
+
+  /** How late the next timer fires (0 unless `timerLatenessSeconds` is set): a seeded sequence, so runs repeat. */
+  private timerLatenessMs(): number {
+    const max = this.options.timerLatenessSeconds ?? 0;
+    if (max <= 0) return 0;
+    this.latenessState = (this.latenessState + 0x6d2b79f5) | 0;
+    let t = this.latenessState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296; // mulberry32
+    return Math.round(unit * max * 1000);
+  }
 
   private isTimerLive(t: TimerEntry): boolean {
     const rec = this.records.get(t.instanceId);
@@ -870,12 +918,41 @@ export class DurableRuntime {
       this.save(rec);
       this.ready.add(rec.instanceId);
       if (item.grantedLock) this.emit({ type: "lockAcquired", instanceId: rec.instanceId, name: rec.name, at, entityIds: item.grantedLock });
-    } else if (!alive && item.grantedLock) {
-      // Granted to an execution that has ended or was replaced: release at once.
-      for (const entityId of item.grantedLock) {
-        this.enqueueEntity(entityId, { kind: "release", id: `${item.requestId}:orphaned:${entityId}`, lockRequestId: item.requestId, from: item.caller });
-      }
     }
+    // Granted to an execution that has ended: the grant is a message to a finished instance, which the
+    // backend discards; the lock stays with that holder (orphaned) until releaseOrphanedLocks.
+  }
+
+  /**
+   * Who holds the lock of an entity (scheduler id `@name@key`), if anyone, and whether that holder
+   * still runs. The extension keeps this in the entity's scheduler state (`LockedBy`).
+   */
+  lockHolder(entityId: string): { instanceId: string; executionId: string; running: boolean } | undefined {
+    const holder = this.entityRecords.get(entityId)?.lockedBy;
+    if (!holder) return undefined;
+    const rec = this.records.get(holder.caller.instanceId);
+    const running = rec !== undefined && rec.exec.executionId === holder.caller.executionId && isActive(rec);
+    return { instanceId: holder.caller.instanceId, executionId: holder.caller.executionId, running };
+  }
+
+  /**
+   * Releases locks whose holder is not running, as the extension's
+   * `CleanEntityStorageAsync(releaseOrphanedLocks: true)` does ("Locks are considered orphaned, and are
+   * released, if the orchestration that holds them is not in state Running"). With `entityIds`, only
+   * those entities are considered. Returns the entities released.
+   */
+  releaseOrphanedLocks(entityIds?: readonly string[]): Array<{ entityId: string; holder: string }> {
+    const released: Array<{ entityId: string; holder: string }> = [];
+    for (const ent of this.entityRecords.values()) {
+      if (entityIds && !entityIds.includes(ent.entityId)) continue;
+      const holder = this.lockHolder(ent.entityId);
+      if (!holder || holder.running) continue;
+      const lock = ent.lockedBy!;
+      this.enqueueEntity(ent.entityId, { kind: "release", id: `${lock.requestId}:orphan-cleanup:${ent.entityId}`, lockRequestId: lock.requestId, from: lock.caller });
+      released.push({ entityId: ent.entityId, holder: holder.instanceId });
+    }
+    if (released.length > 0) this.signal.notify();
+    return released;
   }
 
   private flushInstanceOutbox(rec: InstanceRecord): void {
@@ -909,7 +986,7 @@ export class DurableRuntime {
         // At-least-once: an activity whose completion was not saved runs again.
         for (const taskId of Object.keys(rec.work.activities)) this.enqueueActivity(rec, Number(taskId));
         for (const [taskId, fireAt] of Object.entries(rec.work.timers)) {
-          this.timers.push({ at: new Date(fireAt).getTime(), instanceId: rec.instanceId, executionId: rec.exec.executionId, taskId: Number(taskId), fireAt });
+          this.timers.push({ at: new Date(fireAt).getTime() + this.timerLatenessMs(), instanceId: rec.instanceId, executionId: rec.exec.executionId, taskId: Number(taskId), fireAt });
         }
         if (rec.exec.history.length === 0 || rec.inbox.length > 0) this.ready.add(rec.instanceId);
         for (const [taskId, sub] of Object.entries(rec.work.subOrchestrations)) {
@@ -970,4 +1047,15 @@ export class DurableRuntime {
   get fatalError(): unknown {
     return this.loopError;
   }
+}
+
+/** The error durable-functions' client throws when the extension refuses a start over an active instance. */
+function instanceAlreadyExists(status: RuntimeStatus): Error {
+  const body = {
+    Message: "Something went wrong while processing your request",
+    ExceptionMessage: `An Orchestration instance with the status ${status} already exists.`,
+    ExceptionType: "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
+    StackTrace: null,
+  };
+  return new Error(`The operation failed with an unexpected status code: 500. Details: ${JSON.stringify(body)}`);
 }

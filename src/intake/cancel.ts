@@ -1,0 +1,47 @@
+import type * as df from "durable-functions";
+import { CANCEL_EVENT } from "../domain/ids";
+import { isNotFound } from "./startOnce";
+
+/** What an operator's cancel asks the orchestration; the reason ends up in the Cancelled notification. */
+export interface CancelRequest {
+  reason: string;
+}
+
+export type CancelOutcome =
+  | { outcome: "requested"; instanceId: string; stage: string | null }
+  | { outcome: "notFound"; instanceId: string }
+  | { outcome: "notRunning"; instanceId: string; runtimeStatus: string }
+  | { outcome: "tooLate"; instanceId: string; stage: string };
+
+/** Stages after which a cancel is no longer honoured: traffic is moving or has moved. */
+const PAST_CANCEL = new Set(["traffic", "notify", "done"]);
+
+export type CancelClient = Pick<df.DurableClient, "getStatus" | "raiseEvent">;
+
+/**
+ * Asks a running deployment to cancel: raises the cancel event, which the orchestration handles
+ * inside its critical section (cleanup per `rollout.onFailure`, a Cancelled notification, the lock
+ * released). Finished or unknown instances are reported, not signalled; a run already moving traffic
+ * finishes (the orchestration ignores a late cancel, so live traffic never stops half-way).
+ */
+export async function requestCancel(client: CancelClient, instanceId: string, request: CancelRequest): Promise<CancelOutcome> {
+  let status: df.DurableOrchestrationStatus;
+  try {
+    status = await client.getStatus(instanceId);
+  } catch (err) {
+    if (isNotFound(err)) return { outcome: "notFound", instanceId };
+    throw err;
+  }
+  if (!status?.instanceId) return { outcome: "notFound", instanceId };
+  const runtimeStatus = String(status.runtimeStatus);
+  if (runtimeStatus !== "Running" && runtimeStatus !== "Pending") return { outcome: "notRunning", instanceId, runtimeStatus };
+  const stage = stageOf(status.customStatus);
+  if (stage && PAST_CANCEL.has(stage)) return { outcome: "tooLate", instanceId, stage };
+  await client.raiseEvent(instanceId, CANCEL_EVENT, request);
+  return { outcome: "requested", instanceId, stage };
+}
+
+function stageOf(customStatus: unknown): string | null {
+  const stage = (customStatus as { stage?: unknown } | null | undefined)?.stage;
+  return typeof stage === "string" ? stage : null;
+}
