@@ -7,11 +7,12 @@ import { registerLocalCommand } from "./commands/local";
 import { registerServeCommand } from "./commands/serve";
 import { registerEnqueueCommand } from "./commands/enqueue";
 import { registerWatchCommand } from "./commands/watch";
+import { registerOperateCommands } from "./commands/operate";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
 
-const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand];
+const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands];
 
 /**
  * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed

@@ -76,6 +76,17 @@ function trafficApp(): { functions: FunctionRegistry; intervals: Map<string, Int
       yield ctx.df.callActivity("explode");
       return "unreachable";
     })
+    .orchestration("lockAndWait", function* (ctx: df.OrchestrationContext) {
+      const lock: df.DurableLock = yield ctx.df.lock(new df.EntityId("endpointLock", ctx.df.getInput<string>()));
+      yield ctx.df.waitForExternalEvent("go");
+      lock.release();
+      return "done";
+    })
+    .orchestration("lockAndRelease", function* (ctx: df.OrchestrationContext) {
+      const lock: df.DurableLock = yield ctx.df.lock(new df.EntityId("endpointLock", ctx.df.getInput<string>()));
+      lock.release();
+      return "released";
+    })
     .orchestration("lockUnregistered", function* (ctx: df.OrchestrationContext) {
       yield ctx.df.lock(new df.EntityId("neverRegistered", "x"));
       return "unreachable";
@@ -129,15 +140,35 @@ describe("critical sections: per-endpoint serialization", () => {
     expect(overlaps(intervals.get("ep-a") ?? [])).toBe(true);
   });
 
-  it("a holder that fails releases its lock implicitly; the next request gets it", async () => {
+  it("a holder that fails keeps its lock (the extension releases only on a normal return); the next request waits", async () => {
     const { functions, intervals } = trafficApp();
     const { runtime, client } = harness(functions);
     await client.startNew("lockAndFail", { instanceId: "holder", input: "ep-c" });
     await start(client, "moveTrafficLocked", "ep-c", "next");
     await runtime.runUntilIdle();
     expect((await client.getStatus("holder")).runtimeStatus).toBe("Failed");
-    expect((await client.getStatus("moveTrafficLocked-next")).runtimeStatus).toBe("Completed");
-    expect(intervals.get("ep-c")?.map((i) => i.who)).toEqual(["next"]);
+    expect((await client.getStatus("moveTrafficLocked-next")).runtimeStatus).toBe("Running");
+    expect(runtime.lockHolder("@endpointlock@ep-c")).toMatchObject({ instanceId: "holder", running: false });
+    expect(intervals.get("ep-c")).toBeUndefined();
+  });
+
+  it("a terminated holder keeps its lock too; a new execution under the holder's id takes it at once and frees it", async () => {
+    const { functions, intervals } = trafficApp();
+    const { runtime, client } = harness(functions);
+    await client.startNew("lockAndWait", { instanceId: "first", input: "ep-d" });
+    await runtime.runUntilIdle();
+    await client.terminate("first", "operator pressed terminate");
+    await start(client, "moveTrafficLocked", "ep-d", "second");
+    await runtime.runUntilIdle();
+    expect((await client.getStatus("moveTrafficLocked-second")).runtimeStatus).toBe("Running");
+    expect(runtime.lockHolder("@endpointlock@ep-d")).toMatchObject({ instanceId: "first", running: false });
+    // The entity scheduler knows the holder by instance id only: its lock request is granted again, its release frees the lock.
+    await client.startNew("lockAndRelease", { instanceId: "first", input: "ep-d" });
+    await runtime.runUntilIdle();
+    expect((await client.getStatus("first")).output).toBe("released");
+    expect((await client.getStatus("moveTrafficLocked-second")).runtimeStatus).toBe("Completed");
+    expect(runtime.lockHolder("@endpointlock@ep-d")).toBeUndefined();
+    expect(intervals.get("ep-d")?.map((i) => i.who)).toContain("second");
   });
 
   it("locking an entity nobody registered fails the orchestration loudly", async () => {

@@ -125,9 +125,16 @@ describe("terminate", () => {
 });
 
 describe("the local client's contract", () => {
-  it("startNew with an existing id replaces the instance (call getStatus first for idempotent starts)", async () => {
+  it("startNew over a Pending or Running instance is refused as the extension refuses it; a finished one is replaced", async () => {
     const { runtime, client } = harness(functions);
     await client.startNew("approval", { instanceId: "same" });
+    // Pending (not yet run), then Running (waiting for its event): both refuse, with the client's error for the host's 500.
+    await expect(client.startNew("countTo3", { instanceId: "same", input: 3 })).rejects.toThrow(/unexpected status code: 500.*An Orchestration instance with the status Pending already exists/);
+    await runtime.runUntilIdle();
+    await expect(client.startNew("countTo3", { instanceId: "same", input: 3 })).rejects.toThrow(/An Orchestration instance with the status Running already exists/);
+    expect((await client.getStatus("same")).name).toBe("approval");
+    // Non-running states are overridable (overridableExistingInstanceStates = NonRunningStates).
+    await client.terminate("same", "done with it");
     await runtime.runUntilIdle();
     await client.startNew("countTo3", { instanceId: "same", input: 3 });
     const status = await client.waitForCompletion("same");

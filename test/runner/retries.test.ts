@@ -56,15 +56,15 @@ describe("callActivityWithRetry", () => {
     ]);
   });
 
-  it("gives up after maxNumberOfAttempts, after one more retry timer, with the last failure", async () => {
+  it("gives up after maxNumberOfAttempts, after one more retry timer due at once, with the last failure", async () => {
     const { functions, calls } = appWith(Infinity, retryOptions(500, 3));
     const { runtime, client } = harness(functions);
     const id = await client.startNew("withRetry");
     const status = await client.waitForCompletion(id);
     expect(calls).toHaveLength(3);
-    // A timer follows the last failed attempt too (DTFx RetryInterceptor): 3 x 500 ms.
-    expect(status.output).toEqual({ error: "Error: transient failure 3", at: at(1_500) });
-    expect(timerDelays(runtime.getHistory(id))).toEqual([500, 500, 500]);
+    // A timer follows the last failed attempt too, due at once (DTFx RetryInterceptor's "Dummy timer for back-compat").
+    expect(status.output).toEqual({ error: "Error: transient failure 3", at: at(1_000) });
+    expect(timerDelays(runtime.getHistory(id))).toEqual([500, 500, 0]);
   });
 
   it("caps delays at maxRetryIntervalInMilliseconds", async () => {

@@ -64,7 +64,7 @@ async function loadAppOnce(): Promise<LoadedApp> {
     await functions.captureAsync(async () => {
       for (const file of files) {
         try {
-          const namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+          const namespace = await loadModule(file);
           // A CommonJS module imported from ESM (tsx) has its exports under `default`.
           modules.set(basename(file, extname(file)), (namespace["default"] as Record<string, unknown> | undefined) ?? namespace);
         } catch (err) {
@@ -102,6 +102,16 @@ function handlersFrom(functions: FunctionRegistry, modules: Map<string, Record<s
     cancelDeploymentHttp: http.cancelDeploymentHttp,
     releaseLockHttp: http.releaseLockHttp,
   };
+}
+
+/**
+ * Loads one entry-point file as the worker does (`require` for CommonJS; the worker falls back to
+ * `import()` for ES modules: nodejs-worker loadScriptFile.ts). Under tsx (the CLI) `require` knows
+ * `.ts`; under vitest only `import()` goes through its transform.
+ */
+async function loadModule(file: string): Promise<Record<string, unknown>> {
+  if (typeof require === "function" && require.extensions[extname(file)]) return require(file) as Record<string, unknown>;
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
 
 /**

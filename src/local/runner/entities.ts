@@ -37,9 +37,14 @@ export function nextProcessable(entity: EntityRecord): number {
   return entity.queue.findIndex((m) => m.kind === "release" || (m.from !== undefined && m.from.instanceId === holder.caller.instanceId));
 }
 
-/** True when the entity already received (or answered) message `id`: redelivery after a restart is dropped. */
-export function hasSeenMessage(entity: EntityRecord, id: string): boolean {
-  if (entity.lockedBy?.requestId === id) return true;
+/**
+ * True when the entity already received (or answered) this message: redelivery after a restart is
+ * dropped. A lock grant counts as seen only for the same execution: a new execution under the
+ * holder's instance id may derive the same request id (its GUIDs come from instance id and time).
+ */
+export function hasSeenMessage(entity: EntityRecord, message: EntityMessage): boolean {
+  const id = message.id;
+  if (entity.lockedBy?.requestId === id && entity.lockedBy.caller.executionId === message.from?.executionId) return true;
   if (entity.queue.some((m) => m.id === id)) return true;
   return entity.outbox.some((o) => (o.to === "instance" ? o.requestId === id : o.message.id === id));
 }

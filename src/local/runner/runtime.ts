@@ -862,7 +862,7 @@ export class DurableRuntime {
       ent = newEntityRecord(entityId, this.nowIso());
       this.entityRecords.set(entityId, ent);
     }
-    if (hasSeenMessage(ent, message.id)) return; // redelivered after a restart
+    if (hasSeenMessage(ent, message)) return; // redelivered after a restart
     ent.queue.push(message);
     this.store.saveEntity(ent);
     if (nextProcessable(ent) >= 0) this.readyEntities.add(entityId);

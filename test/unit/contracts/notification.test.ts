@@ -50,7 +50,7 @@ describe("DeploymentNotification", () => {
   });
 
   it("rejects unknown outcomes and stage names", () => {
-    expect(problems({ ...succeededNotification(), outcome: "Done" })).toEqual(["outcome: expected Succeeded, Failed or Rejected, received a string"]);
+    expect(problems({ ...succeededNotification(), outcome: "Done" })).toEqual(["outcome: expected Succeeded, Failed, Rejected or Cancelled, received a string"]);
     const n = succeededNotification();
     n.stages[0].name = "warmup";
     expect(problems(n)[0]).toMatch(/^stages\[0\]\.name: expected one of endpoint, roles, model, deployment, propagation, smokeTest, traffic/);
