@@ -19,6 +19,7 @@ import type { DeploymentNotification, NotificationError } from "../src/contracts
 import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
 import type { ActivityInput } from "../src/activities/catalog";
 import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
+import type { PollPolicy } from "../src/domain/pollPolicy";
 import { propagationDeadline } from "../src/domain/time";
 import { replacedDeployments, trafficAfterRollout, type Traffic } from "../src/domain/traffic";
 import { CancelRequested, StageFailure } from "./failures";
@@ -60,6 +61,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
   let previousTraffic: Traffic = {};
   let model: RegisteredModel | undefined;
   let deploymentStarted = false;
+  let deploymentOperationUrl: string | null = null;
   let trafficMoved = false;
 
   try {
@@ -114,6 +116,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     yield* run.stage("deployment", function* () {
       const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, deployment: request.deployment, modelId }, retry);
       deploymentStarted = true;
+      deploymentOperationUrl = started.operationUrl;
       // Until the propagation deadline a ready deployment could not be smoke-tested anyway: poll slowly.
       const state = yield* pollUntilTerminal(
         ctx,
@@ -180,6 +183,9 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     const cancelled = err instanceof CancelRequested;
     const failure = cancelled ? new StageFailure(run.currentStage(), "Cancelled", err.reason) : asStageFailure(err);
     if (deploymentStarted && !trafficMoved && request.rollout.onFailure === "delete") {
+      // Azure refuses to delete a deployment while its create runs (409): a cancel that interrupted
+      // provisioning first lets it finish (a failure already saw it end).
+      if (cancelled) yield* trySettleDeployment(ctx, { workspace, endpointName, deploymentName, operationUrl: deploymentOperationUrl }, polls.deployment, retry);
       yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName }, retry);
     }
     // Report the traffic as it really is now (it never moved to the failed deployment).
@@ -228,6 +234,15 @@ function* tryDeleteDeployment(ctx: df.OrchestrationContext, ref: ActivityInput<"
     yield* callActivity(ctx, "deployment", "deleteDeployment", ref, retry);
   } catch {
     if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deleting deployment ${ref.deploymentName} failed; it keeps 0% traffic`);
+  }
+}
+
+/** Waits until the deployment's running operation ends (any terminal state); a failure to read it ends the wait. */
+function* trySettleDeployment(ctx: df.OrchestrationContext, ref: ActivityInput<"getDeploymentState">, policy: PollPolicy, retry: ActivityRetryPolicy): Step<void> {
+  try {
+    yield* pollUntilTerminal(ctx, "deployment", policy, { provisioningState: "Creating", retryAfterSeconds: null }, () => callActivity(ctx, "deployment", "getDeploymentState", ref, retry));
+  } catch {
+    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deployment ${ref.deploymentName} did not settle; deleting it anyway`);
   }
 }
 

@@ -1,4 +1,4 @@
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { Activities, type ActivityInput, type ActivityName, type ActivityOutput } from "../src/activities/catalog";
 import type { ProvisioningState } from "../src/contracts/activities";
 import { TERMINAL_STATES } from "../src/contracts/activities";

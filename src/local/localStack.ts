@@ -13,7 +13,7 @@ import { VirtualClock, ScaledClock } from "./clock";
 import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
 import { startLocalServiceBus } from "./serviceBusTopology";
 import type { LocalServiceBusBroker } from "./broker";
-import { DurableRuntime, LocalDurableClient, type RunnerClock } from "./runner";
+import { DurableRuntime, LocalDurableClient, type DurableRuntimeOptions, type RunnerClock } from "./runner";
 import { loadApp, type LoadedApp } from "./appFunctions";
 
 /**
@@ -39,6 +39,12 @@ export interface LocalStackOptions {
   allowedWorkspaces?: readonly string[] | undefined;
   /** Receives the app's and the runner's log lines. */
   log?: ((line: string) => void) | undefined;
+  /**
+   * How strict an extension the runner plays (defaults: the strict, current one). Tests use these to
+   * show the product's behaviour on an older extension (replay schema V3, no exception properties) and
+   * with timers that fire late as on the Azure Storage backend.
+   */
+  runner?: Pick<DurableRuntimeOptions, "replaySchema" | "exceptionProperties" | "timerLatenessSeconds" | "timerLatenessSeed"> | undefined;
 }
 
 export interface LocalStack {
@@ -107,6 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.stateDir ? { stateDir: join(options.stateDir, "runner") } : {}),
     ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
     log: (entry) => log(`${entry.functionName}: ${entry.args.map(String).join(" ")}`),
+    ...options.runner,
   });
   const client = new LocalDurableClient(runtime);
   runtime.start();

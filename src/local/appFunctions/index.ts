@@ -14,6 +14,9 @@ import { basename, extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DurableClient } from "durable-functions";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type * as EventsModule from "../../functions/bulkTestEvents";
+import type * as HttpModule from "../../functions/deploymentsHttp";
+import type * as QueueModule from "../../functions/deployRequestsQueue";
 import { FunctionRegistry } from "../runner";
 import { expandMainGlob } from "./mainGlob";
 
@@ -87,9 +90,9 @@ function handlersFrom(functions: FunctionRegistry, modules: Map<string, Record<s
     if (!found) throw new Error(`src/functions/${name} was not loaded by package.json main`);
     return found;
   };
-  const queue = module("deployRequestsQueue") as unknown as typeof import("../../functions/deployRequestsQueue");
-  const events = module("bulkTestEvents") as unknown as typeof import("../../functions/bulkTestEvents");
-  const http = module("deploymentsHttp") as unknown as typeof import("../../functions/deploymentsHttp");
+  const queue = module("deployRequestsQueue") as unknown as typeof QueueModule;
+  const events = module("bulkTestEvents") as unknown as typeof EventsModule;
+  const http = module("deploymentsHttp") as unknown as typeof HttpModule;
   const registered = new Set(functions.all().map((f) => f.name));
   for (const name of [queue.DEPLOY_REQUESTS_QUEUE_FUNCTION, events.BULK_TEST_EVENTS_FUNCTION, ...Object.values(http.DEPLOYMENT_HTTP_FUNCTIONS)]) {
     if (!registered.has(name)) throw new Error(`function ${name} was not registered by the files package.json main matches`);
@@ -110,6 +113,7 @@ function handlersFrom(functions: FunctionRegistry, modules: Map<string, Record<s
  * `.ts`; under vitest only `import()` goes through its transform.
  */
 async function loadModule(file: string): Promise<Record<string, unknown>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the worker requires each matched file by path
   if (typeof require === "function" && require.extensions[extname(file)]) return require(file) as Record<string, unknown>;
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }
