@@ -8,7 +8,7 @@ import { LOCAL_SUBSCRIPTIONS } from "../../src/local/serviceBusTopology";
 import { runCli } from "../support/cli";
 import { sampleRequest } from "../support/samples";
 import { EVENT_CORPUS, eventField, REQUEST_CORPUS, wrapAsEvent, type BadInput } from "./corpus";
-import { drainNotifications, recordStack } from "./support/deploy";
+import { drainNotifications, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { recordArtifact, scanForLeaksAfterAll } from "./support/leaks";
 import { reportRow } from "./support/report";
 
@@ -28,7 +28,7 @@ const START = new Date("2026-11-23T10:00:00.000Z");
 let service: RunningService;
 const logs: string[] = [];
 beforeAll(async () => {
-  service = await serve({ port: 0, startAt: START, log: (l) => logs.push(l) });
+  service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS }, log: (l) => logs.push(l) });
 });
 afterAll(async () => {
   recordStack(service.stack, "badInput");

@@ -7,7 +7,7 @@ import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
 import { serve, type RunningService } from "../../src/local/serve";
 import { readJson, repoRoot, sampleRequest } from "../support/samples";
-import { drainNotifications, recordStack } from "./support/deploy";
+import { drainNotifications, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { recordArtifact, scanForLeaksAfterAll } from "./support/leaks";
 import { reportRow } from "./support/report";
 
@@ -74,7 +74,7 @@ function summary(s: RunningService, published: DeploymentNotification[]) {
 
 describe("duplicates deploy once", () => {
   it("the same request sent 5 times on the queue with its request id as messageId: Service Bus keeps one", async () => {
-    service = await serve({ port: 0, startAt: START });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     const client = createFlowdeployClient({ connectionString: service.stack.serviceBusConnectionString });
     const request = sampleRequest();
     try {
@@ -88,7 +88,7 @@ describe("duplicates deploy once", () => {
   });
 
   it("the same request sent 5 times at once with 5 different message ids: the pipeline starts it once", async () => {
-    service = await serve({ port: 0, startAt: START });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     const request = sampleRequest();
     await sendToQueue(
       service.stack.serviceBusConnectionString,
@@ -104,7 +104,7 @@ describe("duplicates deploy once", () => {
   });
 
   it("the same bulk-test event delivered 5 times at once by Event Grid", async () => {
-    service = await serve({ port: 0, startAt: START });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     const answers = await Promise.all(Array.from({ length: 5 }, () => postEvents(service!.url, [EVENT])));
     expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
     const s = summary(service, await settle(service, [EVENT_REQUEST_ID]));
@@ -113,7 +113,7 @@ describe("duplicates deploy once", () => {
   });
 
   it("both at once: 5 copies of a request on the queue and 5 deliveries of an event for another deployment of the same endpoint", async () => {
-    service = await serve({ port: 0, startAt: START });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     const request = sampleRequest();
     const event = structuredClone(EVENT);
     event["data"].deploy.deployment.name = "blue";
@@ -142,7 +142,7 @@ describe("duplicates deploy once", () => {
   });
 
   it("a bad request sent 5 times and a bad event delivered 5 times: one Rejected notification each", async () => {
-    service = await serve({ port: 0, startAt: START });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     const bad = sampleRequest();
     bad["requestId"] = "dup-bad-request";
     bad["deployment"].instanceCount = 0;

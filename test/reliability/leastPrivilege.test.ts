@@ -11,7 +11,7 @@ import { RoleIds, rolesFor } from "../../src/domain/roles";
 import { serve, type RunningService } from "../../src/local/serve";
 import { containerRegistryId, storageAccountId } from "../../src/local/simulator";
 import { readJson, repoRoot, sampleRequest } from "../support/samples";
-import { drainNotifications, recordedDeploy, recordStack } from "./support/deploy";
+import { drainNotifications, recordedDeploy, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { recordArtifact, scanForLeaksAfterAll } from "./support/leaks";
 import { reportRow } from "./support/report";
 
@@ -43,7 +43,7 @@ describe("only workspaces in FLOWDEPLOY_ALLOWED_WORKSPACES may be targeted", () 
   it("rejects another workspace from the queue, Event Grid (both event kinds) and HTTP before any Azure call, and deploys to the listed one", async () => {
     // The setting as an operator writes it: ARM's casing, a second id, separators.
     const config = parseConfig({ FLOWDEPLOY_ALLOWED_WORKSPACES: `${workspaceResourceId(SAMPLE_WS)} ; /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/ws-x` });
-    service = await serve({ port: 0, startAt: START, allowedWorkspaces: config.allowedWorkspaces });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS }, allowedWorkspaces: config.allowedWorkspaces });
     const s = service;
 
     const other = sampleRequest();

@@ -7,7 +7,7 @@ import { instanceIdFor } from "../../src/domain/ids";
 import { serve } from "../../src/local/serve";
 import { runBin } from "../support/cli";
 import { repoRoot, sampleRequest } from "../support/samples";
-import { recordedDeploy, recordStack } from "./support/deploy";
+import { recordedDeploy, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { leakScanSummary, leaksIn, recordArtifact, recordStateDirectory, scanForLeaksAfterAll, SIMULATOR_STATE_FILE } from "./support/leaks";
 import { reportRow } from "./support/report";
 
@@ -111,7 +111,7 @@ describe("secrets stay secret", () => {
   });
 
   it("flowdeploy serve: the starter's answer and the status route while running and after", async () => {
-    const service = await serve({ port: 0, startAt: START });
+    const service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     try {
       const request = sampleRequest();
       const res = await fetch(`${service.url}/api/deployments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });

@@ -9,7 +9,7 @@
  *   const id = await client.startNew("deployFlow", { input });
  *   const status = await client.waitForCompletion(id);
  */
-export { FunctionRegistry, type CapturedFunctions, type HostHandler } from "./registrations";
+export { DuplicateFunctionError, FunctionRegistry, type CapturedFunctions, type HostHandler, type RegisteredFunction } from "./registrations";
 export { DurableRuntime, isTerminalStatus, type DurableRuntimeOptions, type IdleReport, type RunUntilIdleOptions, type RunnerClock, type RunnerLogEntry, type StartOptions } from "./runtime";
 export { LocalDurableClient, isFinished, type HttpManagementUrls, type LocalDurableClientOptions } from "./client";
 export type { RunnerEvent, RunnerEventListener, RunnerEventType, RunnerMetrics, InstanceMetricsView, ActivityStats } from "./observability";
