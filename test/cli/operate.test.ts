@@ -1,0 +1,87 @@
+import { PassThrough, Readable } from "node:stream";
+import { afterEach, describe, expect, it } from "vitest";
+import { runOperateCommand } from "../../src/cli/commands/operate";
+import type { DeploymentNotification } from "../../src/contracts";
+import { instanceIdFor } from "../../src/domain/ids";
+import { serve, type RunningService } from "../../src/local/serve";
+import { runCli } from "../support/cli";
+import { sampleRequest } from "../support/samples";
+
+/**
+ * `flowdeploy cancel` and `flowdeploy release-lock` against `flowdeploy serve` (the same HTTP routes
+ * as the Function App), with scaled time so a deployment can be caught mid-way.
+ */
+let service: RunningService | undefined;
+afterEach(async () => {
+  await service?.close();
+  service = undefined;
+});
+
+async function stageOf(url: string, id: string): Promise<string | undefined> {
+  const res = await fetch(`${url}/api/deployments/${id}`);
+  if (res.status !== 200) return undefined;
+  return ((await res.json()) as { customStatus?: { stage?: string } }).customStatus?.stage;
+}
+
+describe("flowdeploy cancel", () => {
+  it("cancels a deployment mid-way: exit 0, then a Cancelled outcome with live traffic untouched", async () => {
+    service = await serve({ port: 0, timeScale: 600, scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 100 }] }] } });
+    const request = sampleRequest();
+    request.requestId = "cli-cancel-1";
+    const id = instanceIdFor(request.requestId);
+    expect((await fetch(`${service.url}/api/deployments`, { method: "POST", body: JSON.stringify(request) })).status).toBe(202);
+    while ((await stageOf(service.url, id)) !== "deployment") await new Promise((r) => setTimeout(r, 20));
+
+    const run = await runCli(["cancel", id, "--url", service.url, "--reason", "rolled back by on-call"]);
+    expect(run, run.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining(`cancel requested for ${id}`) });
+    const done = await service.stack.runtime.waitForCompletion(id, { timeoutMs: 30_000 });
+    const n = JSON.parse(done.outputJson!) as DeploymentNotification;
+    expect(n).toMatchObject({ outcome: "Cancelled", error: { code: "Cancelled", message: "rolled back by on-call" }, traffic: { blue: 100 } });
+
+    // Finished: a second cancel is refused with the route's reason and exit 1.
+    const again = await runCli(["cancel", id, "--url", service.url]);
+    expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining("HTTP 409: deployment " + id + " is Completed: nothing to cancel") });
+  });
+
+  it("release-lock on a running deployment is refused (exit 1, the reason printed); on an unknown id 404", async () => {
+    service = await serve({ port: 0, timeScale: 60 });
+    const request = sampleRequest();
+    request.requestId = "cli-lock-1";
+    const id = instanceIdFor(request.requestId);
+    await fetch(`${service.url}/api/deployments`, { method: "POST", body: JSON.stringify(request) });
+    const refused = await runCli(["release-lock", id, "--url", service.url]);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("is Running: it still holds its lock") });
+    expect(await runCli(["release-lock", "deploy-0000", "--url", service.url])).toMatchObject({ code: 1, stderr: expect.stringContaining("HTTP 404") });
+  });
+});
+
+describe("operator commands' HTTP use", () => {
+  const io = () => {
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stdout = "";
+    let stderr = "";
+    out.on("data", (c) => (stdout += String(c)));
+    err.on("data", (c) => (stderr += String(c)));
+    return { io: { stdout: out, stderr: err, stdin: Readable.from([""]) }, text: () => ({ stdout, stderr }) };
+  };
+
+  it("sends the function key from FLOWDEPLOY_FUNCTION_KEY as x-functions-key, to FLOWDEPLOY_URL, and never prints it", async () => {
+    const seen: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+    const fakeFetch = (async (url: URL, init: RequestInit) => {
+      seen.push({ url: String(url), headers: init.headers as Record<string, string>, body: String(init.body) });
+      return new Response(JSON.stringify({ errors: ["unauthorized-looking answer"] }), { status: 401 });
+    }) as unknown as typeof fetch;
+    const { io: streams, text } = io();
+    const code = await runOperateCommand("cancel", "deploy-abc", { reason: "why", json: false }, streams, { FLOWDEPLOY_URL: "https://app.example.net/", FLOWDEPLOY_FUNCTION_KEY: "s3cr3t-key-value" }, fakeFetch);
+    expect(code).toBe(1);
+    expect(seen).toEqual([{ url: "https://app.example.net/api/deployments/deploy-abc/cancel", headers: expect.objectContaining({ "x-functions-key": "s3cr3t-key-value" }), body: '{"reason":"why"}' }]);
+    expect(JSON.stringify(text())).not.toContain("s3cr3t-key-value");
+    expect(text().stderr).toContain("HTTP 401");
+  });
+
+  it("refuses a malformed instance id or URL before sending anything", async () => {
+    expect(await runCli(["cancel", "../etc"])).toMatchObject({ code: 2, stderr: expect.stringContaining("<instanceId> must be an instance id") });
+    expect(await runCli(["release-lock", "deploy-1", "--url", "ftp://x"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--url must be http(s)") });
+  });
+});
