@@ -3,6 +3,7 @@
  * flowdeploy holds (docs/client.md shows how to create them there). Never part of the Function App.
  */
 import { DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME } from "../client/connection";
+import type { Outcome } from "../contracts/notification";
 import { startBroker, type BrokerOptions, type LocalServiceBusBroker, type SubscriptionOptions } from "./broker";
 
 /** Subscriptions of the notifications topic, by purpose. */
@@ -14,10 +15,11 @@ export const LOCAL_SUBSCRIPTIONS = {
   succeeded: "succeeded",
   failed: "failed",
   rejected: "rejected",
+  cancelled: "cancelled",
 } as const;
 
 /** A subscription that receives only one outcome: a correlation filter on the `outcome` application property the publisher sets. */
-const outcomeSubscription = (name: string, outcome: "Succeeded" | "Failed" | "Rejected"): SubscriptionOptions => ({
+const outcomeSubscription = (name: string, outcome: Outcome): SubscriptionOptions => ({
   name,
   filter: { correlation: { applicationProperties: { outcome } } },
 });
@@ -47,6 +49,7 @@ export const LOCAL_SERVICE_BUS_TOPOLOGY: Required<Pick<BrokerOptions, "queues" |
         outcomeSubscription(LOCAL_SUBSCRIPTIONS.succeeded, "Succeeded"),
         outcomeSubscription(LOCAL_SUBSCRIPTIONS.failed, "Failed"),
         outcomeSubscription(LOCAL_SUBSCRIPTIONS.rejected, "Rejected"),
+        outcomeSubscription(LOCAL_SUBSCRIPTIONS.cancelled, "Cancelled"),
       ],
     },
   ],
