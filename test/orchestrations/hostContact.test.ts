@@ -1,13 +1,15 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type * as df from "durable-functions";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
-import { admitRequest, type IntakeDeps } from "../../src/intake/intake";
+import { admitEvent, admitRequest, type IntakeDeps } from "../../src/intake/intake";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../src/local/localStack";
 import { runLocalDeployment } from "../../src/local/localRun";
 import { drainNotifications } from "../reliability/support/deploy";
-import { sampleRequest } from "../support/samples";
+import { repoRoot, sampleRequest } from "../support/samples";
 
 /**
  * First contact with the real host (issue 11): what the strict runner refuses or withholds, and the
@@ -93,15 +95,33 @@ describe("two starts of one request id at the same moment", () => {
     }) as unknown as df.DurableClient;
   }
 
-  it("queue and Event Grid: one orchestration starts, the other delivery is a duplicate (no throw, so no redelivery)", async () => {
+  const intakeDeps = (s: LocalStack, client: df.DurableClient, rejected: unknown[]): IntakeDeps => ({
+    client,
+    allowedWorkspaces: ["*"],
+    publishRejected: async (n) => void rejected.push(n),
+    clock: s.clock,
+    log: () => undefined,
+  });
+
+  it("queue: one orchestration starts, the other delivery is a duplicate (no throw, so no redelivery)", async () => {
     const s = await steppedStack();
     const rejected: unknown[] = [];
-    const deps = (client: df.DurableClient): IntakeDeps => ({ client, allowedWorkspaces: ["*"], publishRejected: async (n) => void rejected.push(n), clock: s.clock, log: () => undefined });
     const body = request("race-queue");
-    const client = racingClient(s);
-    const results = await Promise.all([admitRequest(body, "queue:m1", "queue", deps(client), { publishRejection: true }), admitRequest(body, "queue:m2", "queue", deps(client), { publishRejection: true })]);
+    const deps = intakeDeps(s, racingClient(s), rejected);
+    const results = await Promise.all([admitRequest(body, "queue:m1", "queue", deps, { publishRejection: true }), admitRequest(body, "queue:m2", "queue", deps, { publishRejection: true })]);
     expect(results.map((r) => r.outcome).sort()).toEqual(["duplicate", "started"]);
     expect(s.runtime.listInstances().map((r) => r.instanceId)).toEqual([instanceIdFor("race-queue")]);
+    expect(rejected).toEqual([]);
+  });
+
+  it("Event Grid: the same event delivered twice at once starts one orchestration, and neither delivery throws", async () => {
+    const s = await steppedStack();
+    const rejected: unknown[] = [];
+    const event = JSON.parse(readFileSync(join(repoRoot, "samples", "bulk-test-passed.event.json"), "utf8")) as unknown;
+    const deps = intakeDeps(s, racingClient(s), rejected);
+    const results = await Promise.all([admitEvent(event, deps), admitEvent(event, deps)]);
+    expect(results.map((r) => r.outcome).sort()).toEqual(["duplicate", "started"]);
+    expect(s.runtime.listInstances()).toHaveLength(1);
     expect(rejected).toEqual([]);
   });
 

@@ -27,8 +27,9 @@ export interface HttpManagementUrls {
  * handlers written for the real host (`(trigger, client: df.DurableClient, context)`) run unchanged.
  *
  * Same semantics as the real client where it matters:
- * - `startNew` with an existing instance id REPLACES that instance (whatever its status); check
- *   `getStatus` first for idempotent starts (the singleton pattern).
+ * - `startNew` over a Pending or Running instance is refused with the error durable-functions' client
+ *   throws for the host's 500 ("An Orchestration instance with the status Running already exists.");
+ *   a finished instance is replaced. Check `getStatus` first for once-per-id starts.
  * - `getStatus` of an unknown id throws an Error mentioning "HTTP 404", as durable-functions 3.x does.
  * - `raiseEvent`/`terminate` on an unknown id throw "No instance with ID '…' found."; on a finished
  *   instance they do nothing (the host answers 410 Gone, which the client treats as success).
