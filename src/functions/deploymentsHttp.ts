@@ -9,7 +9,7 @@ import { isNotFound } from "../intake/startOnce";
 import { intakeDeps } from "./appServices";
 
 /**
- * POST /api/deployments: a DeployRequest body → 202 with the check-status response; an invalid body
+ * POST /api/deployments: a DeployRequest body → 202 with the status and cancel URLs; an invalid body
  * → 400 naming every bad field (no notification: the caller is right there). A repeated request id
  * answers 202 for the instance it already started.
  */
@@ -19,7 +19,21 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
   const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
   if (result.outcome === "rejected") return problem(result.code === "WorkspaceNotAllowed" ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);
-  return client.createCheckStatusResponse(request, result.instanceId);
+  return accepted(request, result.instanceId);
+}
+
+/**
+ * 202 with the product's own URLs only. Durable's `createCheckStatusResponse` would hand the caller
+ * the extension's management URLs (terminate, purge, rewind, raise any event), each carrying the
+ * extension's system key: whoever may start a deployment must not get those (docs/security.md).
+ */
+function accepted(request: HttpRequest, instanceId: string): HttpResponseInit {
+  const statusUrl = new URL(`/api/deployments/${encodeURIComponent(instanceId)}`, new URL(request.url).origin).toString();
+  return {
+    status: 202,
+    headers: { Location: statusUrl, "Retry-After": "10" },
+    jsonBody: { id: instanceId, statusQueryGetUri: statusUrl, cancelPostUri: `${statusUrl}/cancel` },
+  };
 }
 
 /** GET /api/deployments/{instanceId}: runtime status and custom status (stages, timings; never a key). */

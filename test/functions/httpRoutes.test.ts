@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext, type HttpResponse } from "@azure/functions";
+import { HttpRequest, InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instanceIdFor } from "../../src/domain/ids";
 import { startLocalStack, type LocalStack } from "../../src/local/localStack";
@@ -18,15 +18,16 @@ const post = (body: string) => new HttpRequest({ url: "http://localhost:7071/api
 const get = (instanceId: string) => new HttpRequest({ url: `http://localhost:7071/api/deployments/${instanceId}`, method: "GET", params: { instanceId } });
 
 describe("POST /api/deployments", () => {
-  it("answers 202 with the check-status response and starts the deployment once", async () => {
+  it("answers 202 with the product's status and cancel URLs (never Durable's management URLs) and starts the deployment once", async () => {
     const request = sampleRequest();
     request.requestId = "http-start-1";
     const first = await startDeploymentHttp(post(JSON.stringify(request)), stack.client, context());
     expect(first.status).toBe(202);
     const id = instanceIdFor("http-start-1");
-    const body = (await (first as unknown as HttpResponse).json()) as { id: string; statusQueryGetUri: string };
-    expect(body.id).toBe(id);
-    expect(body.statusQueryGetUri).toContain(id);
+    expect(first.jsonBody).toEqual({ id, statusQueryGetUri: `http://localhost:7071/api/deployments/${id}`, cancelPostUri: `http://localhost:7071/api/deployments/${id}/cancel` });
+    expect(new Headers(first.headers as Record<string, string>).get("location")).toBe(`http://localhost:7071/api/deployments/${id}`);
+    // The attack: a caller allowed to start a deployment harvesting terminate/purge/raise-event URLs and the system key.
+    expect(JSON.stringify(first)).not.toMatch(/webhooks\/durabletask|terminate|purge|rewind|raiseEvent|code=/i);
     const again = await startDeploymentHttp(post(JSON.stringify(request)), stack.client, context());
     expect(again.status).toBe(202);
     expect(stack.runtime.listInstances().filter((i) => i.instanceId === id)).toHaveLength(1);
