@@ -26,6 +26,13 @@ const secrets = new Set<string>();
 /** The simulator's own state file: the source of secrets, never a place flowdeploy writes. */
 export const SIMULATOR_STATE_FILE = "simulator-state.json";
 
+/**
+ * The simulator writes its state to `simulator-state.json.<pid>.tmp` and renames it into place; a
+ * process SIGKILLed between the two leaves that temp file behind. It is the same Azure-side state
+ * (keys included), not something flowdeploy wrote.
+ */
+const isSimulatorState = (name: string): boolean => name === SIMULATOR_STATE_FILE || /^simulator-state\.json\.\d+\.tmp$/.test(name);
+
 export function recordSecrets(list: Iterable<string>): void {
   for (const s of list) if (s) secrets.add(s);
 }
@@ -38,6 +45,15 @@ export function recordArtifact(where: string, value: unknown): void {
  * Reads every file under `dir` now (test directories are removed later): the secrets found in its
  * simulator state file are recorded, every other file is an artifact.
  */
+/** The secrets a simulator state file lists; a torn temp file (killed mid-write) lists what it can. */
+function simulatorSecrets(text: string): string[] {
+  try {
+    return (JSON.parse(text) as { secrets?: string[] }).secrets ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export function recordStateDirectory(dir: string, label = dir): { files: number } {
   let files = 0;
   const walk = (d: string) => {
@@ -45,7 +61,7 @@ export function recordStateDirectory(dir: string, label = dir): { files: number 
     for (const name of readdirSync(d)) {
       const path = join(d, name);
       if (statSync(path).isDirectory()) walk(path);
-      else if (name === SIMULATOR_STATE_FILE) recordSecrets((JSON.parse(readFileSync(path, "utf8")) as { secrets?: string[] }).secrets ?? []);
+      else if (isSimulatorState(name)) recordSecrets(simulatorSecrets(readFileSync(path, "utf8")));
       else {
         files++;
         artifacts.push({ where: `${label}/${relative(dir, path)}`, text: readFileSync(path, "utf8") });
