@@ -14,7 +14,7 @@
  * stage, code and message.
  */
 import * as df from "durable-functions";
-import type { EndpointState, GrantRolesResult, RegisteredModel } from "../src/contracts/activities";
+import type { EndpointState, GrantRolesResult, RegisteredModel, ResolvedIdentity } from "../src/contracts/activities";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
 import type { ActivityInput } from "../src/activities/catalog";
@@ -62,12 +62,14 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
   let model: RegisteredModel | undefined;
   let deploymentStarted = false;
   let deploymentOperationUrl: string | null = null;
+  let deploymentSettled = false;
   let trafficMoved = false;
 
   try {
     yield* cancellation.checkpoint();
     run.start();
     let grant: GrantRolesResult | undefined;
+    let userAssigned: ResolvedIdentity | undefined;
     const grantRoles = function* (principalId: string): Step<GrantRolesResult> {
       return yield* run.stage("roles", () =>
         callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: request.endpoint.identity.type, principalId }, retry),
@@ -75,8 +77,16 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     };
 
     // A user-assigned identity exists before the endpoint: grant first, as Azure requires the
-    // roles before the deployment is created, and the propagation clock starts sooner.
-    if (request.endpoint.identity.type === "UserAssigned") grant = yield* grantRoles(request.endpoint.identity.principalId);
+    // roles before the deployment is created, and the propagation clock starts sooner. Its principal
+    // and client id are read from Azure, never taken from the request.
+    const { identity } = request.endpoint;
+    if (identity.type === "UserAssigned") {
+      grant = yield* run.stage("roles", function* () {
+        const resolved = yield* callActivity(ctx, "roles", "resolveIdentity", { resourceId: identity.resourceId, claimedPrincipalId: identity.principalId ?? null, claimedClientId: identity.clientId ?? null }, retry);
+        userAssigned = resolved;
+        return yield* callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: "UserAssigned", principalId: resolved.principalId }, retry);
+      });
+    }
 
     endpoint = yield* run.stage("endpoint", function* () {
       const started = yield* callActivity(ctx, "endpoint", "ensureEndpoint", { workspace, endpoint: request.endpoint, tags: { "flowdeploy.requestId": request.requestId } }, retry);
@@ -114,7 +124,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     const modelId = model.id;
 
     yield* run.stage("deployment", function* () {
-      const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, deployment: request.deployment, modelId }, retry);
+      const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: userAssigned?.clientId ?? null, deployment: request.deployment, modelId }, retry);
       deploymentStarted = true;
       deploymentOperationUrl = started.operationUrl;
       // Until the propagation deadline a ready deployment could not be smoke-tested anyway: poll slowly.
@@ -134,7 +144,11 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
 
     // Role assignments can take more than 15 minutes to take effect: the wait counts from the
     // grant, so by now most of it has passed while the deployment provisioned.
-    if (ctx.df.currentUtcDateTime.getTime() < deadline.getTime()) yield* sleepUntil(ctx, deadline);
+    deploymentSettled = true;
+    if (ctx.df.currentUtcDateTime.getTime() < deadline.getTime()) {
+      run.waitIn(propagation);
+      yield* sleepUntil(ctx, deadline);
+    }
     run.closeStage(propagation);
 
     yield* run.stage("smokeTest", function* () {
@@ -182,10 +196,11 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     cancellation.disarm();
     const cancelled = err instanceof CancelRequested;
     const failure = cancelled ? new StageFailure(run.currentStage(), "Cancelled", err.reason) : asStageFailure(err);
+    run.abort(cancelled ? "Cancelled" : "Failed");
     if (deploymentStarted && !trafficMoved && request.rollout.onFailure === "delete") {
       // Azure refuses to delete a deployment while its create runs (409): a cancel that interrupted
       // provisioning first lets it finish (a failure already saw it end).
-      if (cancelled) yield* trySettleDeployment(ctx, { workspace, endpointName, deploymentName, operationUrl: deploymentOperationUrl }, polls.deployment, retry);
+      if (cancelled && !deploymentSettled) yield* trySettleDeployment(ctx, { workspace, endpointName, deploymentName, operationUrl: deploymentOperationUrl }, polls.deployment, retry);
       yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName }, retry);
     }
     // Report the traffic as it really is now (it never moved to the failed deployment).
@@ -223,8 +238,18 @@ function* finish(
     startedAt: run.startedAt,
     endedAt: run.now(),
   };
-  yield* callActivity(ctx, "request", "notify", notification, input.retry);
-  run.finish(notification);
+  // The run must end normally even when the notification cannot be sent (after the notify retries):
+  // the Durable extension releases a critical section implicitly only on a normal return, and a throw
+  // here would fail the instance with the endpoint's lock held. The outcome stays readable in the
+  // status route (output and custom status `notification: "failed"`).
+  let delivered = true;
+  try {
+    yield* callActivity(ctx, "request", "notify", notification, input.retry);
+  } catch (err) {
+    delivered = false;
+    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: the ${notification.outcome} notification could not be sent: ${errorMessage(err)}`);
+  }
+  run.finish(notification, delivered);
   return notification;
 }
 

@@ -14,6 +14,8 @@ export interface DeployFlowStatus {
   stages: StageRecord[];
   /** When the role assignments can be relied on (grant + propagation minutes). */
   propagationDeadline: string | null;
+  /** Whether the outcome notification reached the topic (set when the run ends; "failed" after the notify retries). */
+  notification?: "sent" | "failed";
   updatedAt: string;
 }
 
@@ -25,6 +27,7 @@ export class RunRecord {
   readonly stages: StageRecord[] = [];
   readonly startedAt: string;
   propagationDeadline: string | null = null;
+  private notification: DeployFlowStatus["notification"];
   private current: DeployFlowStatus["stage"] = "queued";
 
   constructor(
@@ -77,13 +80,29 @@ export class RunRecord {
     return record;
   }
 
+  /** The run now waits in a stage opened earlier (the propagation wait after the deployment is ready). */
+  waitIn(record: StageRecord): void {
+    this.current = record.name;
+    this.publish("Running");
+  }
+
+  /** The run ends early: stages still open end now, Failed or Cancelled. */
+  abort(outcome: "Failed" | "Cancelled"): void {
+    for (const record of this.stages) {
+      if (record.endedAt !== null) continue;
+      record.endedAt = this.now();
+      record.outcome = outcome;
+    }
+  }
+
   closeStage(record: StageRecord): void {
     record.endedAt = this.now();
     this.current = record.name;
     this.publish("Running");
   }
 
-  finish(notification: DeploymentNotification): void {
+  finish(notification: DeploymentNotification, delivered = true): void {
+    this.notification = delivered ? "sent" : "failed";
     this.current = "done";
     this.publish(notification.outcome === "Succeeded" || notification.outcome === "Cancelled" ? notification.outcome : "Failed");
   }
@@ -105,6 +124,7 @@ export class RunRecord {
       deployment: this.request.deployment.name,
       stages: this.stages.map((s) => ({ ...s })),
       propagationDeadline: this.propagationDeadline,
+      ...(this.notification ? { notification: this.notification } : {}),
       updatedAt: this.now(),
     };
     this.ctx.df.setCustomStatus(status);

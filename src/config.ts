@@ -10,6 +10,14 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
+/** A list of resource ids separated by commas, semicolons or whitespace, lower-cased (ARM ids compare ignoring case). */
+function idList(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map((id) => id.toLowerCase());
+}
+
 const ConfigSchema = z
   .object({
     DEPLOY_QUEUE_NAME: optionalString.transform((v) => v ?? "deploy-requests"),
@@ -20,6 +28,8 @@ const ConfigSchema = z
     ServiceBusConnection__clientId: optionalString,
     /** Workspace resource ids that may be targeted, separated by commas, semicolons or whitespace. */
     FLOWDEPLOY_ALLOWED_WORKSPACES: optionalString,
+    /** User-assigned identity resource ids an endpoint may use (same format); empty allows none. */
+    FLOWDEPLOY_ALLOWED_IDENTITIES: optionalString,
     /** The ARM endpoint; only changed to point at the local simulator. */
     FLOWDEPLOY_ARM_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
     /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
@@ -34,10 +44,8 @@ const ConfigSchema = z
       : env.ServiceBusConnection__fullyQualifiedNamespace
         ? ({ kind: "namespace", fullyQualifiedNamespace: env.ServiceBusConnection__fullyQualifiedNamespace, clientId: env.ServiceBusConnection__clientId } as const)
         : undefined,
-    allowedWorkspaces: (env.FLOWDEPLOY_ALLOWED_WORKSPACES ?? "")
-      .split(/[\s,;]+/)
-      .filter(Boolean)
-      .map((id) => id.toLowerCase()),
+    allowedWorkspaces: idList(env.FLOWDEPLOY_ALLOWED_WORKSPACES),
+    allowedIdentities: idList(env.FLOWDEPLOY_ALLOWED_IDENTITIES),
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
   }));

@@ -8,6 +8,7 @@ import type { DeploymentNotification } from "../contracts/notification";
 export const Activities = {
   ensureEndpoint: "ensureEndpoint",
   getEndpointState: "getEndpointState",
+  resolveIdentity: "resolveIdentity",
   grantEndpointRoles: "grantEndpointRoles",
   registerModel: "registerModel",
   startDeployment: "startDeployment",
@@ -23,6 +24,7 @@ export type ActivityName = keyof typeof Activities;
 export interface ActivityIO {
   ensureEndpoint: { input: io.EnsureEndpointInput; output: io.EnsureEndpointResult };
   getEndpointState: { input: io.GetEndpointStateInput; output: io.EndpointState };
+  resolveIdentity: { input: io.ResolveIdentityInput; output: io.ResolvedIdentity };
   grantEndpointRoles: { input: io.GrantRolesInput; output: io.GrantRolesResult };
   registerModel: { input: io.RegisterModelInput; output: io.RegisteredModel };
   startDeployment: { input: io.StartDeploymentInput; output: io.StartedOperation };

@@ -32,7 +32,7 @@ export function deploymentEnvironmentVariables(input: StartDeploymentInput): Rec
     PROMPTFLOW_RUN_MODE: "serving",
     PRT_CONFIG_OVERRIDE: prtConfigOverride(input),
     // A user-assigned identity is found by client id inside the container (DefaultAzureCredential).
-    ...(input.endpoint.identity.type === "UserAssigned" ? { AZURE_CLIENT_ID: input.endpoint.identity.clientId } : {}),
+    ...(input.identityClientId ? { AZURE_CLIENT_ID: input.identityClientId } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import type { DeploymentNotification } from "../contracts/notification";
 import type { Clock } from "../domain/clock";
 
@@ -31,6 +32,7 @@ export interface ActivitySettings {
 export interface ActivityDeps {
   ml(subscriptionId: string): AzureMachineLearningWorkspaces;
   authz(subscriptionId: string): AuthorizationManagementClient;
+  msi(subscriptionId: string): ManagedServiceIdentityClient;
   scoring: ScoringClient;
   bus: NotificationPublisher;
   clock: Clock;

@@ -7,6 +7,7 @@ import { deleteDeployment, getDeploymentState, startDeployment } from "./deploym
 import { ensureEndpoint, getEndpointState } from "./endpoint";
 import { registerModel } from "./model";
 import { notify } from "./notify";
+import { resolveIdentity } from "./identity";
 import { grantEndpointRoles } from "./roles";
 import { smokeTest } from "./smokeTest";
 import { setTraffic } from "./traffic";
@@ -23,6 +24,7 @@ interface ActivityDefinition<K extends ActivityName> {
 const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   ensureEndpoint: { stage: "endpoint", input: io.EnsureEndpointInput, run: ensureEndpoint },
   getEndpointState: { stage: "endpoint", input: io.GetEndpointStateInput, run: getEndpointState },
+  resolveIdentity: { stage: "roles", input: io.ResolveIdentityInput, run: resolveIdentity },
   grantEndpointRoles: { stage: "roles", input: io.GrantRolesInput, run: grantEndpointRoles },
   registerModel: { stage: "model", input: io.RegisterModelInput, run: registerModel },
   startDeployment: { stage: "deployment", input: io.StartDeploymentInput, run: startDeployment },

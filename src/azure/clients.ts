@@ -1,5 +1,6 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import {
   createDefaultHttpClient,
   createHttpHeaders,
@@ -53,6 +54,11 @@ export function createMachineLearningClient(options: AzureClientOptions): AzureM
 /** `@azure/arm-authorization` 9.0.0 (role assignments / definitions at api-version 2022-04-01). */
 export function createAuthorizationClient(options: AzureClientOptions): AuthorizationManagementClient {
   return new AuthorizationManagementClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
+}
+
+/** `@azure/arm-msi` 2.2 (user-assigned identities at api-version 2024-11-30): reads an identity's principal and client id. */
+export function createManagedIdentityClient(options: AzureClientOptions): ManagedServiceIdentityClient {
+  return new ManagedServiceIdentityClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
 }
 
 export interface ScoringClientOptions {

@@ -3,7 +3,7 @@ import type { ActivityDeps, NotificationPublisher } from "../activities/deps";
 import { DEFAULT_ACTIVITY_SETTINGS } from "../activities/deps";
 import type { AppConfig } from "../config";
 import { systemClock } from "../domain/clock";
-import { createAuthorizationClient, createMachineLearningClient, createScoringClient } from "./clients";
+import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient } from "./clients";
 import { createNotificationPublisher, createServiceBusClient } from "./serviceBus";
 
 /**
@@ -16,9 +16,11 @@ export function productionActivityDeps(config: AppConfig): ActivityDeps {
   const clientOptions = { ...(config.arm.endpoint ? { endpoint: config.arm.endpoint } : {}), ...(caCertPem ? { caCertPem } : {}) };
   const ml = memoize((subscriptionId: string) => createMachineLearningClient({ subscriptionId, ...clientOptions }));
   const authz = memoize((subscriptionId: string) => createAuthorizationClient({ subscriptionId, ...clientOptions }));
+  const msi = memoize((subscriptionId: string) => createManagedIdentityClient({ subscriptionId, ...clientOptions }));
   return {
     ml,
     authz,
+    msi,
     scoring: createScoringClient(caCertPem ? { caCertPem } : {}),
     bus: productionPublisher(config),
     clock: systemClock,

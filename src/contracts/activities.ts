@@ -54,6 +54,18 @@ export const EndpointState = z.object({
 });
 export type EndpointState = z.infer<typeof EndpointState>;
 
+export const ResolveIdentityInput = z.object({
+  /** The user-assigned identity's ARM id (already checked against FLOWDEPLOY_ALLOWED_IDENTITIES). */
+  resourceId: z.string(),
+  /** What the request claimed, if anything: a different value from Azure's refuses the run. */
+  claimedPrincipalId: z.string().nullable(),
+  claimedClientId: z.string().nullable(),
+});
+export type ResolveIdentityInput = z.infer<typeof ResolveIdentityInput>;
+/** A user-assigned identity as Azure knows it: the principal that gets roles, the client id the deployment uses. */
+export const ResolvedIdentity = z.object({ resourceId: z.string(), principalId: z.string(), clientId: z.string(), tenantId: z.string() });
+export type ResolvedIdentity = z.infer<typeof ResolvedIdentity>;
+
 export const GrantRolesInput = z.object({
   workspace: WorkspaceRef,
   identityType: z.enum(["SystemAssigned", "UserAssigned"]),
@@ -81,6 +93,8 @@ export const StartDeploymentInput = z.object({
   workspace: WorkspaceRef,
   requestId: z.string(),
   endpoint: EndpointSpec,
+  /** The user-assigned identity's client id as read from Azure (AZURE_CLIENT_ID of the deployment); null for system-assigned. */
+  identityClientId: z.string().nullable(),
   deployment: DeploymentSpec,
   modelId: z.string(),
 });

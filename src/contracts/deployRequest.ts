@@ -22,18 +22,28 @@ export type FlowSource = z.infer<typeof FlowSource>;
 export const ModelRef = z.strictObject({ name: assetName, version: assetVersion });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/**
+ * A user-assigned identity's ARM id, strictly: a subscription GUID; a resource group name of
+ * letters, digits, `_`, `-`, `.`, `(`, `)` (1-90, not ending in `.`); an identity name of letters,
+ * digits, `-`, `_` (3-128, starting with a letter or digit) — Azure's naming rules for
+ * Microsoft.Resources/resourcegroups and Microsoft.ManagedIdentity/userAssignedIdentities
+ * (learn.microsoft.com, "Naming rules and restrictions for Azure resources"). So no `%`, `?`, `#`,
+ * `..`, control or bidi characters can reach an ARM URL.
+ */
 const userAssignedIdentityId = z
   .string({ error: requiredOr("a user-assigned identity resource id") })
   .regex(
-    /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i,
-    "expected /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[A-Za-z0-9][-\w]{2,127}$/i,
+    "expected /subscriptions/<subscription GUID>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>",
   );
 
 export const EndpointIdentity = z.discriminatedUnion(
   "type",
   [
     z.strictObject({ type: z.literal("SystemAssigned") }),
-    z.strictObject({ type: z.literal("UserAssigned"), resourceId: userAssignedIdentityId, clientId: guid, principalId: guid }),
+    // principalId and clientId are read from Azure (the identity resource), never trusted from here:
+    // a request may omit them, and one that names other values is refused (IdentityMismatch).
+    z.strictObject({ type: z.literal("UserAssigned"), resourceId: userAssignedIdentityId, clientId: guid.optional(), principalId: guid.optional() }),
   ],
   { error: (issue) => (issue.input === undefined ? "required" : 'expected type "SystemAssigned" or "UserAssigned"') },
 );

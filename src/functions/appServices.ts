@@ -6,6 +6,7 @@ import { productionActivityDeps, productionPublisher } from "../azure/production
 import { loadConfig } from "../config";
 import { systemClock, type Clock } from "../domain/clock";
 import type { IntakeDeps } from "../intake/intake";
+import { intakePolicyFrom, type IntakePolicy } from "../intake/policy";
 import type { StartClient } from "../intake/startOnce";
 
 /**
@@ -16,7 +17,7 @@ import type { StartClient } from "../intake/startOnce";
 interface AppServices {
   activities: ActivityImplementations;
   publisher: NotificationPublisher;
-  allowedWorkspaces: readonly string[];
+  policy: IntakePolicy;
   clock: Clock;
 }
 
@@ -25,7 +26,7 @@ let services: AppServices | undefined;
 function current(): AppServices {
   if (!services) {
     const config = loadConfig();
-    services = { activities: createActivities(productionActivityDeps(config)), publisher: productionPublisher(config), allowedWorkspaces: config.allowedWorkspaces, clock: systemClock };
+    services = { activities: createActivities(productionActivityDeps(config)), publisher: productionPublisher(config), policy: intakePolicyFrom(config), clock: systemClock };
   }
   return services;
 }
@@ -47,7 +48,7 @@ export function intakeDeps(client: StartClient, context: InvocationContext): Int
   const s = current();
   return {
     client,
-    allowedWorkspaces: s.allowedWorkspaces,
+    policy: s.policy,
     publishRejected: (n, id) => s.publisher.publish(n, id),
     clock: s.clock,
     log: (m) => context.log(m),

@@ -4,7 +4,7 @@ import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { INSTANCE_ID_PATTERN } from "../domain/ids";
 import { requestCancel } from "../intake/cancel";
 import { recoverEndpointLock } from "../intake/lockRecovery";
-import { admitRequest } from "../intake/intake";
+import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
 import { isNotFound } from "../intake/startOnce";
 import { intakeDeps } from "./appServices";
 
@@ -17,7 +17,7 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return problem(413, [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
   const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
-  if (result.outcome === "rejected") return problem(result.code === "WorkspaceNotAllowed" ? 403 : 400, result.lines);
+  if (result.outcome === "rejected") return problem(POLICY_REJECTIONS.has(result.code) ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);
   return accepted(request, result.instanceId);
 }
@@ -105,6 +105,8 @@ export async function releaseLockHttp(request: HttpRequest, client: df.DurableCl
       return problem(404, [`no deployment ${instanceId}`]);
     case "holderRunning":
       return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: it still holds its lock and will release it; cancel it instead`]);
+    case "heldByAnother":
+      return problem(409, [`the endpoint's lock is held by running deployment ${result.holder}, not by ${instanceId}; if requests stay queued after it finishes, run release-lock again`]);
     case "notNeeded":
       return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: it released its lock when it finished`]);
     case "notADeployment":
@@ -113,9 +115,12 @@ export async function releaseLockHttp(request: HttpRequest, client: df.DurableCl
 }
 
 const MAX_REASON_CHARS = 500;
+const MAX_CANCEL_BODY_BYTES = 4096;
 
 async function cancelReason(request: HttpRequest): Promise<{ ok: true; value: string } | { ok: false; error: string }> {
-  const text = (await request.text()).replace(/^\uFEFF/, "").trim();
+  const raw = await request.text();
+  if (Buffer.byteLength(raw) > MAX_CANCEL_BODY_BYTES) return { ok: false, error: `(root): body is larger than ${MAX_CANCEL_BODY_BYTES} bytes` };
+  const text = raw.replace(/^\uFEFF/, "").trim();
   if (text === "") return { ok: true, value: "cancelled by an operator" };
   let body: unknown;
   try {
@@ -126,7 +131,7 @@ async function cancelReason(request: HttpRequest): Promise<{ ok: true; value: st
   const reason = (body as { reason?: unknown } | null)?.reason;
   if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, error: "(root): expected a JSON object" };
   const unknown = Object.keys(body).filter((k) => k !== "reason");
-  if (unknown.length > 0) return { ok: false, error: `${unknown[0]}: unknown field (only "reason" is accepted)` };
+  if (unknown.length > 0) return { ok: false, error: `${unknown.join(", ")}: unknown field${unknown.length > 1 ? "s" : ""} (only "reason" is accepted)` };
   if (reason === undefined) return { ok: true, value: "cancelled by an operator" };
   if (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON_CHARS) return { ok: false, error: `reason: expected a non-empty string of at most ${MAX_REASON_CHARS} characters` };
   return { ok: true, value: reason.trim() };

@@ -11,3 +11,16 @@ export function isWorkspaceAllowed(allowed: readonly string[], workspace: Worksp
   // Both sides: a list given as ARM spells ids (`resourceGroups`, `Microsoft.MachineLearningServices`) must match too.
   return allowed.some((a) => a.toLowerCase() === id);
 }
+
+/**
+ * Only user-assigned identities listed in FLOWDEPLOY_ALLOWED_IDENTITIES (resource ids, compared
+ * ignoring case) may be attached to an endpoint: flowdeploy grants that identity roles, so the list
+ * is the set of principals the Function App may empower. System-assigned identities are created by
+ * Azure for the endpoint and need no listing. `*` allows any (local stand-ins only); empty allows none.
+ */
+export function isIdentityAllowed(allowed: readonly string[], identity: { type: string; resourceId?: string }): boolean {
+  if (identity.type !== "UserAssigned") return true;
+  if (allowed.includes("*")) return true;
+  const id = (identity.resourceId ?? "").toLowerCase();
+  return allowed.some((a) => a.toLowerCase() === id);
+}

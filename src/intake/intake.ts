@@ -8,7 +8,8 @@ import type { DeployRequest } from "../contracts/deployRequest";
 import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
 import { notificationMessageId } from "../domain/ids";
-import { isWorkspaceAllowed } from "./allowlist";
+import { isIdentityAllowed, isWorkspaceAllowed } from "./allowlist";
+import type { IntakePolicy } from "./policy";
 import { rejectionNotification, requestIdOf } from "./rejection";
 import { startOnce, type StartClient } from "./startOnce";
 
@@ -19,16 +20,22 @@ import { startOnce, type StartClient } from "./startOnce";
  */
 export interface IntakeDeps {
   client: StartClient;
-  allowedWorkspaces: readonly string[];
+  policy: IntakePolicy;
   /** Publishes a Rejected notification with the given messageId (duplicate detection). */
   publishRejected(notification: DeploymentNotification, messageId: string): Promise<void>;
   clock: Clock;
   log(message: string): void;
 }
 
+/** Why intake refused a message: bad input, or a target the server's policy does not allow. */
+export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed";
+
+/** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
+export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed"]);
+
 export type IntakeResult =
   | { outcome: "started" | "duplicate"; instanceId: string; requestId: string }
-  | { outcome: "rejected"; code: "InvalidRequest" | "WorkspaceNotAllowed"; issues: FieldIssue[]; lines: string[] }
+  | { outcome: "rejected"; code: RejectionCode; issues: FieldIssue[]; lines: string[] }
   | { outcome: "ignored"; reason: string };
 
 /** Reads a message body the host delivered as an object, JSON text or bytes. */
@@ -75,9 +82,13 @@ function contentKey(event: unknown): string {
 }
 
 async function admitValid(request: DeployRequest, sourceId: string, source: DeployFlowInput["source"], deps: IntakeDeps, options: { publishRejection: boolean }): Promise<IntakeResult> {
-  if (!isWorkspaceAllowed(deps.allowedWorkspaces, request.workspace)) {
+  if (!isWorkspaceAllowed(deps.policy.allowedWorkspaces, request.workspace)) {
     const issues = [{ path: ["workspace"], message: "this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES" }];
     return reject(issues, sourceId, deps, options, { request }, "WorkspaceNotAllowed");
+  }
+  if (!isIdentityAllowed(deps.policy.allowedIdentities, request.endpoint.identity)) {
+    const issues = [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }];
+    return reject(issues, sourceId, deps, options, { request }, "IdentityNotAllowed");
   }
   const started = await startOnce(deps.client, request, source);
   if (!started.started) {
@@ -94,7 +105,7 @@ async function reject(
   deps: IntakeDeps,
   options: { publishRejection: boolean },
   known: { requestId?: string | null; request?: DeployRequest },
-  code: "InvalidRequest" | "WorkspaceNotAllowed" = "InvalidRequest",
+  code: RejectionCode = "InvalidRequest",
 ): Promise<IntakeResult> {
   const lines = formatIssues(issues);
   deps.log(`rejected ${sourceId}: ${lines.join("; ")}`);

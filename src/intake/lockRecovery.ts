@@ -1,16 +1,18 @@
-import type * as df from "durable-functions";
+import * as df from "durable-functions";
 import type { DeployFlowInput, ReleaseEndpointLockInput } from "../contracts/orchestration";
+import { endpointLockKey } from "../domain/ids";
 import { DEPLOY_FLOW } from "../../orchestrations/deployFlow";
 import { RELEASE_ENDPOINT_LOCK } from "../../orchestrations/releaseEndpointLock";
 import { isAlreadyExists, isNotFound } from "./startOnce";
 
-export type LockRecoveryClient = Pick<df.DurableClient, "getStatus" | "startNew">;
+export type LockRecoveryClient = Pick<df.DurableClient, "getStatus" | "getStatusBy" | "startNew">;
 
 export type LockRecoveryOutcome =
   | { outcome: "releasing"; instanceId: string; endpoint: string }
   | { outcome: "alreadyReleased"; instanceId: string; runtimeStatus: string }
   | { outcome: "notFound"; instanceId: string }
   | { outcome: "holderRunning"; instanceId: string; runtimeStatus: string }
+  | { outcome: "heldByAnother"; instanceId: string; holder: string }
   | { outcome: "notNeeded"; instanceId: string; runtimeStatus: string }
   | { outcome: "notADeployment"; instanceId: string; name: string };
 
@@ -39,11 +41,19 @@ export async function recoverEndpointLock(client: LockRecoveryClient, instanceId
   if (STILL_RUNS.has(runtimeStatus)) return { outcome: "holderRunning", instanceId, runtimeStatus };
   if (runtimeStatus === "Completed") return { outcome: "notNeeded", instanceId, runtimeStatus };
   const { request } = status.input as DeployFlowInput;
-  const stage = (status.customStatus as { stage?: unknown } | null | undefined)?.stage;
+  // A running deployment past "queued" holds this endpoint's lock now: the dead one does not. If the
+  // dead one's request is still queued behind it, that request is granted when the holder finishes,
+  // and a release started now would wait behind the later requests forever (the entity serves only
+  // the head of its queue). So refuse until then.
+  const key = endpointLockKey(request.workspace, request.endpoint.name);
+  const active = await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending] });
+  const holder = active.find((other) => other.instanceId !== instanceId && other.name === DEPLOY_FLOW && stageOf(other) !== "queued" && lockKeyOf(other) === key);
+  if (holder) return { outcome: "heldByAnother", instanceId, holder: holder.instanceId };
+  const stage = stageOf(status);
   const input: ReleaseEndpointLockInput = {
     workspace: request.workspace,
     endpointName: request.endpoint.name,
-    previous: { requestId: request.requestId, runtimeStatus, stage: typeof stage === "string" ? stage : null },
+    previous: { requestId: request.requestId, runtimeStatus, stage },
   };
   try {
     await client.startNew(RELEASE_ENDPOINT_LOCK, { instanceId, input });
@@ -52,4 +62,14 @@ export async function recoverEndpointLock(client: LockRecoveryClient, instanceId
     if (!isAlreadyExists(err)) throw err;
   }
   return { outcome: "releasing", instanceId, endpoint: request.endpoint.name };
+}
+
+function stageOf(status: df.DurableOrchestrationStatus): string | null {
+  const stage = (status.customStatus as { stage?: unknown } | null | undefined)?.stage;
+  return typeof stage === "string" ? stage : null;
+}
+
+function lockKeyOf(status: df.DurableOrchestrationStatus): string | undefined {
+  const request = (status.input as Partial<DeployFlowInput> | null | undefined)?.request;
+  return request?.workspace && request.endpoint ? endpointLockKey(request.workspace, request.endpoint.name) : undefined;
 }

@@ -63,10 +63,11 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /**
- * The refusal of a start over a Pending/Running instance: the extension's HTTP API answers 409
- * Conflict, and durable-functions' client throws an error naming the status (or, in-process, the
- * extension's "An Orchestration instance with the status ... already exists." message).
+ * The refusal of a start over a Pending/Running instance: the extension throws
+ * OrchestrationAlreadyExistsException ("An Orchestration instance with the status Running already
+ * exists."), its HTTP API answers 500 with that message in the body, and durable-functions' client
+ * throws "The operation failed with an unexpected status code: 500. Details: {...}".
  */
 export function isAlreadyExists(err: unknown): boolean {
-  return err instanceof Error && (/\b409\b/.test(err.message) || /already exists/i.test(err.message));
+  return err instanceof Error && /An Orchestration instance with the status \w+ already exists|OrchestrationAlreadyExistsException/.test(err.message);
 }

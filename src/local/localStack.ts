@@ -3,12 +3,13 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
 import { createActivities } from "../activities";
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from "../activities/deps";
-import { createAuthorizationClient, createMachineLearningClient, createScoringClient } from "../azure/clients";
+import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps, type NotificationPublisher } from "../activities/deps";
+import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient } from "../azure/clients";
 import { createNotificationPublisher } from "../azure/serviceBus";
 import { staticTokenCredential } from "../azure/staticCredential";
 import { DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME } from "../client/connection";
 import { useAppServices } from "../functions/appServices";
+import { LOCAL_INTAKE_POLICY, type IntakePolicy } from "../intake/policy";
 import { VirtualClock, ScaledClock } from "./clock";
 import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
 import { startLocalServiceBus } from "./serviceBusTopology";
@@ -35,8 +36,8 @@ export interface LocalStackOptions {
   startAt?: Date | undefined;
   /** Activities running at once in the runner (default 8). */
   activityConcurrency?: number | undefined;
-  /** Workspace resource ids that may be targeted (default: any, `*`). */
-  allowedWorkspaces?: readonly string[] | undefined;
+  /** What intake allows (default: any workspace and identity, `*`: the simulator has them all). */
+  policy?: Partial<IntakePolicy> | undefined;
   /** Receives the app's and the runner's log lines. */
   log?: ((line: string) => void) | undefined;
   /**
@@ -55,6 +56,8 @@ export interface LocalStack {
   broker: LocalServiceBusBroker;
   runtime: DurableRuntime;
   client: LocalDurableClient;
+  /** What the notify activity publishes through (tests replace `publish` to make the topic fail). */
+  publisher: NotificationPublisher;
   serviceBusConnectionString: string;
   /**
    * Starts the Service Bus queue trigger (as the Functions host would); returns a stop function.
@@ -94,9 +97,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const armOptions = { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential() };
   const ml = new Map<string, ReturnType<typeof createMachineLearningClient>>();
   const authz = new Map<string, ReturnType<typeof createAuthorizationClient>>();
+  const msi = new Map<string, ReturnType<typeof createManagedIdentityClient>>();
   const deps: ActivityDeps = {
     ml: (id) => ml.get(id) ?? ml.set(id, createMachineLearningClient({ subscriptionId: id, ...armOptions })).get(id)!,
     authz: (id) => authz.get(id) ?? authz.set(id, createAuthorizationClient({ subscriptionId: id, ...armOptions })).get(id)!,
+    msi: (id) => msi.get(id) ?? msi.set(id, createManagedIdentityClient({ subscriptionId: id, ...armOptions })).get(id)!,
     scoring: createScoringClient({ caCertPem: sim.caCertPem }),
     bus: publisher,
     clock,
@@ -104,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log: { info: log, warn: log },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
-  useAppServices({ activities: createActivities(deps), publisher, allowedWorkspaces: options.allowedWorkspaces ?? ["*"], clock });
+  useAppServices({ activities: createActivities(deps), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
 
   const app = await loadApp();
   const runtime = new DurableRuntime({
@@ -126,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     broker,
     runtime,
     client,
+    publisher,
     serviceBusConnectionString: broker.connectionString,
     async startQueueTrigger(triggerOptions = {}) {
       const durableClient = triggerOptions.client ?? client;

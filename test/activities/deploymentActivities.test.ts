@@ -48,7 +48,7 @@ async function ready(authMode: "key" | "aml_token" = "key") {
   const ep = await h.activities.getEndpointState({ workspace, endpointName: endpoint.name });
   const grant = await h.activities.grantEndpointRoles({ workspace, identityType: "SystemAssigned", principalId: ep.principalId! });
   const model = await h.activities.registerModel({ workspace, requestId: "req-1", flow: request.flow });
-  const input: StartDeploymentInput = { workspace, requestId: "req-1", endpoint, deployment: request.deployment, modelId: model.id };
+  const input: StartDeploymentInput = { workspace, requestId: "req-1", endpoint, identityClientId: null, deployment: request.deployment, modelId: model.id };
   return { workspace, endpoint, grant, model, input };
 }
 
@@ -89,7 +89,7 @@ describe("deployment activities", () => {
   it("refuse to rewrite a deployment that serves live traffic", async () => {
     h = await startActivityHarness({ existing: [{ endpoint: "web-classify", deployments: [{ name: "green", traffic: 100 }] }] });
     const workspace = simWorkspace(h);
-    const err = await failure(h.activities.startDeployment({ workspace, requestId: "r", endpoint: request.endpoint, deployment: request.deployment, modelId: "/x" }));
+    const err = await failure(h.activities.startDeployment({ workspace, requestId: "r", endpoint: request.endpoint, identityClientId: null, deployment: request.deployment, modelId: "/x" }));
     expect(err).toMatchObject({ code: "DeploymentIsLive", stage: "deployment", retryable: false });
     expect(h.sim.requestCounts()["onlineDeployments.createOrUpdate"] ?? 0).toBe(0);
   });

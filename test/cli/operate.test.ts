@@ -67,15 +67,15 @@ describe("operator commands' HTTP use", () => {
   };
 
   it("sends the function key from FLOWDEPLOY_FUNCTION_KEY as x-functions-key, to FLOWDEPLOY_URL, and never prints it", async () => {
-    const seen: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
+    const seen: Array<{ url: string; headers: Record<string, string>; body: string; redirect: RequestInit["redirect"] }> = [];
     const fakeFetch = (async (url: URL, init: RequestInit) => {
-      seen.push({ url: String(url), headers: init.headers as Record<string, string>, body: String(init.body) });
+      seen.push({ url: String(url), headers: init.headers as Record<string, string>, body: String(init.body), redirect: init.redirect });
       return new Response(JSON.stringify({ errors: ["unauthorized-looking answer"] }), { status: 401 });
     }) as unknown as typeof fetch;
     const { io: streams, text } = io();
     const code = await runOperateCommand("cancel", "deploy-abc", { reason: "why", json: false }, streams, { FLOWDEPLOY_URL: "https://app.example.net/", FLOWDEPLOY_FUNCTION_KEY: "s3cr3t-key-value" }, fakeFetch);
     expect(code).toBe(1);
-    expect(seen).toEqual([{ url: "https://app.example.net/api/deployments/deploy-abc/cancel", headers: expect.objectContaining({ "x-functions-key": "s3cr3t-key-value" }), body: '{"reason":"why"}' }]);
+    expect(seen).toEqual([{ url: "https://app.example.net/api/deployments/deploy-abc/cancel", headers: expect.objectContaining({ "x-functions-key": "s3cr3t-key-value" }), body: '{"reason":"why"}', redirect: "error" }]);
     expect(JSON.stringify(text())).not.toContain("s3cr3t-key-value");
     expect(text().stderr).toContain("HTTP 401");
   });
@@ -83,5 +83,7 @@ describe("operator commands' HTTP use", () => {
   it("refuses a malformed instance id or URL before sending anything", async () => {
     expect(await runCli(["cancel", "../etc"])).toMatchObject({ code: 2, stderr: expect.stringContaining("<instanceId> must be an instance id") });
     expect(await runCli(["release-lock", "deploy-1", "--url", "ftp://x"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--url must be http(s)") });
+    // The key never travels in the clear: plain http only to this machine.
+    expect(await runCli(["cancel", "deploy-1", "--url", "http://deployer.example.net"])).toMatchObject({ code: 2, stderr: expect.stringContaining("must be https for a remote app") });
   });
 });

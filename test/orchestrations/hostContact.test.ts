@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
 import { admitEvent, admitRequest, type IntakeDeps } from "../../src/intake/intake";
+import { LOCAL_INTAKE_POLICY } from "../../src/intake/policy";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../src/local/localStack";
 import { runLocalDeployment } from "../../src/local/localRun";
 import { drainNotifications } from "../reliability/support/deploy";
@@ -97,7 +98,7 @@ describe("two starts of one request id at the same moment", () => {
 
   const intakeDeps = (s: LocalStack, client: df.DurableClient, rejected: unknown[]): IntakeDeps => ({
     client,
-    allowedWorkspaces: ["*"],
+    policy: LOCAL_INTAKE_POLICY,
     publishRejected: async (n) => void rejected.push(n),
     clock: s.clock,
     log: () => undefined,
@@ -174,6 +175,24 @@ describe("cancel", () => {
     expect(output(s, instanceIdFor("after-cancel"))).toMatchObject({ outcome: "Succeeded", traffic: { green: 100, blue: 0 } });
   });
 
+  it("during the propagation wait: the notification names the propagation stage, and the ready deployment is deleted at once", async () => {
+    const s = await steppedStack();
+    await startHttp(s, request("cancel-in-wait"));
+    const id = instanceIdFor("cancel-in-wait");
+    await s.runtime.runUntilIdle({ advanceClockUntil: later(s, 930) });
+    expect(JSON.parse(s.runtime.getInstance(id)!.exec.customStatusJson!)).toMatchObject({ stage: "propagation" });
+    expect(await cancelHttp(s, id)).toMatchObject({ status: 202, jsonBody: { stage: "propagation" } });
+    const before = s.sim.requests().length;
+    await s.runtime.runUntilIdle();
+    const n = output(s, id);
+    expect(n).toMatchObject({ outcome: "Cancelled", error: { stage: "propagation", code: "Cancelled" }, traffic: {} });
+    expect(n.stages.find((st) => st.name === "propagation")).toMatchObject({ outcome: "Cancelled", endedAt: expect.any(String) });
+    expect(n.stages.every((st) => st.endedAt !== null)).toBe(true);
+    // No settling poll first: the deployment had finished, so the DELETE is the next deployment call.
+    const after = s.sim.requests().slice(before).filter((r) => r.operation.startsWith("onlineDeployments."));
+    expect(after.map((r) => [r.operation, r.status])[0]).toEqual(["onlineDeployments.delete", 202]);
+  });
+
   it("with rollout.onFailure keep, the cancelled deployment stays at 0%", async () => {
     const s = await steppedStack({ scenario: BLUE_LIVE });
     await startHttp(s, request("cancel-keep", (r) => (r.rollout.onFailure = "keep")));
@@ -216,6 +235,27 @@ describe("cancel", () => {
   });
 });
 
+describe("a notification that cannot be sent", () => {
+  it("still ends the run normally, so the endpoint's lock is released and the next request proceeds", async () => {
+    const s = await steppedStack();
+    const publish = s.publisher.publish.bind(s.publisher);
+    s.publisher.publish = async () => {
+      throw new Error("topic deleted by someone");
+    };
+    await startHttp(s, request("unnotified"));
+    await s.runtime.runUntilIdle();
+    const id = instanceIdFor("unnotified");
+    expect(s.runtime.getInstance(id)).toMatchObject({ runtimeStatus: "Completed" });
+    expect(output(s, id).outcome).toBe("Succeeded");
+    expect(JSON.parse(s.runtime.getInstance(id)!.exec.customStatusJson!)).toMatchObject({ stage: "done", notification: "failed" });
+    s.publisher.publish = publish;
+    await startHttp(s, request("after-unnotified", (r) => (r.deployment.name = "blue")));
+    await s.runtime.runUntilIdle();
+    expect(output(s, instanceIdFor("after-unnotified"))).toMatchObject({ outcome: "Succeeded" });
+    expect(JSON.parse(s.runtime.getInstance(instanceIdFor("after-unnotified"))!.exec.customStatusJson!)).toMatchObject({ notification: "sent" });
+  });
+});
+
 describe("a lock whose holder no longer runs", () => {
   it("a terminated deployment keeps the endpoint locked; release-lock refuses while it runs, then frees it and the queued request proceeds", async () => {
     const s = await steppedStack();
@@ -238,6 +278,26 @@ describe("a lock whose holder no longer runs", () => {
     expect(await releaseLockHttp(s, dead)).toMatchObject({ status: 200, jsonBody: { lock: "released" } });
     // The dead holder's record now tells what happened to it.
     expect(JSON.parse(s.runtime.getInstance(dead)!.outputJson!)).toMatchObject({ endpointName: "web-classify", previous: { requestId: "will-be-terminated", runtimeStatus: "Terminated" } });
+  });
+
+  it("a deployment terminated while queued: release-lock waits for the live holder, then frees the lock the dead request was granted", async () => {
+    const s = await steppedStack();
+    await startHttp(s, request("holder-y"));
+    await startHttp(s, request("queued-x", (r) => (r.deployment.name = "blue")));
+    await startHttp(s, request("queued-z", (r) => (r.deployment.name = "teal")));
+    await s.runtime.runUntilIdle({ advanceClockUntil: later(s, 60) });
+    const x = instanceIdFor("queued-x");
+    await s.client.terminate(x, "terminated while queued");
+    // Y holds the lock, not X: a release started now would queue behind Z and never be served.
+    expect(await releaseLockHttp(s, x)).toMatchObject({ status: 409, jsonBody: { errors: [expect.stringContaining(`held by running deployment ${instanceIdFor("holder-y")}`)] } });
+    await s.runtime.runUntilIdle();
+    // Y finished; X's old request was granted to a dead execution: Z waits behind an orphaned lock.
+    expect(output(s, instanceIdFor("holder-y")).outcome).toBe("Succeeded");
+    expect(JSON.parse(s.runtime.getInstance(instanceIdFor("queued-z"))!.exec.customStatusJson!)).toMatchObject({ stage: "queued" });
+    expect(s.runtime.lockHolder("@endpointlock@00000000-1111-2222-3333-444444444444:rg-promptflow:ws-promptflow:web-classify")).toMatchObject({ instanceId: x, running: false });
+    expect((await releaseLockHttp(s, x)).status).toBe(202);
+    await s.runtime.runUntilIdle();
+    expect(output(s, instanceIdFor("queued-z"))).toMatchObject({ outcome: "Succeeded", traffic: { teal: 100 } });
   });
 
   it("release-lock refuses a deployment that completed (its lock is free) and an unknown id", async () => {

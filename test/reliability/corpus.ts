@@ -108,7 +108,7 @@ export const REQUEST_CORPUS: BadInput[] = [
   { label: "neither flow nor model", json: set("flow", undefined), field: "flow", says: /required/ },
   { label: "both flow and model", json: set("model", { name: "web-classification", version: "1" }), field: "model", says: /exactly one/ },
   { label: "chat flow without chatInput", json: req((r) => Object.assign(r["flow"], { mode: "chat", chatOutput: "answer" })), field: "flow.chatInput" },
-  { label: "user-assigned identity without principalId", json: set("endpoint.identity", { type: "UserAssigned", resourceId: "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id", clientId: "11111111-2222-3333-4444-555555555555" }), field: "endpoint.identity.principalId" },
+  { label: "user-assigned identity id with an encoded path", json: set("endpoint.identity", { type: "UserAssigned", resourceId: "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id%2F..%2Fother" }), field: "endpoint.identity.resourceId" },
   { label: "a typo in a field name", json: req((r) => { r["deployment"].instanceTyp = r["deployment"].instanceType; delete r["deployment"].instanceType; }), field: "deployment", says: /unknown field "instanceTyp"/ },
 
   // Oversized.

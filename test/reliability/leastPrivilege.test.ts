@@ -43,7 +43,7 @@ describe("only workspaces in FLOWDEPLOY_ALLOWED_WORKSPACES may be targeted", () 
   it("rejects another workspace from the queue, Event Grid (both event kinds) and HTTP before any Azure call, and deploys to the listed one", async () => {
     // The setting as an operator writes it: ARM's casing, a second id, separators.
     const config = parseConfig({ FLOWDEPLOY_ALLOWED_WORKSPACES: `${workspaceResourceId(SAMPLE_WS)} ; /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-x/providers/Microsoft.MachineLearningServices/workspaces/ws-x` });
-    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS }, allowedWorkspaces: config.allowedWorkspaces });
+    service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS }, policy: { allowedWorkspaces: config.allowedWorkspaces } });
     const s = service;
 
     const other = sampleRequest();
@@ -96,13 +96,13 @@ describe("only workspaces in FLOWDEPLOY_ALLOWED_WORKSPACES may be targeted", () 
   });
 
   it("a listed workspace is allowed whatever the casing of the list (ARM ids are case-insensitive)", async () => {
-    const run = await recordedDeploy({ startAt: START, allowedWorkspaces: [workspaceResourceId(SAMPLE_WS)] }, "allowlist in ARM casing");
+    const run = await recordedDeploy({ startAt: START, policy: { allowedWorkspaces: [workspaceResourceId(SAMPLE_WS)] } }, "allowlist in ARM casing");
     expect(run.notification.outcome).toBe("Succeeded");
   });
 
   it("an empty allowlist allows nothing (a forgotten setting fails closed)", async () => {
     expect(parseConfig({}).allowedWorkspaces).toEqual([]);
-    const run = await recordedDeploy({ startAt: START, allowedWorkspaces: parseConfig({}).allowedWorkspaces }, "empty allowlist");
+    const run = await recordedDeploy({ startAt: START, policy: { allowedWorkspaces: parseConfig({}).allowedWorkspaces } }, "empty allowlist");
     expect(run.notification).toMatchObject({ outcome: "Rejected", error: { code: "WorkspaceNotAllowed" } });
     expect(run.requests).toHaveLength(0);
     expect(run.instances).toBe(0);

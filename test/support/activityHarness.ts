@@ -1,7 +1,7 @@
 import { createActivities } from "../../src/activities";
 import type { ActivityImplementations } from "../../src/activities/catalog";
 import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from "../../src/activities/deps";
-import { createAuthorizationClient, createMachineLearningClient, createScoringClient } from "../../src/azure/clients";
+import { createAuthorizationClient, createManagedIdentityClient, createMachineLearningClient, createScoringClient } from "../../src/azure/clients";
 import { staticTokenCredential } from "../../src/azure/staticCredential";
 import type { DeploymentNotification } from "../../src/contracts/notification";
 import { VirtualClock } from "../../src/local/clock";
@@ -30,6 +30,7 @@ export async function startActivityHarness(scenario?: ScenarioInput): Promise<Ac
   const deps: ActivityDeps = {
     ml: (subscriptionId) => createMachineLearningClient({ subscriptionId, ...options }),
     authz: (subscriptionId) => createAuthorizationClient({ subscriptionId, ...options }),
+    msi: (subscriptionId) => createManagedIdentityClient({ subscriptionId, ...options }),
     scoring: createScoringClient({ caCertPem: sim.caCertPem }),
     bus: { publish: async (notification, messageId) => void published.push({ notification, messageId }) },
     clock,

@@ -28,7 +28,8 @@ export async function runOperateCommand(action: "cancel" | "release-lock", insta
   const body = action === "cancel" && opts.reason !== undefined ? JSON.stringify({ reason: opts.reason }) : "";
   let response: Response;
   try {
-    response = await fetchFn(new URL(`api/deployments/${encodeURIComponent(instanceId)}/${action}`, base), { method: "POST", headers, body });
+    // No redirects: fetch would carry the custom key header to wherever a redirect points.
+    response = await fetchFn(new URL(`api/deployments/${encodeURIComponent(instanceId)}/${action}`, base), { method: "POST", headers, body, redirect: "error" });
   } catch (err) {
     writeLine(io.stderr, `flowdeploy ${action}: cannot reach ${base.origin}: ${err instanceof Error ? err.message : String(err)}`);
     return ExitCode.failure;
@@ -49,7 +50,7 @@ export async function runOperateCommand(action: "cancel" | "release-lock", insta
 }
 
 function describeSuccess(action: "cancel" | "release-lock", instanceId: string, body: unknown): string {
-  if (action === "cancel") return `cancel requested for ${instanceId}: it cleans up and sends a Cancelled notification (follow it with flowdeploy watch)`;
+  if (action === "cancel") return `cancel requested for ${instanceId}: honoured unless traffic has started to move (a queued run stops when its turn comes); the outcome arrives as a notification (flowdeploy watch)`;
   const lock = (body as { lock?: unknown; endpoint?: unknown } | undefined) ?? {};
   return lock.lock === "released" ? `the lock of ${instanceId} was already released` : `releasing the endpoint lock held by ${instanceId} (endpoint ${String(lock.endpoint)})`;
 }
@@ -62,6 +63,8 @@ function baseUrl(value: string): URL {
     throw new UsageError(`--url must be an http(s) URL such as https://my-app.azurewebsites.net, got '${value}'`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url must be http(s), got '${value}'`);
+  // The function key must not cross a network in the clear: plain http only to this machine (flowdeploy serve).
+  if (url.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) throw new UsageError(`--url must be https for a remote app (http only for loopback), got '${value}'`);
   return url;
 }
 

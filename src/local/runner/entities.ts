@@ -28,13 +28,29 @@ export function newEntityRecord(entityId: string, at: string): EntityRecord {
   return { entityId, name, key, exists: false, queue: [], outbox: [], operations: 0, lastUpdatedTime: at };
 }
 
-/** Index of the next message the entity may process, or -1. */
+/**
+ * Index of the next message the entity may process, or -1: only the head of its queue, and while
+ * locked only if the head comes from the holder's instance (or is a release) — the extension's
+ * `SchedulerState.MayDequeue`: `LockedBy == null || LockedBy == Queue.Peek().ParentInstanceId`.
+ */
 export function nextProcessable(entity: EntityRecord): number {
-  if (entity.queue.length === 0) return -1;
+  const head = entity.queue[0];
+  if (!head) return -1;
   const holder = entity.lockedBy;
-  if (!holder) return 0;
-  // Releases always run (a release may abandon a lock request still waiting here); otherwise only the holder's messages.
-  return entity.queue.findIndex((m) => m.kind === "release" || (m.from !== undefined && m.from.instanceId === holder.caller.instanceId));
+  if (!holder || head.kind === "release") return 0;
+  return head.from !== undefined && head.from.instanceId === holder.caller.instanceId ? 0 : -1;
+}
+
+/**
+ * Where an arriving message joins the queue: releases take effect on arrival and messages from the
+ * lock holder's instance go to the front; everything else waits at the back. A holder's message that
+ * arrived before it took the lock stays where it was (the extension moves only arrivals while locked:
+ * DurableTaskExtension.cs, `lockHolderMessages` put back at the front of the queue).
+ */
+export function enqueueArrival(entity: EntityRecord, message: EntityMessage): void {
+  const fromHolder = entity.lockedBy !== undefined && message.from !== undefined && message.from.instanceId === entity.lockedBy.caller.instanceId;
+  if (message.kind === "release" || fromHolder) entity.queue.unshift(message);
+  else entity.queue.push(message);
 }
 
 /**

@@ -4,7 +4,7 @@ import { InvocationContext, type LogLevel } from "@azure/functions";
 import type { Clock } from "../../domain/clock";
 import { VirtualClock } from "../clock";
 import { assertSupportedDurableFunctionsVersion } from "./durableEngine";
-import { hasSeenMessage, newEntityRecord, nextProcessable, processEntityMessage } from "./entities";
+import { enqueueArrival, hasSeenMessage, newEntityRecord, nextProcessable, processEntityMessage } from "./entities";
 import { isDynamicEvent, newExecutionState, runEpisode, type EntityCaller, type EntityMessage, type EpisodeResult } from "./episode";
 import { activityFailureReason, failureDetailsFromError } from "./failureDetails";
 import { history } from "./history";
@@ -863,7 +863,7 @@ export class DurableRuntime {
       this.entityRecords.set(entityId, ent);
     }
     if (hasSeenMessage(ent, message)) return; // redelivered after a restart
-    ent.queue.push(message);
+    enqueueArrival(ent, message);
     this.store.saveEntity(ent);
     if (nextProcessable(ent) >= 0) this.readyEntities.add(entityId);
   }

@@ -1,4 +1,7 @@
 import { ArmError } from "./armErrors";
+import { json, type SimResponse } from "./httpResponse";
+import type { RequestContext } from "./requestContext";
+import { requireParam } from "./requestContext";
 import { isRecord } from "./json";
 import { newGuid, resourceKey } from "./ids";
 import type { EndpointIdentity, SimState, UserAssignedIdentityRecord } from "./stateStore";
@@ -94,4 +97,27 @@ export function identityView(identity: EndpointIdentity): Record<string, unknown
     );
   }
   return view;
+}
+
+/**
+ * UserAssignedIdentities_Get (Microsoft.ManagedIdentity, api-version 2024-11-30, what @azure/arm-msi
+ * 2.2 sends): `{id, name, type, location, tags, properties: {tenantId, principalId, clientId,
+ * isolationScope}}` — azure-rest-api-specs specification/msi/resource-manager/Microsoft.ManagedIdentity/
+ * stable/2024-11-30/examples/IdentityGet.json. Every identity id "exists" (like every workspace), with
+ * the principal the simulator keeps for it: the same one an endpoint using it reports.
+ */
+export function getUserAssignedIdentity(ctx: RequestContext): SimResponse {
+  const subscriptionId = requireParam(ctx, "subscriptionId");
+  const resourceGroup = requireParam(ctx, "resourceGroupName");
+  const name = requireParam(ctx, "identityName");
+  const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
+  const uai = userAssignedIdentity(ctx.state, id);
+  return json(200, {
+    id: uai.id,
+    name: uai.id.split("/").pop(),
+    type: "Microsoft.ManagedIdentity/userAssignedIdentities",
+    location: ctx.state.location,
+    tags: {},
+    properties: { tenantId: ctx.state.tenantId, principalId: uai.principalId, clientId: uai.clientId, isolationScope: "None" },
+  });
 }

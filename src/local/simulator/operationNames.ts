@@ -1,6 +1,6 @@
 /**
- * Operation names as the SDKs spell them: operation group + method of `AzureMachineLearningWorkspaces`
- * and `AuthorizationManagementClient` (the `begin*` prefix dropped). They name requests in the
+ * Operation names as the SDKs spell them: operation group + method of `AzureMachineLearningWorkspaces`,
+ * `AuthorizationManagementClient` and `ManagedServiceIdentityClient` (the `begin*` prefix dropped). They name requests in the
  * request log and select requests in scenario faults.
  */
 export const ARM_OPERATIONS = [
@@ -32,6 +32,8 @@ export const ARM_OPERATIONS = [
   "roleAssignments.delete",
   "roleDefinitions.list",
   "roleDefinitions.get",
+  /** `ManagedServiceIdentityClient.userAssignedIdentities.get` (@azure/arm-msi). */
+  "userAssignedIdentities.get",
   /** GET on an `Azure-AsyncOperation` URL (`.../mfeOperationsStatus/...`): the SDK's LRO poll. */
   "operationStatus.get",
   /** GET on a `Location` URL (`.../mfeOperationResults/...`): the poll after DELETE/PATCH. */

@@ -9,6 +9,7 @@ import { ML_API_VERSION } from "./lroOperations";
 import type { RequestContext } from "./requestContext";
 import { score, swagger } from "./scoring";
 import { getWorkspace } from "./workspaces";
+import { getUserAssignedIdentity } from "./identities";
 
 /**
  * Maps a method + normalized path to an operation. ARM path segments that are literals compare
@@ -33,6 +34,8 @@ export interface Route {
 /** The installed SDKs: @azure/arm-machinelearning 2.1.1 sends 2022-10-01; @azure/arm-authorization 9.0.0 sends 2022-04-01. */
 export const ML_API_VERSIONS = [ML_API_VERSION] as const;
 export const AUTHORIZATION_API_VERSIONS = ["2022-04-01"] as const;
+/** @azure/arm-msi 2.2.0 sends 2024-11-30. */
+export const MSI_API_VERSIONS = ["2024-11-30"] as const;
 
 type MethodTable = Record<string, [string, Handler]>;
 
@@ -164,6 +167,20 @@ export function resolveRoute(method: string, path: string): Route | undefined {
       const scope = `/${segments.slice(0, i).join("/")}`;
       return matchTable(AUTHORIZATION_ROUTES, method, segments.slice(i + 2), "arm", { scope }, AUTHORIZATION_API_VERSIONS);
     }
+  }
+
+  if (
+    segments.length === 8 &&
+    eq(segments[0], "subscriptions") &&
+    eq(segments[2], "resourceGroups") &&
+    eq(segments[4], "providers") &&
+    eq(segments[5], "Microsoft.ManagedIdentity") &&
+    eq(segments[6], "userAssignedIdentities")
+  ) {
+    const params = { subscriptionId: segments[1] ?? "", resourceGroupName: segments[3] ?? "", identityName: segments[7] ?? "" };
+    return method === "GET"
+      ? { kind: "arm", operation: "userAssignedIdentities.get", params, apiVersions: MSI_API_VERSIONS, handler: getUserAssignedIdentity }
+      : { kind: "arm", operation: "unknown", params };
   }
 
   if (

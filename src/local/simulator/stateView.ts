@@ -19,6 +19,8 @@ export interface DeploymentStateView {
   provisioningState: string;
   serving: boolean;
   model: string | null;
+  /** As PUT (the container's environment: PROMPTFLOW_RUN_MODE, AZURE_CLIENT_ID, ...). */
+  environmentVariables: Record<string, string>;
   error?: { code: string; message: string };
 }
 
@@ -86,6 +88,7 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
         provisioningState: ps,
         serving: d.serving,
         model: typeof d.properties["model"] === "string" ? d.properties["model"] : null,
+        environmentVariables: { ...((d.properties["environmentVariables"] as Record<string, string> | undefined) ?? {}) },
         ...(ps === "Failed" && op?.failure ? { error: { ...op.failure } } : {}),
       };
     });
