@@ -86,12 +86,15 @@ export class RunRecord {
     this.publish("Running");
   }
 
-  /** The run ends early: stages still open end now, Failed or Cancelled. */
-  abort(outcome: "Failed" | "Cancelled"): void {
+  /**
+   * The run ends early: stages still open end now — Cancelled by a cancel, Skipped by another stage's
+   * failure (the propagation wait did not fail; it was cut short).
+   */
+  abort(reason: "Failed" | "Cancelled"): void {
     for (const record of this.stages) {
       if (record.endedAt !== null) continue;
       record.endedAt = this.now();
-      record.outcome = outcome;
+      record.outcome = reason === "Cancelled" ? "Cancelled" : "Skipped";
     }
   }
 

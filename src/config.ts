@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Threshold } from "./contracts/events";
 
 /**
  * The app's settings, parsed once from the environment (app settings in Azure, local.settings.json
@@ -18,6 +19,24 @@ function idList(value: string | undefined): string[] {
     .map((id) => id.toLowerCase());
 }
 
+const Gates = z.record(z.string().min(1), Threshold);
+
+function parseGates(text: string, ctx: z.RefinementCtx): Record<string, Threshold> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'not valid JSON; expected {"metric": minimum, "other": {"min": 0.1, "max": 0.9}}' });
+    return z.NEVER;
+  }
+  const parsed = Gates.safeParse(json);
+  if (!parsed.success) {
+    ctx.addIssue({ code: "custom", message: `expected {metric: minimum | {min?, max?}}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` });
+    return z.NEVER;
+  }
+  return parsed.data;
+}
+
 const ConfigSchema = z
   .object({
     DEPLOY_QUEUE_NAME: optionalString.transform((v) => v ?? "deploy-requests"),
@@ -30,6 +49,18 @@ const ConfigSchema = z
     FLOWDEPLOY_ALLOWED_WORKSPACES: optionalString,
     /** User-assigned identity resource ids an endpoint may use (same format); empty allows none. */
     FLOWDEPLOY_ALLOWED_IDENTITIES: optionalString,
+    /** Quality gates for BulkTestPassed events, JSON: metric → minimum, or {min?, max?}. Unset: such events are refused. */
+    FLOWDEPLOY_GATES: optionalString.transform((v, ctx) => (v === undefined ? undefined : parseGates(v, ctx))),
+    /** Event Grid topics / CloudEvents sources (resource ids) BulkTestPassed events may come from. */
+    FLOWDEPLOY_ALLOWED_EVENT_SOURCES: optionalString,
+    /** Events older than this (minutes) are refused at intake; default 1440. */
+    FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: optionalString.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const minutes = Number(v);
+      if (Number.isInteger(minutes) && minutes > 0) return minutes;
+      ctx.addIssue({ code: "custom", message: "must be a positive whole number of minutes" });
+      return z.NEVER;
+    }),
     /** The ARM endpoint; only changed to point at the local simulator. */
     FLOWDEPLOY_ARM_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
     /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
@@ -46,6 +77,9 @@ const ConfigSchema = z
         : undefined,
     allowedWorkspaces: idList(env.FLOWDEPLOY_ALLOWED_WORKSPACES),
     allowedIdentities: idList(env.FLOWDEPLOY_ALLOWED_IDENTITIES),
+    gates: env.FLOWDEPLOY_GATES,
+    allowedEventSources: idList(env.FLOWDEPLOY_ALLOWED_EVENT_SOURCES),
+    eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
   }));

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { isoTimestamp, requiredOr, SchemaVersion, workspaceResourceId, type WorkspaceRef } from "./common";
 import { DeployRequest, DeployTarget, requestFromTarget } from "./deployRequest";
@@ -91,7 +92,7 @@ const CloudEventEnvelope = z.object({
 });
 
 export type EventClassification =
-  | { outcome: "accepted"; envelope: EventEnvelope; request: DeployRequest; bulkTestRunId: string }
+  | { outcome: "accepted"; envelope: EventEnvelope; request: DeployRequest; bulkTestRunId: string; evaluation?: { metrics: Record<string, number>; thresholds: Record<string, Threshold> } }
   | { outcome: "ignored"; envelope: EventEnvelope; reason: string }
   | { outcome: "rejected"; envelope: EventEnvelope | undefined; issues: FieldIssue[] };
 
@@ -143,8 +144,23 @@ const eventGridIssue = (i: FieldIssue): FieldIssue => ({ ...i, path: i.path.map(
 function classifyBulkTestPassed(envelope: EventEnvelope): EventClassification {
   const data = BulkTestPassedData.safeParse(envelope.data);
   if (!data.success) return rejected(envelope, data.error.issues, ["data"]);
-  const requestId = `bulktest-${data.data.bulkTestRunId}`;
-  return { outcome: "accepted", envelope, request: requestFromTarget(data.data.deploy, requestId), bulkTestRunId: data.data.bulkTestRunId };
+  const requestId = `bulktest-${sourceKey(envelope.source)}-${data.data.bulkTestRunId}`;
+  return {
+    outcome: "accepted",
+    envelope,
+    request: requestFromTarget(data.data.deploy, requestId),
+    bulkTestRunId: data.data.bulkTestRunId,
+    evaluation: { metrics: data.data.metrics ?? {}, thresholds: data.data.thresholds ?? {} },
+  };
+}
+
+/**
+ * A short digest of the event's source (Event Grid topic or CloudEvents source, compared ignoring
+ * case) in the request id: the same run id published by another source is another request, so a
+ * forged event cannot take a future run's request id (and with it that run's one deployment).
+ */
+export function sourceKey(source: string | undefined): string {
+  return createHash("sha256").update((source ?? "").toLowerCase(), "utf8").digest("hex").slice(0, 12);
 }
 
 /**
@@ -173,16 +189,20 @@ function classifyRunCompleted(envelope: EventEnvelope): EventClassification {
   } catch {
     return { outcome: "rejected", envelope, issues: [{ path: tagPath, message: "is not valid JSON" }] };
   }
+  // The publisher is the workspace: a source that is not a workspace id proves nothing (fail closed).
   const sourceWorkspace = workspaceFromResourceId(envelope.source);
+  if (!sourceWorkspace) {
+    return { outcome: "rejected", envelope, issues: [{ path: [envelope.schema === "eventgrid" ? "topic" : "source"], message: "expected the resource id of the Azure ML workspace that published the run" }] };
+  }
   if (typeof target === "object" && target !== null && !Array.isArray(target) && !("workspace" in target) && sourceWorkspace) {
     target = { ...target, workspace: sourceWorkspace };
   }
   const parsed = DeployTarget.safeParse(target);
   if (!parsed.success) return rejected(envelope, parsed.error.issues, tagPath);
-  if (sourceWorkspace && workspaceResourceId(parsed.data.workspace).toLowerCase() !== workspaceResourceId(sourceWorkspace).toLowerCase()) {
+  if (workspaceResourceId(parsed.data.workspace).toLowerCase() !== workspaceResourceId(sourceWorkspace).toLowerCase()) {
     return { outcome: "rejected", envelope, issues: [{ path: [...tagPath, "workspace"], message: "does not match the workspace that published the event" }] };
   }
-  const request = DeployRequest.safeParse(requestFromTarget(parsed.data, `amlrun-${runId}`));
+  const request = DeployRequest.safeParse(requestFromTarget(parsed.data, `amlrun-${sourceKey(envelope.source)}-${runId}`));
   if (!request.success) return rejected(envelope, request.error.issues, ["data"]);
   return { outcome: "accepted", envelope, request: request.data, bulkTestRunId: runId };
 }

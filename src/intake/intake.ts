@@ -9,6 +9,7 @@ import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
 import { notificationMessageId } from "../domain/ids";
 import { isIdentityAllowed, isWorkspaceAllowed } from "./allowlist";
+import { eventPolicyViolation, type EventRejectionCode } from "./eventPolicy";
 import type { IntakePolicy } from "./policy";
 import { rejectionNotification, requestIdOf } from "./rejection";
 import { startOnce, type StartClient } from "./startOnce";
@@ -28,7 +29,7 @@ export interface IntakeDeps {
 }
 
 /** Why intake refused a message: bad input, or a target the server's policy does not allow. */
-export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed";
+export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | EventRejectionCode;
 
 /** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
 export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed"]);
@@ -63,6 +64,8 @@ export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<Inta
     return { outcome: "ignored", reason: result.reason };
   }
   if (result.outcome === "rejected") return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
+  const violation = eventPolicyViolation(result, deps.policy, deps.clock.now());
+  if (violation) return reject(violation.issues, `event:${sourceId}`, deps, { publishRejection: true }, { request: result.request }, violation.code);
   return admitValid(result.request, `event:${sourceId}`, "eventGrid", deps, { publishRejection: true });
 }
 

@@ -1,19 +1,58 @@
-import type { AppConfig } from "../config";
+import { parseConfig, type AppConfig } from "../config";
+import type { Threshold } from "../contracts/events";
 
 /**
  * What the server's own settings allow, applied at intake to every request and event. Nothing here
- * comes from a message: a request can only ask, the policy decides (DESIGN.md §6).
+ * comes from a message: a request can only ask, the policy decides (DESIGN.md §6; docs/security.md).
  */
 export interface IntakePolicy {
   /** Workspace resource ids (lower-case) that may be targeted; `*` = any (local stand-ins only). */
   allowedWorkspaces: readonly string[];
   /** User-assigned identity resource ids (lower-case) an endpoint may use; `*` = any (local only). */
   allowedIdentities: readonly string[];
+  /**
+   * Quality gates every BulkTestPassed event must meet (metric → minimum or {min?, max?}); an event's
+   * own thresholds can only add or tighten. Undefined: none configured, so such events are refused.
+   */
+  gates: Readonly<Record<string, Threshold>> | undefined;
+  /** Event Grid topics / CloudEvents sources (lower-case resource ids) BulkTestPassed may come from; `*` = any (local only). */
+  allowedEventSources: readonly string[];
+  /** Events older than this many minutes are refused; undefined = no age check (local default only). */
+  eventMaxAgeMinutes: number | undefined;
 }
 
-export function intakePolicyFrom(config: Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities">): IntakePolicy {
-  return { allowedWorkspaces: config.allowedWorkspaces, allowedIdentities: config.allowedIdentities };
+/** Events stamped further in the future than this are refused (clock skew allowance). */
+export const EVENT_MAX_FUTURE_MINUTES = 5;
+export const DEFAULT_EVENT_MAX_AGE_MINUTES = 1440;
+
+export function intakePolicyFrom(config: Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes">): IntakePolicy {
+  return {
+    allowedWorkspaces: config.allowedWorkspaces,
+    allowedIdentities: config.allowedIdentities,
+    gates: config.gates,
+    allowedEventSources: config.allowedEventSources,
+    eventMaxAgeMinutes: config.eventMaxAgeMinutes ?? DEFAULT_EVENT_MAX_AGE_MINUTES,
+  };
 }
 
-/** The local stand-ins accept any workspace and identity unless told otherwise: the simulator has them all. */
-export const LOCAL_INTAKE_POLICY: IntakePolicy = { allowedWorkspaces: ["*"], allowedIdentities: ["*"] };
+/**
+ * The local stand-ins accept any workspace, identity and event source, no gates and no age limit —
+ * the simulator has every workspace and the samples carry fixed times — unless told otherwise.
+ */
+export const LOCAL_INTAKE_POLICY: IntakePolicy = { allowedWorkspaces: ["*"], allowedIdentities: ["*"], gates: {}, allowedEventSources: ["*"], eventMaxAgeMinutes: undefined };
+
+/**
+ * `flowdeploy local` and `flowdeploy serve`: every setting the environment gives is read exactly as
+ * the Function App reads it; the rest keep the local defaults, so `npm run local` works as it is.
+ */
+export function localIntakePolicy(env: Record<string, string | undefined>): IntakePolicy {
+  const config = parseConfig(env);
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  return {
+    allowedWorkspaces: set("FLOWDEPLOY_ALLOWED_WORKSPACES") ? config.allowedWorkspaces : LOCAL_INTAKE_POLICY.allowedWorkspaces,
+    allowedIdentities: set("FLOWDEPLOY_ALLOWED_IDENTITIES") ? config.allowedIdentities : LOCAL_INTAKE_POLICY.allowedIdentities,
+    gates: set("FLOWDEPLOY_GATES") ? config.gates : LOCAL_INTAKE_POLICY.gates,
+    allowedEventSources: set("FLOWDEPLOY_ALLOWED_EVENT_SOURCES") ? config.allowedEventSources : LOCAL_INTAKE_POLICY.allowedEventSources,
+    eventMaxAgeMinutes: set("FLOWDEPLOY_EVENT_MAX_AGE_MINUTES") ? config.eventMaxAgeMinutes : LOCAL_INTAKE_POLICY.eventMaxAgeMinutes,
+  };
+}

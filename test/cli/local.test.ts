@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runBin } from "../support/cli";
-import { repoRoot, sampleRequest } from "../support/samples";
+import { repoRoot, sampleEventRequestId, sampleRequest } from "../support/samples";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -41,7 +41,7 @@ describe("flowdeploy local (what `npm run local` runs)", () => {
   it("deploys from the bundled Event Grid event", async () => {
     const run = await runBin(["local", "--json", "--event", join(repoRoot, "samples", "bulk-test-passed.event.json")]);
     expect(run.code).toBe(0);
-    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ type: "notification", outcome: "Succeeded", requestId: "bulktest-web_classification_variant_0_20261123_100000" });
+    expect(jsonLines(run.stdout).at(-1)).toMatchObject({ type: "notification", outcome: "Succeeded", requestId: sampleEventRequestId() });
   });
 
   it("exits 1 with a Failed notification for a failing scenario, and with a Rejected one for a bad request", async () => {

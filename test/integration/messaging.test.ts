@@ -6,7 +6,8 @@ import { instanceIdFor } from "../../src/domain/ids";
 import { startLocalStack, type LocalStack } from "../../src/local/localStack";
 import { serve, type RunningService } from "../../src/local/serve";
 import { LOCAL_SUBSCRIPTIONS } from "../../src/local/serviceBusTopology";
-import { readJson, repoRoot, sampleRequest, sampleTarget } from "../support/samples";
+import { readJson, repoRoot, sampleEventRequestId, sampleRequest, sampleTarget } from "../support/samples";
+import { sourceKey } from "../../src/contracts/events";
 import { join } from "node:path";
 
 /**
@@ -134,7 +135,7 @@ describe("Event Grid through flowdeploy serve", () => {
     const untagged = readJson(join(repoRoot, "test", "fixtures", "azure", "eventgrid.RunCompleted.json"));
     expect((await post(service.url, [untagged])).status).toBe(202);
     await notifications.finished;
-    expect(notifications.got[0]).toMatchObject({ outcome: "Succeeded", requestId: "bulktest-web_classification_variant_0_20261123_100000" });
+    expect(notifications.got[0]).toMatchObject({ outcome: "Succeeded", requestId: sampleEventRequestId() });
     expect(service.stack.runtime.listInstances()).toHaveLength(1);
   });
 
@@ -147,7 +148,7 @@ describe("Event Grid through flowdeploy serve", () => {
     run.data.runTags = { "flowdeploy.passed": "true", "flowdeploy.request": JSON.stringify(target) };
     expect((await post(service.url, [run])).status).toBe(202);
     await notifications.finished;
-    expect(notifications.got[0]).toMatchObject({ outcome: "Succeeded", requestId: `amlrun-${run.data.runId}` });
+    expect(notifications.got[0]).toMatchObject({ outcome: "Succeeded", requestId: `amlrun-${sourceKey(run.source)}-${run.data.runId}` });
   });
 
   it("publishes a Rejected notification for a bad event and acknowledges it", async () => {

@@ -6,7 +6,7 @@ import { instanceIdFor, notificationMessageId } from "../../src/domain/ids";
 import { serve, type RunningService } from "../../src/local/serve";
 import { LOCAL_SUBSCRIPTIONS } from "../../src/local/serviceBusTopology";
 import { runCli } from "../support/cli";
-import { sampleRequest } from "../support/samples";
+import { sampleEventRequestId, sampleRequest } from "../support/samples";
 import { EVENT_CORPUS, eventField, REQUEST_CORPUS, wrapAsEvent, type BadInput } from "./corpus";
 import { drainNotifications, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { recordArtifact, scanForLeaksAfterAll } from "./support/leaks";
@@ -239,12 +239,12 @@ describe("bad input never crashes or vanishes", () => {
     const deadline = Date.now() + 10_000;
     while (!service.stack.runtime.getInstance(instanceIdFor(viaQueue["requestId"])) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(service.stack.runtime.getInstance(instanceIdFor(viaQueue["requestId"])), "the valid queued request started").toBeDefined();
-    for (const id of [viaQueue["requestId"], "bulktest-web_classification_variant_0_20261123_100000"]) {
+    for (const id of [viaQueue["requestId"], sampleEventRequestId()]) {
       await service.stack.runtime.waitForCompletion(instanceIdFor(id), { timeoutMs: 20_000 });
     }
     const published = await drainNotifications(service.stack, 500);
     const succeeded = published.filter((n) => n.outcome === "Succeeded").map((n) => n.requestId).sort();
-    expect(succeeded).toEqual(["after-bad-input-http", "after-bad-input-queue", "bulktest-web_classification_variant_0_20261123_100000"]);
+    expect(succeeded).toEqual(["after-bad-input-http", "after-bad-input-queue", sampleEventRequestId()]);
     expect(service.stack.broker.entity(DEFAULT_QUEUE_NAME)).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
   });
 });

@@ -6,7 +6,7 @@ import { DEFAULT_QUEUE_NAME } from "../../src/client/connection";
 import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
 import { serve, type RunningService } from "../../src/local/serve";
-import { readJson, repoRoot, sampleRequest } from "../support/samples";
+import { readJson, repoRoot, sampleEventRequestId, sampleRequest } from "../support/samples";
 import { drainNotifications, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
 import { recordArtifact, scanForLeaksAfterAll } from "./support/leaks";
 import { reportRow } from "./support/report";
@@ -32,7 +32,7 @@ afterEach(async () => {
 
 const START = new Date("2026-11-23T10:00:00.000Z");
 const EVENT = readJson<Record<string, any>>(join(repoRoot, "samples", "bulk-test-passed.event.json"));
-const EVENT_REQUEST_ID = `bulktest-${EVENT["data"].bulkTestRunId}`;
+const EVENT_REQUEST_ID = sampleEventRequestId();
 
 async function sendToQueue(connectionString: string, bodies: { body: unknown; messageId?: string }[]): Promise<void> {
   const sb = new ServiceBusClient(connectionString);

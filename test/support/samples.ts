@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sourceKey } from "../../src/contracts/events";
 
 export const repoRoot = join(__dirname, "..", "..");
 /** The official Azure wire examples (copied from the team's shared fixtures; see test/fixtures/azure/README.md). */
@@ -29,4 +30,15 @@ export function setPath(obj: Record<string, any>, path: string, value: unknown):
   if (value === undefined) delete cur[last];
   else cur[last] = value;
   return obj;
+}
+
+/** The bundled sample event (CloudEvents 1.0, PromptFlow.BulkTestPassed). */
+export function sampleEvent(): Record<string, any> {
+  return readJson(join(repoRoot, "samples", "bulk-test-passed.event.json"));
+}
+
+/** The request id the sample event maps to: `bulktest-<source digest>-<bulk test run id>`. */
+export function sampleEventRequestId(): string {
+  const event = sampleEvent();
+  return `bulktest-${sourceKey(event["source"])}-${event["data"].bulkTestRunId}`;
 }

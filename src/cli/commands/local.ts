@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { Option } from "commander";
 import type { DeploymentNotification } from "../../contracts/notification";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
+import { ConfigError } from "../../config";
+import { localIntakePolicy, type IntakePolicy } from "../../intake/policy";
 import type { RegisterCommand } from "../main";
 import { readInputText } from "../readInput";
 
@@ -31,6 +33,16 @@ export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) 
     .action(async (flags: LocalFlags) => setExitCode(await runLocalCommand(flags, io)));
 };
 
+/** The app's intake settings as the Function App reads them (local defaults where unset); a bad one is a usage error. */
+export function policyFromEnvironment(env: Record<string, string | undefined> = process.env): IntakePolicy {
+  try {
+    return localIntakePolicy(env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<number> {
   const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
   if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UsageError(`--time-scale must be a positive number, got ${flags.timeScale}`);
@@ -48,6 +60,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
   say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
   const result = await runLocalDeployment({
     ...(flags.event ? { event: input } : { request: input }),
+    policy: policyFromEnvironment(),
     scenario,
     stateDir: flags.stateDir,
     timeScale,

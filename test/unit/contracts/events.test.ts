@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { classifyEvent, formatIssues, TAG_PASSED, TAG_REQUEST, type EventClassification } from "../../../src/contracts";
+import { classifyEvent, formatIssues, sourceKey, TAG_PASSED, TAG_REQUEST, type EventClassification } from "../../../src/contracts";
 import { readJson, sampleTarget, azureFixtures } from "../../support/samples";
 
 const WORKSPACE_TOPIC =
@@ -46,19 +46,27 @@ describe("PromptFlow.BulkTestPassed", () => {
   it.each([
     ["Event Grid schema", eventGrid(bulkTestData())],
     ["CloudEvents 1.0", cloudEvent(bulkTestData())],
-  ])("maps a passing %s event to a deploy request whose id derives from the bulk test run", (_name, event) => {
+  ])("maps a passing %s event to a deploy request whose id derives from its source and the bulk test run", (_name, event) => {
     const result = classifyEvent(event);
     expect(result.outcome).toBe("accepted");
     if (result.outcome !== "accepted") return;
-    expect(result.request.requestId).toBe("bulktest-web_classification_bulk_run_01");
+    const source = "topic" in event ? event.topic : event.source;
+    expect(result.request.requestId).toBe(`bulktest-${sourceKey(source)}-web_classification_bulk_run_01`);
+    expect(result.request.requestId).toMatch(/^bulktest-[0-9a-f]{12}-web_classification_bulk_run_01$/);
     expect(result.request.endpoint.name).toBe("web-classify");
     expect(result.bulkTestRunId).toBe("web_classification_bulk_run_01");
   });
 
   it("gives the same request id for every delivery of the same bulk test (at-least-once delivery)", () => {
     const a = classifyEvent(eventGrid(bulkTestData()));
-    const b = classifyEvent({ ...cloudEvent(bulkTestData()), id: "another-delivery" });
+    const b = classifyEvent({ ...eventGrid(bulkTestData()), id: "another-delivery", topic: eventGrid(null).topic.toUpperCase() });
     expect(a.outcome === "accepted" && b.outcome === "accepted" && a.request.requestId === b.request.requestId).toBe(true);
+  });
+
+  it("gives another source's event for the same run id another request id (no squatting a future run's id)", () => {
+    const real = classifyEvent(eventGrid(bulkTestData()));
+    const forged = classifyEvent({ ...eventGrid(bulkTestData()), topic: "/subscriptions/x/resourceGroups/attacker/providers/Microsoft.EventGrid/topics/bulk-tests" });
+    expect(real.outcome === "accepted" && forged.outcome === "accepted" && real.request.requestId !== forged.request.requestId).toBe(true);
   });
 
   it("rejects an event whose metric misses its minimum, naming the metric", () => {
@@ -132,7 +140,7 @@ describe("Azure ML RunCompleted", () => {
     const result = classifyEvent(runCompleted({ [TAG_PASSED]: "true", [TAG_REQUEST]: JSON.stringify(targetWithoutWorkspace) }, envelope));
     expect(result.outcome).toBe("accepted");
     if (result.outcome !== "accepted") return;
-    expect(result.request.requestId).toBe("amlrun-AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5");
+    expect(result.request.requestId).toBe(`amlrun-${sourceKey(WORKSPACE_TOPIC)}-AutoML_ad912b2d-6467-4f32-a616-dbe4af6dd8fc_5`);
     expect(result.request.workspace).toEqual({ subscriptionId: "00000000-1111-2222-3333-444444444444", resourceGroup: "rg-promptflow", name: "ws-promptflow" });
   });
 
