@@ -53,6 +53,8 @@ const ConfigSchema = z
     FLOWDEPLOY_GATES: optionalString.transform((v, ctx) => (v === undefined ? undefined : parseGates(v, ctx))),
     /** Event Grid topics / CloudEvents sources (resource ids) BulkTestPassed events may come from. */
     FLOWDEPLOY_ALLOWED_EVENT_SOURCES: optionalString,
+    /** "true": flowdeploy may change endpoints and deployments it did not create (untagged). Default false. */
+    FLOWDEPLOY_ADOPT_ENDPOINTS: optionalString.pipe(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional()),
     /** Events older than this (minutes) are refused at intake; default 1440. */
     FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: optionalString.transform((v, ctx) => {
       if (v === undefined) return undefined;
@@ -80,6 +82,7 @@ const ConfigSchema = z
     gates: env.FLOWDEPLOY_GATES,
     allowedEventSources: idList(env.FLOWDEPLOY_ALLOWED_EVENT_SOURCES),
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
+    adoptEndpoints: env.FLOWDEPLOY_ADOPT_ENDPOINTS === "true",
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
   }));

@@ -4,6 +4,7 @@ import { NonRetryableError } from "../errors";
 import { captureInitialResponse, getOrUndefined, isNotFound, normalizeState, readOperationError, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 import { REQUEST_TAG } from "./model";
+import { assertManagedOrAdopted, isManaged, MANAGED_TAGS } from "./managed";
 
 /** The prompt flow serving container listens on 8080 for `/score` and `/health` (prompt flow deployment how-to). */
 const SERVING_PORT = 8080;
@@ -49,6 +50,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null };
   }
   if (existing) {
+    assertManagedOrAdopted("deployment", input.deployment.name, existing.tags, deps.settings.adoptEndpoints, "deployment");
     const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpoint.name);
     const live = endpoint.properties.traffic?.[input.deployment.name] ?? 0;
     if (live > 0) {
@@ -64,7 +66,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     location: existing?.location ?? (await ml.workspaces.get(rg, ws)).location ?? "eastus",
     kind: "Managed",
     sku: { name: "Default", capacity: input.deployment.instanceCount },
-    tags: { [REQUEST_TAG]: input.requestId },
+    tags: { [REQUEST_TAG]: input.requestId, ...MANAGED_TAGS },
     properties: {
       endpointComputeType: "Managed",
       description: "Prompt flow deployment managed by flowdeploy",
@@ -128,6 +130,13 @@ export async function getDeploymentState(deps: ActivityDeps, input: DeploymentRe
 /** Starts deleting a deployment (rollback, or replacing old ones); returns at once. */
 export async function deleteDeployment(deps: ActivityDeps, input: DeploymentRef): Promise<DeleteDeploymentResult> {
   const ml = deps.ml(input.workspace.subscriptionId);
+  // Only what flowdeploy created is ever deleted (a replace rollout, or the cleanup of a failed run).
+  const existing = await getOrUndefined(() => ml.onlineDeployments.get(...wsArgs(input.workspace), input.endpointName, input.deploymentName));
+  if (!existing) return { existed: false, operationUrl: null, retryAfterSeconds: null };
+  if (!isManaged(existing.tags)) {
+    deps.log?.warn(`deployment ${input.deploymentName} was not created by flowdeploy: not deleted`);
+    return { existed: true, deleted: false, operationUrl: null, retryAfterSeconds: null };
+  }
   const capture = captureInitialResponse();
   try {
     await ml.onlineDeployments.beginDelete(...wsArgs(input.workspace), input.endpointName, input.deploymentName, capture.options);

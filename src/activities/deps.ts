@@ -22,6 +22,8 @@ export interface ActivitySettings {
   servingImage: string;
   /** Name and version of the environment asset registered for that image. */
   servingEnvironment: { name: string; version: string };
+  /** FLOWDEPLOY_ADOPT_ENDPOINTS: may flowdeploy change endpoints and deployments it did not create? */
+  adoptEndpoints: boolean;
 }
 
 /**
@@ -47,4 +49,5 @@ export interface ActivityDeps {
 export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest",
   servingEnvironment: { name: "flowdeploy-promptflow-serving", version: "1" },
+  adoptEndpoints: false,
 };

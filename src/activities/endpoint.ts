@@ -5,6 +5,7 @@ import { NonRetryableError } from "../errors";
 import { captureInitialResponse, getOrUndefined, normalizeState, readOperationError, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 import { REQUEST_TAG } from "./model";
+import { assertManagedOrAdopted, MANAGED_TAGS } from "./managed";
 
 /** The request's auth mode in ARM's spelling. */
 export const ARM_AUTH_MODE = { key: "Key", aml_token: "AMLToken" } as const;
@@ -29,7 +30,10 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
     // status read, or a crash) is ours by construction. It must not be judged by its identity: Azure
     // shows no identity block until the create has finished, which looked like a conflict.
     const ours = input.tags[REQUEST_TAG] !== undefined && existing.tags?.[REQUEST_TAG] === input.tags[REQUEST_TAG];
-    if (!ours) assertCompatible(existing, input.endpoint);
+    if (!ours) {
+      assertManagedOrAdopted("endpoint", input.endpoint.name, existing.tags, deps.settings.adoptEndpoints, "endpoint");
+      assertCompatible(existing, input.endpoint);
+    }
     const state = normalizeState(existing.properties.provisioningState);
     // A previous attempt that failed to provision is retried by PUTting it again (create-or-update).
     if (state !== "Failed") {
@@ -42,7 +46,7 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
     location: workspace.location ?? "eastus",
     kind: "Managed",
     identity: endpointIdentity(input.endpoint),
-    tags: { ...existing?.tags, ...input.tags },
+    tags: { ...existing?.tags, ...input.tags, ...MANAGED_TAGS },
     properties: {
       authMode: ARM_AUTH_MODE[input.endpoint.authMode],
       description: "Managed by flowdeploy",

@@ -24,7 +24,7 @@ export function productionActivityDeps(config: AppConfig): ActivityDeps {
     scoring: createScoringClient(caCertPem ? { caCertPem } : {}),
     bus: productionPublisher(config),
     clock: systemClock,
-    settings: DEFAULT_ACTIVITY_SETTINGS,
+    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: config.adoptEndpoints },
   };
 }
 

@@ -133,7 +133,13 @@ export type SmokeTestResult = z.infer<typeof SmokeTestResult>;
 export const SetTrafficInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), traffic: z.record(z.string(), z.number().int().min(0).max(100)) });
 export type SetTrafficInput = z.infer<typeof SetTrafficInput>;
 
-export const DeleteDeploymentResult = z.object({ existed: z.boolean(), operationUrl: z.string().nullable(), retryAfterSeconds: z.number().nullable() });
+export const DeleteDeploymentResult = z.object({
+  existed: z.boolean(),
+  /** False when the deployment was left alone: flowdeploy did not create it (no flowdeploy.managed tag). */
+  deleted: z.boolean().optional(),
+  operationUrl: z.string().nullable(),
+  retryAfterSeconds: z.number().nullable(),
+});
 export type DeleteDeploymentResult = z.infer<typeof DeleteDeploymentResult>;
 
 export const NotifyInput = DeploymentNotification;

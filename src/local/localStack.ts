@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   activityConcurrency?: number | undefined;
   /** What intake allows (default: any workspace and identity, `*`: the simulator has them all). */
   policy?: Partial<IntakePolicy> | undefined;
+  /** FLOWDEPLOY_ADOPT_ENDPOINTS: may the activities change endpoints flowdeploy did not create (default false, as in Azure). */
+  adoptEndpoints?: boolean | undefined;
   /** Receives the app's and the runner's log lines. */
   log?: ((line: string) => void) | undefined;
   /**
@@ -105,7 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scoring: createScoringClient({ caCertPem: sim.caCertPem }),
     bus: publisher,
     clock,
-    settings: DEFAULT_ACTIVITY_SETTINGS,
+    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: options.adoptEndpoints ?? false },
     log: { info: log, warn: log },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.

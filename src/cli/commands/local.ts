@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Option } from "commander";
 import type { DeploymentNotification } from "../../contracts/notification";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import { ConfigError } from "../../config";
+import { ConfigError, parseConfig } from "../../config";
 import { localIntakePolicy, type IntakePolicy } from "../../intake/policy";
 import type { RegisterCommand } from "../main";
 import { readInputText } from "../readInput";
@@ -33,10 +33,13 @@ export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) 
     .action(async (flags: LocalFlags) => setExitCode(await runLocalCommand(flags, io)));
 };
 
-/** The app's intake settings as the Function App reads them (local defaults where unset); a bad one is a usage error. */
-export function policyFromEnvironment(env: Record<string, string | undefined> = process.env): IntakePolicy {
+/**
+ * The app's settings as the Function App reads them from the environment (local defaults where
+ * unset): intake policy and the activities' adoption rule. A bad setting is a usage error.
+ */
+export function settingsFromEnvironment(env: Record<string, string | undefined> = process.env): { policy: IntakePolicy; adoptEndpoints: boolean } {
   try {
-    return localIntakePolicy(env);
+    return { policy: localIntakePolicy(env), adoptEndpoints: parseConfig(env).adoptEndpoints };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
@@ -60,7 +63,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
   say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
   const result = await runLocalDeployment({
     ...(flags.event ? { event: input } : { request: input }),
-    policy: policyFromEnvironment(),
+    ...settingsFromEnvironment(),
     scenario,
     stateDir: flags.stateDir,
     timeScale,

@@ -1,6 +1,6 @@
 import { writeLine } from "../io";
 import { UsageError } from "../io";
-import { policyFromEnvironment } from "./local";
+import { settingsFromEnvironment } from "./local";
 import type { RegisterCommand } from "../main";
 
 interface ServeFlags {
@@ -32,7 +32,7 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
         scenario = parsed.value;
       }
       const { serve } = require("../../local/serve") as typeof import("../../local/serve");
-      const service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, policy: policyFromEnvironment(), log: (line) => writeLine(io.stderr, line) });
+      const service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, ...settingsFromEnvironment(), log: (line) => writeLine(io.stderr, line) });
       writeLine(
         io.stdout,
         JSON.stringify({ url: service.url, serviceBusConnectionString: service.stack.serviceBusConnectionString, simulatorUrl: service.stack.sim.url, caCertFile: service.stack.sim.caCertFile }),

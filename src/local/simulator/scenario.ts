@@ -112,6 +112,8 @@ const SeedDeploymentSchema = z
     flow: flowKind.optional(),
     instanceType: z.string().min(1).default("Standard_DS3_v2"),
     instanceCount: z.number().int().min(1).default(1),
+    /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
+    managed: z.boolean().default(true),
   })
   .strict();
 
@@ -125,6 +127,8 @@ const SeedEndpointSchema = z
       .default("SystemAssigned"),
     /** Give the identity an old (already effective) Connection Secrets Reader assignment. */
     grantConnectionSecretsReader: z.boolean().default(true),
+    /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
+    managed: z.boolean().default(true),
     deployments: z.array(SeedDeploymentSchema).default([]),
   })
   .strict()

@@ -95,6 +95,9 @@ function modelInput(name: string, description: string | null, properties: Record
   };
 }
 
+/** The tag flowdeploy puts on what it creates (src/activities/managed.ts); seeded resources carry it unless `managed: false`. */
+const MANAGED_TAG = "flowdeploy.managed";
+
 function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existing"][number], at: Date): void {
   const id = endpointId(ws, seed.endpoint);
   const requestedIdentity =
@@ -107,7 +110,7 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
     workspace: ws,
     location: state.location,
     kind: "Managed",
-    tags: {},
+    tags: seed.managed ? { [MANAGED_TAG]: "true" } : {},
     identity,
     description: null,
     properties: {},
@@ -136,7 +139,7 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
       workspace: ws,
       location: state.location,
       kind: "Managed",
-      tags: {},
+      tags: d.managed ? { [MANAGED_TAG]: "true" } : {},
       sku: { name: "Default", tier: "Standard", capacity: d.instanceCount },
       properties: {
         ...defaultDeploymentProperties(),

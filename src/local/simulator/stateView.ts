@@ -21,6 +21,7 @@ export interface DeploymentStateView {
   model: string | null;
   /** As PUT (the container's environment: PROMPTFLOW_RUN_MODE, AZURE_CLIENT_ID, ...). */
   environmentVariables: Record<string, string>;
+  tags: Record<string, string>;
   error?: { code: string; message: string };
 }
 
@@ -30,6 +31,7 @@ export interface EndpointStateView {
   location: string;
   provisioningState: string;
   authMode: string;
+  tags: Record<string, string>;
   identity: { type: string; principalId?: string; userAssignedIdentities: Record<string, { principalId: string; clientId: string }> };
   traffic: Record<string, number>;
   effectiveTraffic: Record<string, number>;
@@ -89,6 +91,7 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
         serving: d.serving,
         model: typeof d.properties["model"] === "string" ? d.properties["model"] : null,
         environmentVariables: { ...((d.properties["environmentVariables"] as Record<string, string> | undefined) ?? {}) },
+        tags: { ...d.tags },
         ...(ps === "Failed" && op?.failure ? { error: { ...op.failure } } : {}),
       };
     });
@@ -98,6 +101,7 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
       location: e.location,
       provisioningState: provisioningState(state, e.operation, now),
       authMode: e.authMode,
+      tags: { ...e.tags },
       identity: {
         type: e.identity.type,
         ...(e.identity.principalId ? { principalId: e.identity.principalId } : {}),
