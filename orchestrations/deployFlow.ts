@@ -43,6 +43,15 @@ export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotifi
     return yield* finish(ctx, run, input, { outcome: "Failed", endpoint: undefined, model: undefined, error: { stage: "request", code: "LockUnavailable", message: errorMessage(err) } });
   }
   try {
+    // Every run ahead is bounded (propagation ≤ 60 min, poll timeouts), so the lock always comes; a
+    // request that waited too long for it ends EndpointBusy rather than deploying something stale.
+    // (The wait itself is not raced against a timer: an abandoned lock request is granted later to a
+    // finished instance and would orphan the lock.)
+    const waitedMinutes = (ctx.df.currentUtcDateTime.getTime() - Date.parse(run.startedAt)) / 60_000;
+    if (input.limits && waitedMinutes > input.limits.lockWaitMinutes) {
+      const message = `waited ${Math.floor(waitedMinutes)} minutes for endpoint ${input.request.endpoint.name} while other deployments held it; at most ${input.limits.lockWaitMinutes} (FLOWDEPLOY_LOCK_WAIT_MINUTES)`;
+      return yield* finish(ctx, run, input, { outcome: "Failed", endpoint: undefined, model: undefined, error: { stage: "request", code: "EndpointBusy", message } });
+    }
     return yield* deployUnderLock(ctx, input, run);
   } finally {
     lock.release();

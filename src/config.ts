@@ -19,6 +19,17 @@ function idList(value: string | undefined): string[] {
     .map((id) => id.toLowerCase());
 }
 
+/** An optional setting holding a positive whole number. */
+function positiveInt() {
+  return optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (Number.isInteger(n) && n > 0) return n;
+    ctx.addIssue({ code: "custom", message: "must be a positive whole number" });
+    return z.NEVER;
+  });
+}
+
 const Gates = z.record(z.string().min(1), Threshold);
 
 function parseGates(text: string, ctx: z.RefinementCtx): Record<string, Threshold> {
@@ -55,14 +66,14 @@ const ConfigSchema = z
     FLOWDEPLOY_ALLOWED_EVENT_SOURCES: optionalString,
     /** "true": flowdeploy may change endpoints and deployments it did not create (untagged). Default false. */
     FLOWDEPLOY_ADOPT_ENDPOINTS: optionalString.pipe(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional()),
+    /** Most instances one deployment may ask for (default 10). */
+    FLOWDEPLOY_MAX_INSTANCES: positiveInt(),
+    /** VM SKUs a deployment may use (comma-separated, compared ignoring case); empty allows any. */
+    FLOWDEPLOY_ALLOWED_INSTANCE_TYPES: optionalString,
+    /** A request that waited longer than this (minutes) for its endpoint's lock ends EndpointBusy (default 240). */
+    FLOWDEPLOY_LOCK_WAIT_MINUTES: positiveInt(),
     /** Events older than this (minutes) are refused at intake; default 1440. */
-    FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: optionalString.transform((v, ctx) => {
-      if (v === undefined) return undefined;
-      const minutes = Number(v);
-      if (Number.isInteger(minutes) && minutes > 0) return minutes;
-      ctx.addIssue({ code: "custom", message: "must be a positive whole number of minutes" });
-      return z.NEVER;
-    }),
+    FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: positiveInt(),
     /** The ARM endpoint; only changed to point at the local simulator. */
     FLOWDEPLOY_ARM_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
     /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
@@ -83,6 +94,9 @@ const ConfigSchema = z
     allowedEventSources: idList(env.FLOWDEPLOY_ALLOWED_EVENT_SOURCES),
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
     adoptEndpoints: env.FLOWDEPLOY_ADOPT_ENDPOINTS === "true",
+    maxInstances: env.FLOWDEPLOY_MAX_INSTANCES,
+    allowedInstanceTypes: (env.FLOWDEPLOY_ALLOWED_INSTANCE_TYPES ?? "").split(/[\s,;]+/).filter(Boolean),
+    lockWaitMinutes: env.FLOWDEPLOY_LOCK_WAIT_MINUTES,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
   }));

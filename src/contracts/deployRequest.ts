@@ -126,7 +126,8 @@ export type RolloutPolicy = z.infer<typeof RolloutPolicy>;
  */
 export const DEFAULT_PROPAGATION_MINUTES = 16;
 export const MIN_PROPAGATION_MINUTES = 15;
-export const MAX_PROPAGATION_MINUTES = 120;
+/** The propagation wait holds the endpoint's lock: at most an hour, so one request cannot starve the others. */
+export const MAX_PROPAGATION_MINUTES = 60;
 
 /** Everything about what to deploy and where, without the idempotency key. */
 const targetShape = {

@@ -27,6 +27,8 @@ export interface DeployFlowInput {
   polls: PollPolicies;
   retry: ActivityRetryPolicy;
   smokeTest: SmokeTestPolicy;
+  /** The app's limits (FLOWDEPLOY_LOCK_WAIT_MINUTES); absent in histories recorded before they existed. */
+  limits?: { lockWaitMinutes: number };
 }
 
 export const DEFAULT_RETRY_POLICY: ActivityRetryPolicy = { maxAttempts: 5, firstDelaySeconds: 5, backoffCoefficient: 2, maxDelaySeconds: 120 };

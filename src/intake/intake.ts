@@ -29,10 +29,23 @@ export interface IntakeDeps {
 }
 
 /** Why intake refused a message: bad input, or a target the server's policy does not allow. */
-export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | EventRejectionCode;
+export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | "InstanceLimitExceeded" | "InstanceTypeNotAllowed" | EventRejectionCode;
 
 /** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
-export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed"]);
+export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed", "InstanceLimitExceeded", "InstanceTypeNotAllowed"]);
+
+/** What a deployment may cost: instance count and VM SKU within the app's settings. */
+function limitViolation(request: DeployRequest, policy: IntakePolicy): { code: RejectionCode; issues: FieldIssue[] } | undefined {
+  const { instanceCount, instanceType } = request.deployment;
+  if (instanceCount > policy.maxInstances) {
+    return { code: "InstanceLimitExceeded", issues: [{ path: ["deployment", "instanceCount"], message: `at most ${policy.maxInstances} instances (FLOWDEPLOY_MAX_INSTANCES)` }] };
+  }
+  const allowed = policy.allowedInstanceTypes;
+  if (allowed.length > 0 && !allowed.some((t) => t.toLowerCase() === instanceType.toLowerCase())) {
+    return { code: "InstanceTypeNotAllowed", issues: [{ path: ["deployment", "instanceType"], message: `${instanceType} is not in FLOWDEPLOY_ALLOWED_INSTANCE_TYPES (${allowed.join(", ")})` }] };
+  }
+  return undefined;
+}
 
 export type IntakeResult =
   | { outcome: "started" | "duplicate"; instanceId: string; requestId: string }
@@ -93,7 +106,9 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
     const issues = [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }];
     return reject(issues, sourceId, deps, options, { request }, "IdentityNotAllowed");
   }
-  const started = await startOnce(deps.client, request, source);
+  const limit = limitViolation(request, deps.policy);
+  if (limit) return reject(limit.issues, sourceId, deps, options, { request }, limit.code);
+  const started = await startOnce(deps.client, request, source, { lockWaitMinutes: deps.policy.lockWaitMinutes });
   if (!started.started) {
     deps.log(`request ${request.requestId} already has instance ${started.instanceId} (${started.existingStatus}); duplicate ignored`);
     return { outcome: "duplicate", instanceId: started.instanceId, requestId: request.requestId };

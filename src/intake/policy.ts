@@ -19,14 +19,25 @@ export interface IntakePolicy {
   allowedEventSources: readonly string[];
   /** Events older than this many minutes are refused; undefined = no age check (local default only). */
   eventMaxAgeMinutes: number | undefined;
+  /** Most instances a deployment may ask for. */
+  maxInstances: number;
+  /** VM SKUs a deployment may use (compared ignoring case); empty = any. */
+  allowedInstanceTypes: readonly string[];
+  /** A run that waited longer than this for its endpoint's lock ends EndpointBusy (goes into the orchestration input). */
+  lockWaitMinutes: number;
 }
 
 /** Events stamped further in the future than this are refused (clock skew allowance). */
 export const EVENT_MAX_FUTURE_MINUTES = 5;
 export const DEFAULT_EVENT_MAX_AGE_MINUTES = 1440;
+export const DEFAULT_MAX_INSTANCES = 10;
+export const DEFAULT_LOCK_WAIT_MINUTES = 240;
 
-export function intakePolicyFrom(config: Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes">): IntakePolicy {
+type PolicySettings = Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
+
+export function intakePolicyFrom(config: PolicySettings): IntakePolicy {
   return {
+    ...limitsFrom(config),
     allowedWorkspaces: config.allowedWorkspaces,
     allowedIdentities: config.allowedIdentities,
     gates: config.gates,
@@ -39,7 +50,25 @@ export function intakePolicyFrom(config: Pick<AppConfig, "allowedWorkspaces" | "
  * The local stand-ins accept any workspace, identity and event source, no gates and no age limit —
  * the simulator has every workspace and the samples carry fixed times — unless told otherwise.
  */
-export const LOCAL_INTAKE_POLICY: IntakePolicy = { allowedWorkspaces: ["*"], allowedIdentities: ["*"], gates: {}, allowedEventSources: ["*"], eventMaxAgeMinutes: undefined };
+export const LOCAL_INTAKE_POLICY: IntakePolicy = {
+  allowedWorkspaces: ["*"],
+  allowedIdentities: ["*"],
+  gates: {},
+  allowedEventSources: ["*"],
+  eventMaxAgeMinutes: undefined,
+  maxInstances: DEFAULT_MAX_INSTANCES,
+  allowedInstanceTypes: [],
+  lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES,
+};
+
+/** Limits on what a deployment may cost and how long it may wait: the same defaults locally and in Azure. */
+function limitsFrom(config: Pick<PolicySettings, "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">): Pick<IntakePolicy, "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes"> {
+  return {
+    maxInstances: config.maxInstances ?? DEFAULT_MAX_INSTANCES,
+    allowedInstanceTypes: config.allowedInstanceTypes,
+    lockWaitMinutes: config.lockWaitMinutes ?? DEFAULT_LOCK_WAIT_MINUTES,
+  };
+}
 
 /**
  * `flowdeploy local` and `flowdeploy serve`: every setting the environment gives is read exactly as
@@ -49,6 +78,7 @@ export function localIntakePolicy(env: Record<string, string | undefined>): Inta
   const config = parseConfig(env);
   const set = (name: string) => (env[name] ?? "").trim() !== "";
   return {
+    ...limitsFrom(config),
     allowedWorkspaces: set("FLOWDEPLOY_ALLOWED_WORKSPACES") ? config.allowedWorkspaces : LOCAL_INTAKE_POLICY.allowedWorkspaces,
     allowedIdentities: set("FLOWDEPLOY_ALLOWED_IDENTITIES") ? config.allowedIdentities : LOCAL_INTAKE_POLICY.allowedIdentities,
     gates: set("FLOWDEPLOY_GATES") ? config.gates : LOCAL_INTAKE_POLICY.gates,

@@ -3,6 +3,7 @@ import type { DeployRequest } from "../contracts/deployRequest";
 import { DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
 import { instanceIdFor } from "../domain/ids";
 import { DEFAULT_POLL_POLICIES } from "../domain/pollPolicy";
+import { DEFAULT_LOCK_WAIT_MINUTES } from "./policy";
 import { DEPLOY_FLOW } from "../../orchestrations/deployFlow";
 
 /** The subset of the Durable client the edges use (the real one, or the local runner's). */
@@ -15,8 +16,8 @@ export interface StartOutcome {
   existingStatus?: string;
 }
 
-export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"]): DeployFlowInput {
-  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY };
+export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"], limits: DeployFlowInput["limits"] = { lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES }): DeployFlowInput {
+  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY, limits };
 }
 
 /**
@@ -31,12 +32,12 @@ export function deployFlowInput(request: DeployRequest, source: DeployFlowInput[
  *   error the client throws). That refusal is read as "duplicate": the status is read again and
  *   reported, never surfaced as a failure (which would redeliver a queue message or answer HTTP 500).
  */
-export async function startOnce(client: StartClient, request: DeployRequest, source: DeployFlowInput["source"]): Promise<StartOutcome> {
+export async function startOnce(client: StartClient, request: DeployRequest, source: DeployFlowInput["source"], limits?: DeployFlowInput["limits"]): Promise<StartOutcome> {
   const instanceId = instanceIdFor(request.requestId);
   const existing = await statusOrUndefined(client, instanceId);
   if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus) };
   try {
-    await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source) });
+    await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source, limits) });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const winner = await statusOrUndefined(client, instanceId);
