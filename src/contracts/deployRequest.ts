@@ -2,9 +2,20 @@ import { z } from "zod";
 import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
 
 /** Where a flow folder lives: an Azure ML datastore URI or an HTTPS (blob) URL. */
+/**
+ * A flow folder in a datastore of the target workspace: `azureml://datastores/<store>/paths/<path>`,
+ * or the long form `azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/datastores/...`
+ * (Azure ML's datastore URI formats), which must name the target workspace (checked with the
+ * workspace below). Never `https://`: the model would point anywhere. Path segments are plain: no
+ * `..`, `%`, `?`, `#`, whitespace or control characters.
+ */
+const SEGMENT = "[A-Za-z0-9_.~()+=,@!-]+";
+const DATASTORE_PATH = `datastores/[A-Za-z0-9_]{1,255}/paths/(?!.*(?:^|/)\\.\\.(?:/|$))${SEGMENT}(?:/${SEGMENT})*/?`;
+const WORKSPACE_PREFIX = "subscriptions/([0-9a-fA-F-]{36})/resource[Gg]roups/([-\\w.()]{1,90})/workspaces/([-\\w]{1,64})/";
+export const FLOW_PATH = new RegExp(`^azureml://(?:${WORKSPACE_PREFIX})?${DATASTORE_PATH}$`);
 const flowPath = z
   .string({ error: requiredOr("a flow folder URI") })
-  .regex(/^(azureml|https):\/\/\S+$/, "expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification");
+  .regex(FLOW_PATH, "expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification (or the long form naming the target workspace)");
 
 /** A flow input or output name (prompt flow identifiers). */
 const flowIdentifier = z.string({ error: requiredOr("a string") }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a flow input/output name");
@@ -59,14 +70,23 @@ export type EndpointSpec = z.infer<typeof EndpointSpec>;
 /** Set by the pipeline on every deployment (prompt flow serving); a request may not override them. */
 export const RESERVED_ENVIRONMENT_VARIABLES = ["PROMPTFLOW_RUN_MODE", "PRT_CONFIG_OVERRIDE", "AZURE_CLIENT_ID"] as const;
 
+/**
+ * Names a request may not set in the container (compared ignoring case): they change what code loads
+ * (loader and interpreter: LD_*, DYLD_*, PYTHON*, NODE_OPTIONS, PERL5LIB, RUBYOPT), where traffic and
+ * trust go (proxies *_PROXY, CA bundles), which identity answers (IDENTITY_*, MSI_*, IMDS_*), or how
+ * the Azure ML platform runs it (AZURE_*, AZUREML_*, AML_*, PRT_*, PATH, HOME). docs/security.md, row X1.
+ */
+export const FORBIDDEN_ENVIRONMENT_VARIABLE = /^(LD_|DYLD_|PYTHON|NODE_OPTIONS$|PERL5LIB$|RUBYOPT$|[A-Z]*_?PROXY$|IDENTITY_|MSI_|IMDS_|AZURE_|AZUREML_|AML_|PRT_|PATH$|HOME$|SSL_CERT_|REQUESTS_CA_BUNDLE$|CURL_CA_BUNDLE$)/i;
+
 const environmentVariables = z
   .record(
     z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names hold letters, digits and '_' and do not start with a digit"),
     z.string({ error: requiredOr("a string value") }).max(4096, "environment variable values have at most 4096 characters"),
   )
   .superRefine((vars, ctx) => {
-    for (const name of RESERVED_ENVIRONMENT_VARIABLES) {
-      if (name in vars) ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by flowdeploy and cannot be overridden` });
+    for (const name of Object.keys(vars)) {
+      if ((RESERVED_ENVIRONMENT_VARIABLES as readonly string[]).includes(name.toUpperCase())) ctx.addIssue({ code: "custom", path: [name], message: `${name} is set by flowdeploy and cannot be overridden` });
+      else if (FORBIDDEN_ENVIRONMENT_VARIABLE.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `${name} is refused: loader, interpreter, proxy, identity and platform variables cannot be set by a request` });
     }
   });
 
@@ -146,7 +166,7 @@ const targetShape = {
     .default(DEFAULT_PROPAGATION_MINUTES),
 };
 
-type TargetFields = { flow?: FlowSource | undefined; model?: ModelRef | undefined };
+type TargetFields = { flow?: FlowSource | undefined; model?: ModelRef | undefined; workspace?: { subscriptionId: string; resourceGroup: string; name: string } | undefined };
 
 /** Rules that span fields: exactly one source; chat fields exactly for chat flows. */
 function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
@@ -156,6 +176,14 @@ function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: "custom", path: ["flow"], message: "required: give a flow to register, or a registered model {name, version}" });
   }
   const flow = value.flow;
+  const long = flow ? FLOW_PATH.exec(flow.path) : null;
+  if (long?.[1] && value.workspace) {
+    const [, sub, rg, ws] = long as unknown as [string, string, string, string];
+    const target = value.workspace;
+    if (sub.toLowerCase() !== target.subscriptionId.toLowerCase() || rg.toLowerCase() !== target.resourceGroup.toLowerCase() || ws.toLowerCase() !== target.name.toLowerCase()) {
+      ctx.addIssue({ code: "custom", path: ["flow", "path"], message: "names another workspace; the flow must be in a datastore of the target workspace" });
+    }
+  }
   if (flow?.mode === "chat") {
     if (!flow.chatInput) ctx.addIssue({ code: "custom", path: ["flow", "chatInput"], message: "required for chat flows" });
     if (!flow.chatOutput) ctx.addIssue({ code: "custom", path: ["flow", "chatOutput"], message: "required for chat flows" });

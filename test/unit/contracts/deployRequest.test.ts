@@ -54,7 +54,7 @@ describe("DeployRequest", () => {
     ["schemaVersion", "2", 'schemaVersion: unsupported schema version "2"; this service reads "1"'],
     ["schemaVersion", undefined, "schemaVersion: required"],
     ["requestId", "", "requestId: required"],
-    ["flow.path", "/tmp/flow", "flow.path: expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification"],
+    ["flow.path", "/tmp/flow", "flow.path: expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification (or the long form naming the target workspace)"],
   ])("rejects %s = %j naming the field", (path, value, expected) => {
     expect(problems((r) => setPath(r, path, value))).toContain(expected);
   });
