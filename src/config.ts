@@ -66,6 +66,8 @@ const ConfigSchema = z
     FLOWDEPLOY_ALLOWED_EVENT_SOURCES: optionalString,
     /** "true": flowdeploy may change endpoints and deployments it did not create (untagged). Default false. */
     FLOWDEPLOY_ADOPT_ENDPOINTS: optionalString.pipe(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional()),
+    /** Inference host suffixes a scoring URI must be on (another cloud's, e.g. inference.ml.azure.us); default inference.ml.azure.com. */
+    FLOWDEPLOY_SCORING_HOST_SUFFIXES: optionalString,
     /** Most instances one deployment may ask for (default 10). */
     FLOWDEPLOY_MAX_INSTANCES: positiveInt(),
     /** VM SKUs a deployment may use (comma-separated, compared ignoring case); empty allows any. */
@@ -95,6 +97,7 @@ const ConfigSchema = z
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
     adoptEndpoints: env.FLOWDEPLOY_ADOPT_ENDPOINTS === "true",
     maxInstances: env.FLOWDEPLOY_MAX_INSTANCES,
+    scoringHostSuffixes: (env.FLOWDEPLOY_SCORING_HOST_SUFFIXES ?? "").split(/[\s,;]+/).filter(Boolean),
     allowedInstanceTypes: (env.FLOWDEPLOY_ALLOWED_INSTANCE_TYPES ?? "").split(/[\s,;]+/).filter(Boolean),
     lockWaitMinutes: env.FLOWDEPLOY_LOCK_WAIT_MINUTES,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },

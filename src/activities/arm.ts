@@ -1,3 +1,4 @@
+import { NonRetryableError } from "../errors";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import type { FullOperationResponse, ServiceClient } from "@azure/core-client";
 import type { OperationError, ProvisioningState, StartedOperation } from "../contracts/activities";
@@ -64,8 +65,9 @@ export function captureInitialResponse(): {
  * (`{status: "Failed", error: {code, message}}`), through the client's own pipeline so the same
  * credential, retry and TLS policies apply.
  */
-export async function readOperationError(client: ServiceClient, operationUrl: string | null | undefined): Promise<OperationError | null> {
+export async function readOperationError(client: ServiceClient, operationUrl: string | null | undefined, armEndpoint: string): Promise<OperationError | null> {
   if (!operationUrl) return null;
+  assertArmOrigin(armEndpoint, operationUrl);
   const response = await client.sendRequest(createPipelineRequest({ url: operationUrl, method: "GET" }));
   if (response.status >= 400 || !response.bodyAsText) return null;
   try {
@@ -74,6 +76,23 @@ export async function readOperationError(client: ServiceClient, operationUrl: st
     return code ? { code, message: typeof body.error?.message === "string" ? body.error.message : "" } : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * The client's bearer token goes only to its own ARM endpoint: an operation URL (from a response
+ * header, carried through orchestration history) on any other origin is refused, not fetched.
+ */
+export function assertArmOrigin(armEndpoint: string, url: string): void {
+  const host = armEndpoint;
+  let origin: string | undefined;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (origin !== new URL(host).origin) {
+    throw new NonRetryableError(`operation URL is not on the ARM endpoint ${new URL(host).origin}; not followed`, { code: "UntrustedOperationUrl", stage: "request" });
   }
 }
 

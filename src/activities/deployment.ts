@@ -116,7 +116,7 @@ export async function getDeploymentState(deps: ActivityDeps, input: DeploymentRe
   if (!deployment) return { provisioningState: "NotFound", error: null, logsTail: null };
   const provisioningState = normalizeState(deployment.properties.provisioningState);
   if (provisioningState !== "Failed") return { provisioningState, error: null, logsTail: null };
-  const error = (await readOperationError(ml, input.operationUrl)) ?? { code: "DeploymentFailed", message: `deployment ${input.deploymentName} failed to provision` };
+  const error = (await readOperationError(ml, input.operationUrl, deps.settings.armEndpoint)) ?? { code: "DeploymentFailed", message: `deployment ${input.deploymentName} failed to provision` };
   let logsTail: string | null = null;
   try {
     const logs = await ml.onlineDeployments.getLogs(rg, ws, input.endpointName, input.deploymentName, { containerType: "InferenceServer", tail: LOG_TAIL_LINES });

@@ -24,6 +24,10 @@ export interface ActivitySettings {
   servingEnvironment: { name: string; version: string };
   /** FLOWDEPLOY_ADOPT_ENDPOINTS: may flowdeploy change endpoints and deployments it did not create? */
   adoptEndpoints: boolean;
+  /** The ARM endpoint the clients talk to: the only origin an operation URL may have (the token goes there). */
+  armEndpoint: string;
+  /** Hosts (suffixes) a scoring URI must be on, over https, before the key is sent to it. */
+  scoringHostSuffixes: readonly string[];
 }
 
 /**
@@ -50,4 +54,7 @@ export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest",
   servingEnvironment: { name: "flowdeploy-promptflow-serving", version: "1" },
   adoptEndpoints: false,
+  armEndpoint: "https://management.azure.com",
+  // Managed online endpoints score at https://<endpoint>.<region>.inference.ml.azure.com/score (public Azure).
+  scoringHostSuffixes: ["inference.ml.azure.com"],
 };

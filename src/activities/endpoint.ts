@@ -87,7 +87,7 @@ export async function getEndpointState(deps: ActivityDeps, input: GetEndpointSta
   const endpoint = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpointName));
   if (!endpoint) return { provisioningState: "NotFound", principalId: null, scoringUri: null, traffic: {}, error: null };
   const provisioningState = normalizeState(endpoint.properties.provisioningState);
-  const error = provisioningState === "Failed" ? ((await readOperationError(ml, input.operationUrl)) ?? { code: "EndpointProvisioningFailed", message: `endpoint ${input.endpointName} failed to provision` }) : null;
+  const error = provisioningState === "Failed" ? ((await readOperationError(ml, input.operationUrl, deps.settings.armEndpoint)) ?? { code: "EndpointProvisioningFailed", message: `endpoint ${input.endpointName} failed to provision` }) : null;
   return { provisioningState, principalId: principalIdOf(endpoint), scoringUri: endpoint.properties.scoringUri ?? null, traffic: endpoint.properties.traffic ?? {}, error };
 }
 

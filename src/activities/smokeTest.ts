@@ -1,12 +1,12 @@
 import type { SmokeTestResult } from "../contracts/activities";
 import { SmokeTestInput } from "../contracts/activities";
-import { RetryAfterError } from "../errors";
+import { NonRetryableError, RetryAfterError } from "../errors";
 import { wsArgs } from "./arm";
 import type { ScoreResponse } from "../azure/clients";
 import type { ActivityDeps, ScoringClient } from "./deps";
 
-/** Longest reason kept from an answer: enough to diagnose, too short to carry a payload. */
-const MAX_REASON_CHARS = 300;
+/** Longest excerpt of an answer kept in a reason: enough to diagnose, too short to carry a payload. */
+const MAX_EXCERPT_CHARS = 80;
 /**
  * A prompt flow that cannot read its workspace connections yet (Connection Secrets Reader not
  * effective) fails with this user error, surfaced by the front end as 424 Model Error.
@@ -25,6 +25,8 @@ export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): P
   const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpointName);
   const scoringUri = endpoint.properties.scoringUri;
   if (!scoringUri) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} has no scoring URI`, durationMs: 0 };
+  // The key or token goes only to an Azure ML inference host over https (docs/security.md, row U2).
+  assertTrustedScoringUri(scoringUri, deps.settings.scoringHostSuffixes);
 
   const secret = input.authMode === "key" ? (await ml.onlineEndpoints.listKeys(rg, ws, input.endpointName)).primaryKey : (await ml.onlineEndpoints.getToken(rg, ws, input.endpointName)).accessToken;
   if (!secret) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} returned no ${input.authMode === "key" ? "key" : "token"}`, durationMs: 0 };
@@ -33,7 +35,29 @@ export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): P
   const answer = await post(deps.scoring, scoringUri, secret, input);
   const durationMs = Math.round(performance.now() - started);
   const result = { ...classify(answer, input.expectFields ?? []), durationMs };
-  return { ...result, reason: redact(result.reason, secret) };
+  return { ...result, reason: scrub(result.reason, secret) };
+}
+
+/**
+ * A scoring URI may receive the endpoint's key only if it is https on an allowed inference host:
+ * `<endpoint>.<region>.inference.ml.azure.com` in public Azure (Azure ML online endpoints), another
+ * suffix for another cloud (FLOWDEPLOY_SCORING_HOST_SUFFIXES), the simulator's host locally.
+ */
+export function assertTrustedScoringUri(uri: string, suffixes: readonly string[]): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(uri);
+  } catch {
+    url = undefined;
+  }
+  const host = url?.hostname.toLowerCase() ?? "";
+  const trusted = url?.protocol === "https:" && suffixes.some((suffix) => {
+    const s = suffix.toLowerCase().replace(/^\./, "");
+    return host === s || host.endsWith(`.${s}`);
+  });
+  if (!trusted) {
+    throw new NonRetryableError(`the endpoint's scoring URI is not https on an allowed inference host (${suffixes.join(", ")}); no key was sent`, { code: "UntrustedScoringUri", stage: "smokeTest" });
+  }
 }
 
 async function post(scoring: ScoringClient, uri: string, secret: string, input: ReturnType<typeof SmokeTestInput.parse>): Promise<ScoreResponse> {
@@ -68,16 +92,32 @@ export function classify(answer: ScoreResponse, expectFields: readonly string[])
   return { outcome: "failed", status, reason: `HTTP ${status}${detail ? `: ${detail}` : ""}` };
 }
 
-/** `error.code: error.message` or `message` from a JSON error body, shortened. */
+/** `error.code: error.message` or `message` from a JSON error body, as a short excerpt. */
 function errorDetail(body: unknown): string {
-  if (typeof body === "string") return body.slice(0, 80).replace(/\s+/g, " ").trim();
+  if (typeof body === "string") return excerpt(body);
   if (typeof body !== "object" || body === null) return "";
   const parsed = body as { error?: { code?: unknown; message?: unknown }; message?: unknown };
   const code = typeof parsed.error?.code === "string" ? parsed.error.code : undefined;
   const message = typeof parsed.error?.message === "string" ? parsed.error.message : typeof parsed.message === "string" ? parsed.message : undefined;
-  return [code, message].filter(Boolean).join(": ").slice(0, MAX_REASON_CHARS);
+  return excerpt([code, message].filter(Boolean).join(": "));
 }
 
-function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join("***") : text;
+function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > MAX_EXCERPT_CHARS ? `${flat.slice(0, MAX_EXCERPT_CHARS)}…` : flat;
+}
+
+/**
+ * What an answer excerpt may not carry: the key or token itself, its base64 form (a container may
+ * echo a decoded or encoded header), and anything shaped like a bearer token or a long key.
+ */
+export function scrub(text: string, secret: string): string {
+  let out = text;
+  if (secret) {
+    for (const form of [secret, Buffer.from(secret, "utf8").toString("base64"), Buffer.from(secret, "utf8").toString("base64url")]) out = out.split(form).join("***");
+  }
+  return out
+    .replace(/\bBearer\s+\S+/gi, "Bearer ***")
+    .replace(/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, "***")
+    .replace(/[A-Za-z0-9+/_-]{32,}={0,2}/g, "***");
 }

@@ -24,7 +24,12 @@ export function productionActivityDeps(config: AppConfig): ActivityDeps {
     scoring: createScoringClient(caCertPem ? { caCertPem } : {}),
     bus: productionPublisher(config),
     clock: systemClock,
-    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: config.adoptEndpoints },
+    settings: {
+      ...DEFAULT_ACTIVITY_SETTINGS,
+      adoptEndpoints: config.adoptEndpoints,
+      ...(config.arm.endpoint ? { armEndpoint: config.arm.endpoint } : {}),
+      ...(config.scoringHostSuffixes.length > 0 ? { scoringHostSuffixes: config.scoringHostSuffixes } : {}),
+    },
   };
 }
 

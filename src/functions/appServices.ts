@@ -6,7 +6,7 @@ import { productionActivityDeps, productionPublisher } from "../azure/production
 import { loadConfig } from "../config";
 import { systemClock, type Clock } from "../domain/clock";
 import type { IntakeDeps } from "../intake/intake";
-import { intakePolicyFrom, type IntakePolicy } from "../intake/policy";
+import { intakePolicyFrom, settingsWarnings, type IntakePolicy } from "../intake/policy";
 import type { StartClient } from "../intake/startOnce";
 
 /**
@@ -26,6 +26,8 @@ let services: AppServices | undefined;
 function current(): AppServices {
   if (!services) {
     const config = loadConfig();
+    // Functions sends console output to the app's logs: the operator sees what a setting will not do.
+    for (const warning of settingsWarnings(config)) console.warn(`flowdeploy settings: ${warning}`);
     services = { activities: createActivities(productionActivityDeps(config)), publisher: productionPublisher(config), policy: intakePolicyFrom(config), clock: systemClock };
   }
   return services;

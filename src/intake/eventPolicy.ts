@@ -1,6 +1,5 @@
 import { BULK_TEST_PASSED, failedThresholds, type EventClassification, type Threshold } from "../contracts/events";
 import type { FieldIssue } from "../contracts/issues";
-import { isWorkspaceAllowed } from "./allowlist";
 import { EVENT_MAX_FUTURE_MINUTES, type IntakePolicy } from "./policy";
 
 type Accepted = Extract<EventClassification, { outcome: "accepted" }>;
@@ -31,10 +30,9 @@ function sourceField(event: Accepted): string {
 function sourceIssues(event: Accepted, policy: IntakePolicy): FieldIssue[] {
   const field = sourceField(event);
   const source = event.envelope.source;
-  if (event.envelope.type !== BULK_TEST_PASSED) {
-    // RunCompleted: the publishing workspace (classifyEvent checked it is one, and that it is the target).
-    return isWorkspaceAllowed(policy.allowedWorkspaces, event.request.workspace) ? [] : [{ path: [field], message: "this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES" }];
-  }
+  // RunCompleted: classifyEvent checked that its source is a workspace and is the target; the target
+  // workspace must then be in FLOWDEPLOY_ALLOWED_WORKSPACES, like any request's (WorkspaceNotAllowed).
+  if (event.envelope.type !== BULK_TEST_PASSED) return [];
   if (policy.allowedEventSources.includes("*")) return [];
   if (!source || !ARM_ID.test(source)) return [{ path: [field], message: "expected the resource id of an Event Grid topic or event source listed in FLOWDEPLOY_ALLOWED_EVENT_SOURCES" }];
   return policy.allowedEventSources.includes(source.toLowerCase()) ? [] : [{ path: [field], message: "this source is not in FLOWDEPLOY_ALLOWED_EVENT_SOURCES" }];

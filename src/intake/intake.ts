@@ -8,6 +8,7 @@ import type { DeployRequest } from "../contracts/deployRequest";
 import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
 import { notificationMessageId } from "../domain/ids";
+import { logText } from "../domain/logText";
 import { isIdentityAllowed, isWorkspaceAllowed } from "./allowlist";
 import { eventPolicyViolation, type EventRejectionCode } from "./eventPolicy";
 import type { IntakePolicy } from "./policy";
@@ -73,7 +74,7 @@ export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<Inta
   const result = classifyEvent(event);
   const sourceId = result.envelope?.id ?? contentKey(event);
   if (result.outcome === "ignored") {
-    deps.log(`ignored event ${sourceId}: ${result.reason}`);
+    deps.log(`ignored event ${logText(sourceId)}: ${logText(result.reason)}`);
     return { outcome: "ignored", reason: result.reason };
   }
   if (result.outcome === "rejected") return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
@@ -110,10 +111,10 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
   if (limit) return reject(limit.issues, sourceId, deps, options, { request }, limit.code);
   const started = await startOnce(deps.client, request, source, { lockWaitMinutes: deps.policy.lockWaitMinutes });
   if (!started.started) {
-    deps.log(`request ${request.requestId} already has instance ${started.instanceId} (${started.existingStatus}); duplicate ignored`);
+    deps.log(`request ${logText(request.requestId)} already has instance ${started.instanceId} (${logText(started.existingStatus)}); duplicate ignored`);
     return { outcome: "duplicate", instanceId: started.instanceId, requestId: request.requestId };
   }
-  deps.log(`request ${request.requestId} started as ${started.instanceId}`);
+  deps.log(`request ${logText(request.requestId)} started as ${started.instanceId}`);
   return { outcome: "started", instanceId: started.instanceId, requestId: request.requestId };
 }
 
@@ -126,7 +127,7 @@ async function reject(
   code: RejectionCode = "InvalidRequest",
 ): Promise<IntakeResult> {
   const lines = formatIssues(issues);
-  deps.log(`rejected ${sourceId}: ${lines.join("; ")}`);
+  deps.log(`rejected ${logText(sourceId)}: ${lines.map((line) => logText(line)).join("; ")}`);
   if (options.publishRejection) {
     await deps.publishRejected(rejectionNotification(issues, deps.clock.now(), known, code), notificationMessageId(`rejected:${sourceId}`, "Rejected"));
   }

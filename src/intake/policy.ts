@@ -35,13 +35,18 @@ export const DEFAULT_LOCK_WAIT_MINUTES = 240;
 
 type PolicySettings = Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
 
+/**
+ * The Function App's policy from its settings. `*` is honoured only by the local stand-ins: in a
+ * setting it is dropped (so it allows nothing) and reported by `settingsWarnings`.
+ */
 export function intakePolicyFrom(config: PolicySettings): IntakePolicy {
+  const explicit = (ids: readonly string[]) => ids.filter((id) => id !== "*");
   return {
     ...limitsFrom(config),
-    allowedWorkspaces: config.allowedWorkspaces,
-    allowedIdentities: config.allowedIdentities,
+    allowedWorkspaces: explicit(config.allowedWorkspaces),
+    allowedIdentities: explicit(config.allowedIdentities),
+    allowedEventSources: explicit(config.allowedEventSources),
     gates: config.gates,
-    allowedEventSources: config.allowedEventSources,
     eventMaxAgeMinutes: config.eventMaxAgeMinutes ?? DEFAULT_EVENT_MAX_AGE_MINUTES,
   };
 }
@@ -85,4 +90,22 @@ export function localIntakePolicy(env: Record<string, string | undefined>): Inta
     allowedEventSources: set("FLOWDEPLOY_ALLOWED_EVENT_SOURCES") ? config.allowedEventSources : LOCAL_INTAKE_POLICY.allowedEventSources,
     eventMaxAgeMinutes: set("FLOWDEPLOY_EVENT_MAX_AGE_MINUTES") ? config.eventMaxAgeMinutes : LOCAL_INTAKE_POLICY.eventMaxAgeMinutes,
   };
+}
+
+const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.machinelearningservices\/workspaces\/[^/]+$/;
+const IDENTITY_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/;
+
+/** What an operator should hear at start-up about the allow-lists (logged once by the Function App). */
+export function settingsWarnings(config: PolicySettings): string[] {
+  const warnings: string[] = [];
+  const check = (setting: string, ids: readonly string[], shape: RegExp, what: string) => {
+    for (const id of ids) {
+      if (id === "*") warnings.push(`${setting}: '*' is honoured only by the local stand-ins; in the Function App it allows nothing. List ${what} resource ids.`);
+      else if (!shape.test(id)) warnings.push(`${setting}: '${id}' is not a ${what} resource id; it matches nothing.`);
+    }
+  };
+  check("FLOWDEPLOY_ALLOWED_WORKSPACES", config.allowedWorkspaces, WORKSPACE_ID, "workspace");
+  check("FLOWDEPLOY_ALLOWED_IDENTITIES", config.allowedIdentities, IDENTITY_ID, "user-assigned identity");
+  if (config.gates === undefined) warnings.push("FLOWDEPLOY_GATES is not set: PromptFlow.BulkTestPassed events are refused until quality gates are configured.");
+  return warnings;
 }

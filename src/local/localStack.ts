@@ -107,7 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scoring: createScoringClient({ caCertPem: sim.caCertPem }),
     bus: publisher,
     clock,
-    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: options.adoptEndpoints ?? false },
+    // The simulator serves scoring on its own host (https): the only place the key may go locally.
+    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: options.adoptEndpoints ?? false, armEndpoint: sim.url, scoringHostSuffixes: [new URL(sim.url).hostname] },
     log: { info: log, warn: log },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.

@@ -51,8 +51,44 @@ export async function serve(options: ServeOptions = {}): Promise<RunningService>
   };
 }
 
+/** Loopback host names `serve` answers to: anything else in `Host` is a DNS-rebinding attempt. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+/** Content types the routes accept (JSON; CloudEvents structured and batched mode). */
+const JSON_TYPES = new Set(["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"]);
+const VALIDATION_EVENT_TYPE = "Microsoft.EventGrid.SubscriptionValidationEvent";
+
+/**
+ * What a browser page or a rebinding name could make a local service do (docs/security.md, row S1):
+ * only loopback `Host`s, no cross-site `Origin`, and JSON bodies only (a form post cannot send them
+ * without a preflight).
+ */
+function refuseUnsafe(req: IncomingMessage): HttpResponseInit | undefined {
+  const host = (req.headers.host ?? "").toLowerCase().replace(/:\d+$/, "");
+  if (!LOOPBACK_HOSTS.has(host)) return { status: 421, jsonBody: { errors: [`Host: flowdeploy serve answers only to 127.0.0.1, localhost or [::1], not '${host.slice(0, 100)}'`] } };
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let originHost: string;
+    try {
+      originHost = new URL(origin).hostname.toLowerCase();
+    } catch {
+      originHost = "";
+    }
+    if (!LOOPBACK_HOSTS.has(originHost) && !LOOPBACK_HOSTS.has(`[${originHost}]`)) return { status: 403, jsonBody: { errors: ["Origin: cross-site requests are refused"] } };
+  }
+  if (req.method === "POST") {
+    const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    const length = Number(req.headers["content-length"] ?? "0");
+    const hasBody = length > 0 || req.headers["transfer-encoding"] !== undefined;
+    if (hasBody && !JSON_TYPES.has(type)) return { status: 415, jsonBody: { errors: ["content-type: expected application/json (or application/cloudevents+json)"] } };
+  }
+  return undefined;
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStack, log: (line: string) => void): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
+  const unsafe = refuseUnsafe(req);
+  if (unsafe) return send(res, unsafe);
+  if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "OPTIONS") return abuseProtectionHandshake(req, res);
   const body = await readBody(req);
   if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
   const context = (name: string) => new InvocationContext({ functionName: name, logHandler: (_level, ...args) => log(`${name}: ${args.map(String).join(" ")}`) });
@@ -94,13 +130,32 @@ async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body:
   const events = Array.isArray(payload) ? payload : [payload];
   const kind = String(req.headers[EVENT_TYPE_HEADER] ?? "");
   if (kind === "SubscriptionValidation") {
-    const code = (events[0] as { data?: { validationCode?: unknown } } | undefined)?.data?.validationCode;
+    // Only Event Grid's own validation event opens a subscription (Event Grid webhook handshake).
+    const first = events[0] as { eventType?: unknown; data?: { validationCode?: unknown } } | undefined;
+    if (events.length !== 1 || first?.eventType !== VALIDATION_EVENT_TYPE) return send(res, { status: 400, jsonBody: { errors: [`eventType: the handshake needs one ${VALIDATION_EVENT_TYPE}`] } });
+    const code = first.data?.validationCode;
     if (typeof code !== "string") return send(res, { status: 400, jsonBody: { errors: ["data.validationCode: required"] } });
     return send(res, { status: 200, jsonBody: { validationResponse: code } });
   }
   if (kind !== "Notification") return send(res, { status: 400, jsonBody: { errors: [`${EVENT_TYPE_HEADER}: expected Notification or SubscriptionValidation`] } });
   for (const event of events) await stack.app.handlers.bulkTestEvent(event, stack.client, context);
   send(res, { status: 202 });
+}
+
+/**
+ * The CloudEvents webhook abuse-protection handshake (CloudEvents "HTTP 1.1 Web Hooks" spec, §4.1;
+ * used by Event Grid for CloudEvents subscriptions): an OPTIONS request with `WebHook-Request-Origin`
+ * is answered 200 with `WebHook-Allowed-Origin` naming that origin; without the header it is 400.
+ */
+function abuseProtectionHandshake(req: IncomingMessage, res: ServerResponse): void {
+  const origin = req.headers["webhook-request-origin"];
+  if (typeof origin !== "string" || origin.trim() === "" || /[\r\n]/.test(origin)) {
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(JSON.stringify({ errors: ["WebHook-Request-Origin: required for the abuse-protection handshake"] }));
+    return;
+  }
+  res.writeHead(200, { "WebHook-Allowed-Origin": origin.trim(), "WebHook-Allowed-Rate": "*", Allow: "POST, OPTIONS" });
+  res.end();
 }
 
 function toHttpRequest(req: IncomingMessage, url: URL, body: string, params: Record<string, string> = {}): HttpRequest {

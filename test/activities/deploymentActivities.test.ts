@@ -113,6 +113,15 @@ describe("smokeTest", () => {
     return { ...r, smoke: { workspace: r.workspace, endpointName: "web-classify", deploymentName: "green", authMode, input: request.smokeTest.input, expectFields: ["category", "evidence"] } };
   }
 
+  it("U2: never sends the key to a scoring URI off the allowed inference hosts (no listKeys at all)", async () => {
+    h = await startActivityHarness(undefined, { scoringHostSuffixes: ["inference.ml.azure.com"] });
+    const { smoke } = await deployed();
+    const err = await failure(h.activities.smokeTest(smoke));
+    expect(err).toMatchObject({ code: "UntrustedScoringUri", stage: "smokeTest", retryable: false });
+    expect(h.sim.requestCounts()["onlineEndpoints.listKeys"] ?? 0).toBe(0);
+    expect(h.sim.requestCounts()["score"] ?? 0).toBe(0);
+  });
+
   it("is notYetAuthorized (the flow's 424) until the grant is 15 minutes old, then passes", async () => {
     h = await startActivityHarness();
     const { smoke, grant } = await deployed();

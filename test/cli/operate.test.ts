@@ -29,7 +29,7 @@ describe("flowdeploy cancel", () => {
     const request = sampleRequest();
     request.requestId = "cli-cancel-1";
     const id = instanceIdFor(request.requestId);
-    expect((await fetch(`${service.url}/api/deployments`, { method: "POST", body: JSON.stringify(request) })).status).toBe(202);
+    expect((await fetch(`${service.url}/api/deployments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) })).status).toBe(202);
     while ((await stageOf(service.url, id)) !== "deployment") await new Promise((r) => setTimeout(r, 20));
 
     const run = await runCli(["cancel", id, "--url", service.url, "--reason", "rolled back by on-call"]);
@@ -48,7 +48,7 @@ describe("flowdeploy cancel", () => {
     const request = sampleRequest();
     request.requestId = "cli-lock-1";
     const id = instanceIdFor(request.requestId);
-    await fetch(`${service.url}/api/deployments`, { method: "POST", body: JSON.stringify(request) });
+    await fetch(`${service.url}/api/deployments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
     const refused = await runCli(["release-lock", id, "--url", service.url]);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("is Running: it still holds its lock") });
     expect(await runCli(["release-lock", "deploy-0000", "--url", service.url])).toMatchObject({ code: 1, stderr: expect.stringContaining("HTTP 404") });

@@ -111,11 +111,31 @@ describe("only workspaces in FLOWDEPLOY_ALLOWED_WORKSPACES may be targeted", () 
 
 describe("the endpoint identity gets exactly the roles DESIGN.md names, at the narrowest scope", () => {
   /** Every role GUID the condition of the Function App's RBAC Administrator assignment allows (docs/pipeline.md). */
-  const conditionRoleIds = () => {
+  /** The RBAC Administrator conditions in docs/pipeline.md: resource → the role ids its condition lets flowdeploy write. */
+  const conditions = () => {
     const doc = readFileSync(join(repoRoot, "docs", "pipeline.md"), "utf8");
-    const condition = /ForAnyOfAnyValues:GuidEquals\s*\{([^}]*)\}/.exec(doc)?.[1] ?? "";
-    return condition.split(",").map((g) => g.trim().toLowerCase());
+    const out: Record<string, { roles: string[]; text: string }> = {};
+    for (const [, resource, text] of doc.matchAll(/On the (?:workspace's )?\*\*(workspace|container registry|storage account)\*\*[^\n]*\n\n\s*```\n([\s\S]*?)```/g)) {
+      const roles = [...text!.matchAll(/GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim().toLowerCase()));
+      out[resource!] = { roles, text: text! };
+    }
+    return out;
   };
+  const conditionRoleIds = () => Object.values(conditions()).flatMap((c) => c.roles);
+
+  it("docs: one RBAC Administrator condition per resource, each allowing only that resource's role, to service principals, and denying deletes", () => {
+    const c = conditions();
+    expect(Object.keys(c).sort()).toEqual(["container registry", "storage account", "workspace"]);
+    expect(c["workspace"]!.roles).toEqual([RoleIds.connectionSecretsReader]);
+    expect(c["container registry"]!.roles).toEqual([RoleIds.acrPull]);
+    expect(c["storage account"]!.roles).toEqual([RoleIds.storageBlobDataReader]);
+    for (const { text } of Object.values(c)) {
+      expect(text).toContain("StringEqualsIgnoreCase {'ServicePrincipal'}");
+      expect(text.replace(/\s+/g, " ")).toContain("AND ( !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}) )");
+    }
+    const doc = readFileSync(join(repoRoot, "docs", "pipeline.md"), "utf8");
+    expect(doc).not.toMatch(/\(or their resource group\)/);
+  });
 
   it("system-assigned: Connection Secrets Reader on the workspace, nothing else", async () => {
     const run = await recordedDeploy({ startAt: START }, "roles: system-assigned");
@@ -182,9 +202,9 @@ describe("the README documents the Function App identity's roles", () => {
     expect(readme).toMatch(/never Owner\s+or User Access Administrator/i);
   });
 
-  it("the condition allows exactly the endpoint roles (plus the optional metrics writer) and only service principals", () => {
-    const allowed = /ForAnyOfAnyValues:GuidEquals\s*\{([^}]*)\}/.exec(pipeline)![1]!.split(",").map((g) => g.trim());
-    expect(new Set(allowed)).toEqual(new Set([...Object.values(RoleIds), "635dd51f-9968-44d3-b7fb-6d9a6bd613ae"]));
+  it("the conditions together allow exactly the endpoint roles (no unused role) and only service principals", () => {
+    const allowed = [...pipeline.matchAll(/ForAnyOfAnyValues:GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim()));
+    expect(allowed.sort()).toEqual(Object.values(RoleIds).sort());
     expect(pipeline).toMatch(/PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/);
     for (const guid of Object.values(RoleIds)) expect(readme, guid).toContain(guid);
   });

@@ -101,7 +101,7 @@ describe("E2: events come only from allowed sources", () => {
     const { workspace: _w, ...target } = sampleEvent()["data"].deploy as Record<string, unknown>;
     const otherWs = WORKSPACE.replace("ws-promptflow", "ws-other");
     const { rejected, instances } = await deliver(policy({}), run("/not-a-workspace", target), run(otherWs, target), run(WORKSPACE, target));
-    expect(rejected.map((n) => n.error?.message)).toEqual([expect.stringContaining("source: expected the resource id of the Azure ML workspace"), expect.stringContaining("source: this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES")]);
+    expect(rejected.map((n) => n.error?.message)).toEqual([expect.stringContaining("source: expected the resource id of the Azure ML workspace"), expect.stringContaining("workspace: this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES")]);
     expect(instances).toHaveLength(1);
   });
 });

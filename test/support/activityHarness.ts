@@ -21,7 +21,7 @@ export interface ActivityHarness {
  * The SDK's own retry policy is kept (429 with Retry-After is retried by core-rest-pipeline), but
  * with zero back-off delay so a test does not sleep.
  */
-export async function startActivityHarness(scenario?: ScenarioInput): Promise<ActivityHarness> {
+export async function startActivityHarness(scenario?: ScenarioInput, settings: Partial<ActivityDeps["settings"]> = {}): Promise<ActivityHarness> {
   const clock = new VirtualClock("2026-11-23T10:00:00.000Z");
   const sim = await startSimulator({ clock, ...(scenario ? { scenario } : {}) });
   const options = { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential(), retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } };
@@ -34,7 +34,7 @@ export async function startActivityHarness(scenario?: ScenarioInput): Promise<Ac
     scoring: createScoringClient({ caCertPem: sim.caCertPem }),
     bus: { publish: async (notification, messageId) => void published.push({ notification, messageId }) },
     clock,
-    settings: DEFAULT_ACTIVITY_SETTINGS,
+    settings: { ...DEFAULT_ACTIVITY_SETTINGS, armEndpoint: sim.url, scoringHostSuffixes: [new URL(sim.url).hostname], ...settings },
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
   };
   return { sim, clock, activities: createActivities(deps), published, logs, close: () => sim.close() };
