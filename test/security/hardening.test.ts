@@ -76,6 +76,7 @@ describe("L1: message fields are escaped before they reach a log line", () => {
     await admitEvent({ specversion: "1.0", id: "e\r\n[INFO] deployment approved", source: "/x", type: "Microsoft.MachineLearningServices.RunStatusChanged\u001b[2J", data: {} }, deps);
     await admitEvent({ specversion: "1.0", id: "e2\u2028x", source: "/x", type: "Evil\nType", data: {} }, deps);
     expect(lines).toHaveLength(2);
+    // eslint-disable-next-line no-control-regex -- the control characters are what must be absent
     for (const line of lines) expect(line).not.toMatch(/[\r\n\u001b\u2028]/);
     expect(lines[0]).toContain("\\u000d\\u000a[INFO] deployment approved");
   });
