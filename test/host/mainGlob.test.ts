@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import { dirname, join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Activities } from "../../src/activities/catalog";
 import { expandMainGlob } from "../../src/local/appFunctions/mainGlob";
@@ -67,6 +68,32 @@ describe("package.json main", () => {
     expect(byTrigger("serviceBusTrigger")).toEqual(["deployRequestsQueue"]);
     expect(byTrigger("eventGridTrigger")).toEqual(["bulkTestEvents"]);
     expect(byTrigger("entityTrigger")).toEqual(["endpointLock"]);
+  });
+
+  it("the Function App's files need only packages in `dependencies` (local stand-ins and CLI tools are devDependencies)", async () => {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, "utf8");
+      for (const [, spec] of text.matchAll(/require\("([^"]+)"\)/g)) {
+        if (spec!.startsWith(".")) {
+          const target = join(dirname(file), spec!);
+          visit(existsSync(`${target}.js`) ? `${target}.js` : join(target, "index.js"));
+        } else if (!spec!.startsWith("node:") && !builtinModules.includes(spec!)) {
+          packages.add(spec!.startsWith("@") ? spec!.split("/").slice(0, 2).join("/") : spec!.split("/")[0]!);
+        }
+      }
+    };
+    for (const file of await expandMain(main.replace(/^dist\//, ""), outDir)) visit(file);
+    expect([...seen].some((f) => f.includes(`${sep}local${sep}`) || f.includes(`${sep}cli${sep}`))).toBe(false);
+    expect([...packages].filter((p) => !(p in pkg.dependencies))).toEqual([]);
+    for (const devOnly of ["rhea", "selfsigned", "tsx", "commander", "globby"]) {
+      expect(pkg.dependencies, devOnly).not.toHaveProperty(devOnly);
+      expect(packages.has(devOnly), devOnly).toBe(false);
+    }
   });
 
   it("the stand-in worker refuses what the real one refuses: a duplicate name (any case) blocks the app", () => {
