@@ -46,7 +46,7 @@ export const GetEndpointStateInput = z.object({ workspace: WorkspaceRef, endpoin
 export type GetEndpointStateInput = z.infer<typeof GetEndpointStateInput>;
 export const EndpointState = z.object({
   provisioningState: ProvisioningState,
-  /** The endpoint identity's principal id, once Azure created it (system-assigned) or as given (user-assigned). */
+  /** The endpoint identity's principal id as Azure reports it (system-assigned once created; user-assigned from the identity). */
   principalId: z.string().nullable(),
   scoringUri: z.string().nullable(),
   traffic: z.record(z.string(), z.number()),

@@ -48,6 +48,14 @@ describe("X2: the flow folder is in a datastore of the target workspace", () => 
     expect(problems((r) => (r.flow.path = path))).toEqual([expect.stringContaining(`flow.path: ${says}`)]);
   });
 
+  it("through the queue: a flow from https:// is Rejected before any Azure call", async () => {
+    const request = sampleRequest();
+    request.flow.path = "https://attacker.example/flow.zip";
+    const run = await deploy({ request });
+    expect(run.notification).toMatchObject({ outcome: "Rejected", error: { code: "InvalidRequest", message: expect.stringContaining("flow.path: expected a flow folder URI") } });
+    expect(run.requests).toHaveLength(0);
+  });
+
   it("accepts the short form and the long form naming the target workspace", () => {
     expect(problems((r) => (r.flow.path = "azureml://datastores/workspaceblobstore/paths/LocalUpload/3f2a/web-classification/"))).toEqual([]);
     expect(problems((r) => (r.flow.path = "azureml://subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg-promptflow/workspaces/ws-promptflow/datastores/workspaceblobstore/paths/flows/web"))).toEqual([]);
