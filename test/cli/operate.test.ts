@@ -1,10 +1,9 @@
-import { PassThrough, Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { runOperateCommand } from "../../src/cli/commands/operate";
 import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
 import { serve, type RunningService } from "../../src/local/serve";
-import { runCli } from "../support/cli";
+import { memoryIO, runCli } from "../support/cli";
 import { sampleRequest } from "../support/samples";
 
 /**
@@ -56,15 +55,6 @@ describe("flowdeploy cancel", () => {
 });
 
 describe("operator commands' HTTP use", () => {
-  const io = () => {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = "";
-    let stderr = "";
-    out.on("data", (c) => (stdout += String(c)));
-    err.on("data", (c) => (stderr += String(c)));
-    return { io: { stdout: out, stderr: err, stdin: Readable.from([""]) }, text: () => ({ stdout, stderr }) };
-  };
 
   it("sends the function key from FLOWDEPLOY_FUNCTION_KEY as x-functions-key, to FLOWDEPLOY_URL, and never prints it", async () => {
     const seen: Array<{ url: string; headers: Record<string, string>; body: string; redirect: RequestInit["redirect"] }> = [];
@@ -72,7 +62,7 @@ describe("operator commands' HTTP use", () => {
       seen.push({ url: String(url), headers: init.headers as Record<string, string>, body: String(init.body), redirect: init.redirect });
       return new Response(JSON.stringify({ errors: ["unauthorized-looking answer"] }), { status: 401 });
     }) as unknown as typeof fetch;
-    const { io: streams, text } = io();
+    const { io: streams, text } = memoryIO();
     const code = await runOperateCommand("cancel", "deploy-abc", { reason: "why", json: false }, streams, { FLOWDEPLOY_URL: "https://app.example.net/", FLOWDEPLOY_FUNCTION_KEY: "s3cr3t-key-value" }, fakeFetch);
     expect(code).toBe(1);
     expect(seen).toEqual([{ url: "https://app.example.net/api/deployments/deploy-abc/cancel", headers: expect.objectContaining({ "x-functions-key": "s3cr3t-key-value" }), body: '{"reason":"why"}', redirect: "error" }]);

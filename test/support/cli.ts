@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
+import type { CliIO } from "../../src/cli/io";
 import { main } from "../../src/cli/main";
 import { repoRoot } from "./samples";
 
@@ -10,16 +11,22 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process with in-memory streams. */
-export async function runCli(args: string[], stdin = ""): Promise<CliRun> {
+/** In-memory CLI streams and what was written to them. */
+export function memoryIO(stdin = ""): { io: CliIO; text: () => { stdout: string; stderr: string } } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";
   let err = "";
   stdout.on("data", (c) => (out += String(c)));
   stderr.on("data", (c) => (err += String(c)));
-  const code = await main(["node", "flowdeploy", ...args], { stdout, stderr, stdin: Readable.from([stdin]) });
-  return { code, stdout: out, stderr: err };
+  return { io: { stdout, stderr, stdin: Readable.from([stdin]) }, text: () => ({ stdout: out, stderr: err }) };
+}
+
+/** Runs the CLI in-process with in-memory streams. */
+export async function runCli(args: string[], stdin = ""): Promise<CliRun> {
+  const { io, text } = memoryIO(stdin);
+  const code = await main(["node", "flowdeploy", ...args], io);
+  return { code, ...text() };
 }
 
 /** Runs the real `bin/flowdeploy.cjs` as a child process, as `npx flowdeploy` does. */
