@@ -35,6 +35,17 @@ export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "Identity
 /** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
 export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed", "InstanceLimitExceeded", "InstanceTypeNotAllowed"]);
 
+/** The server's rules for a valid request: allowed workspace and identity, and what it may cost. */
+export function requestPolicyViolation(request: DeployRequest, policy: IntakePolicy): { code: RejectionCode; issues: FieldIssue[] } | undefined {
+  if (!isWorkspaceAllowed(policy.allowedWorkspaces, request.workspace)) {
+    return { code: "WorkspaceNotAllowed", issues: [{ path: ["workspace"], message: "this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES" }] };
+  }
+  if (!isIdentityAllowed(policy.allowedIdentities, request.endpoint.identity)) {
+    return { code: "IdentityNotAllowed", issues: [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }] };
+  }
+  return limitViolation(request, policy);
+}
+
 /** What a deployment may cost: instance count and VM SKU within the app's settings. */
 function limitViolation(request: DeployRequest, policy: IntakePolicy): { code: RejectionCode; issues: FieldIssue[] } | undefined {
   const { instanceCount, instanceType } = request.deployment;
@@ -99,16 +110,8 @@ function contentKey(event: unknown): string {
 }
 
 async function admitValid(request: DeployRequest, sourceId: string, source: DeployFlowInput["source"], deps: IntakeDeps, options: { publishRejection: boolean }): Promise<IntakeResult> {
-  if (!isWorkspaceAllowed(deps.policy.allowedWorkspaces, request.workspace)) {
-    const issues = [{ path: ["workspace"], message: "this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES" }];
-    return reject(issues, sourceId, deps, options, { request }, "WorkspaceNotAllowed");
-  }
-  if (!isIdentityAllowed(deps.policy.allowedIdentities, request.endpoint.identity)) {
-    const issues = [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }];
-    return reject(issues, sourceId, deps, options, { request }, "IdentityNotAllowed");
-  }
-  const limit = limitViolation(request, deps.policy);
-  if (limit) return reject(limit.issues, sourceId, deps, options, { request }, limit.code);
+  const violation = requestPolicyViolation(request, deps.policy);
+  if (violation) return reject(violation.issues, sourceId, deps, options, { request }, violation.code);
   const started = await startOnce(deps.client, request, source, { lockWaitMinutes: deps.policy.lockWaitMinutes });
   if (!started.started) {
     deps.log(`request ${logText(request.requestId)} already has instance ${started.instanceId} (${logText(started.existingStatus)}); duplicate ignored`);

@@ -101,3 +101,18 @@ describe("the flowdeploy bin", () => {
     expect(help.stdout).toMatch(/validate/);
   });
 });
+
+describe("flowdeploy validate --intake-rules", () => {
+  const WS = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-promptflow/providers/Microsoft.MachineLearningServices/workspaces/ws-promptflow";
+  it("applies the Function App's rules from the environment: the sample event is too old and the sample request's workspace must be listed", async () => {
+    const env = { FLOWDEPLOY_ALLOWED_WORKSPACES: WS, FLOWDEPLOY_ALLOWED_EVENT_SOURCES: WS, FLOWDEPLOY_GATES: '{"accuracy": 0.9}' };
+    const contractOnly = await runBin(["validate", "--kind", "event", join(repoRoot, "samples", "bulk-test-passed.event.json")]);
+    expect(contractOnly).toMatchObject({ code: 0, stdout: "accepted\n" });
+    const event = await runBin(["validate", "--intake-rules", "--kind", "event", join(repoRoot, "samples", "bulk-test-passed.event.json")], "", { ...process.env, ...env });
+    expect(event).toMatchObject({ code: 1, stdout: expect.stringMatching(/^EventTooOld: time: the event is \d+ minutes old; at most 1440/) });
+    const request = await runBin(["validate", "--intake-rules", "--kind", "request", "-"], JSON.stringify(sampleRequest()), { ...process.env, ...env });
+    expect(request).toMatchObject({ code: 0, stdout: "accepted\n" });
+    const unlisted = await runBin(["validate", "--intake-rules", "--kind", "request", "-"], JSON.stringify(sampleRequest()), { ...process.env, FLOWDEPLOY_ALLOWED_WORKSPACES: "" });
+    expect(unlisted).toMatchObject({ code: 1, stdout: "WorkspaceNotAllowed: workspace: this workspace is not in FLOWDEPLOY_ALLOWED_WORKSPACES\n" });
+  });
+});
