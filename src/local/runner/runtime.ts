@@ -649,7 +649,8 @@ export class DurableRuntime {
    * Bookkeeping when an execution ends (before the save): drop work; release locks only when it
    * completed. The extension releases a critical section implicitly only after the orchestrator
    * returns normally (TaskOrchestrationShim: `ReleaseLocks()` after the user code); a Failed or
-   * Terminated holder keeps its locks — orphaned until `releaseOrphanedLocks` (CleanEntityStorage).
+   * Terminated holder keeps its locks — orphaned until a new execution under its instance id frees them
+   * (what flowdeploy's release-lock does; the extension's .NET CleanEntityStorage would too).
    */
   private finish(rec: InstanceRecord, at: string): void {
     if (rec.runtimeStatus === "Completed") this.releaseLocks(rec);
@@ -920,7 +921,7 @@ export class DurableRuntime {
       if (item.grantedLock) this.emit({ type: "lockAcquired", instanceId: rec.instanceId, name: rec.name, at, entityIds: item.grantedLock });
     }
     // Granted to an execution that has ended: the grant is a message to a finished instance, which the
-    // backend discards; the lock stays with that holder (orphaned) until releaseOrphanedLocks.
+    // backend discards; the lock stays with that holder's instance id (orphaned).
   }
 
   /**
@@ -935,25 +936,6 @@ export class DurableRuntime {
     return { instanceId: holder.caller.instanceId, executionId: holder.caller.executionId, running };
   }
 
-  /**
-   * Releases locks whose holder is not running, as the extension's
-   * `CleanEntityStorageAsync(releaseOrphanedLocks: true)` does ("Locks are considered orphaned, and are
-   * released, if the orchestration that holds them is not in state Running"). With `entityIds`, only
-   * those entities are considered. Returns the entities released.
-   */
-  releaseOrphanedLocks(entityIds?: readonly string[]): Array<{ entityId: string; holder: string }> {
-    const released: Array<{ entityId: string; holder: string }> = [];
-    for (const ent of this.entityRecords.values()) {
-      if (entityIds && !entityIds.includes(ent.entityId)) continue;
-      const holder = this.lockHolder(ent.entityId);
-      if (!holder || holder.running) continue;
-      const lock = ent.lockedBy!;
-      this.enqueueEntity(ent.entityId, { kind: "release", id: `${lock.requestId}:orphan-cleanup:${ent.entityId}`, lockRequestId: lock.requestId, from: lock.caller });
-      released.push({ entityId: ent.entityId, holder: holder.instanceId });
-    }
-    if (released.length > 0) this.signal.notify();
-    return released;
-  }
 
   private flushInstanceOutbox(rec: InstanceRecord): void {
     if (rec.entityOutbox.length === 0) return;
