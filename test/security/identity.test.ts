@@ -77,3 +77,15 @@ describe("only identities in FLOWDEPLOY_ALLOWED_IDENTITIES may be attached", () 
     expect(system.notification.outcome).toBe("Succeeded");
   });
 });
+
+describe("attaching a user-assigned identity needs Managed Identity Operator on it (issue 13, item 1)", () => {
+  it("without assign/action on the identity, ARM's 403 LinkedAuthorizationFailed ends the endpoint stage; with it, the deployment succeeds", async () => {
+    const denied = await deploy({ scenario: { ...scenario, callerAssignableIdentities: [] }, request: chatRequestWithIdentity({}) });
+    expect(denied.notification).toMatchObject({ outcome: "Failed", error: { stage: "endpoint", code: "LinkedAuthorizationFailed" } });
+    expect(denied.notification.error!.message).toContain("Microsoft.ManagedIdentity/userAssignedIdentities/assign/action");
+    expect(denied.requests.filter((r) => r.operation === "onlineEndpoints.createOrUpdate").map((r) => r.status)).toEqual([403]);
+    expect(denied.counts["onlineDeployments.createOrUpdate"] ?? 0).toBe(0);
+    const allowed = await deploy({ scenario: { ...scenario, callerAssignableIdentities: [IDENTITY.toUpperCase()] }, request: chatRequestWithIdentity({}) });
+    expect(allowed.notification.outcome).toBe("Succeeded");
+  });
+});

@@ -2,7 +2,7 @@ import { ArmError, badArgument, conflict, resourceNotFound } from "./armErrors";
 import { issueEndpointKeys, issueToken, newEndpointKey, TOKEN_REFRESH_AFTER_SECONDS } from "./credentials";
 import { takeProvisioningFault, provisioningFailure } from "./faults";
 import { empty, json, type SimResponse } from "./httpResponse";
-import { endpointId, resourceKey, type WorkspaceRef } from "./ids";
+import { endpointId, resourceKey, stableGuid, type WorkspaceRef } from "./ids";
 import { createEndpointIdentity, identityView } from "./identities";
 import { isRecord, optionalString, stringMap } from "./json";
 import {
@@ -88,6 +88,30 @@ interface EndpointInput {
   traffic: unknown;
 }
 
+/** The simulator's caller (the Function App's identity), as ARM names it in authorization errors. */
+const CALLER_OBJECT_ID = stableGuid("flowdeploy-simulator-caller");
+
+/**
+ * Attaching a user-assigned identity is a linked action: ARM checks
+ * `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action` on each identity and answers 403
+ * LinkedAuthorizationFailed when the caller lacks it ("...has permission to perform action '<write>'
+ * on scope '<resource>'; however, it does not have permission to perform action
+ * 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '<ids>' or
+ * the linked scope(s) are invalid." — the message recorded in Azure/aad-pod-identity issues #443 and
+ * #613). Managed Identity Operator grants it.
+ */
+function assertCallerMayAssign(state: SimState, endpointId: string, identity: unknown): void {
+  const allowed = state.callerAssignableIdentities ?? "*";
+  if (allowed === "*" || !isRecord(identity) || !isRecord(identity["userAssignedIdentities"])) return;
+  const lacking = Object.keys(identity["userAssignedIdentities"]).filter((id) => !allowed.some((a) => a.toLowerCase() === id.toLowerCase()));
+  if (lacking.length === 0) return;
+  throw new ArmError(
+    403,
+    "LinkedAuthorizationFailed",
+    `The client '${CALLER_OBJECT_ID}' with object id '${CALLER_OBJECT_ID}' has permission to perform action 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/write' on scope '${endpointId}'; however, it does not have permission to perform action 'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' on the linked scope(s) '${lacking.join(",")}' or the linked scope(s) are invalid.`,
+  );
+}
+
 function parseEndpointBody(body: unknown): EndpointInput {
   if (!isRecord(body)) throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
   const location = optionalString(body["location"]);
@@ -139,6 +163,7 @@ export function createOrUpdateEndpoint(ctx: RequestContext): SimResponse {
     throw badArgument(`Endpoint name '${name}' is invalid: use 3-32 letters, digits and hyphens, starting with a letter and not ending with a hyphen.`);
   }
   const input = parseEndpointBody(ctx.body);
+  assertCallerMayAssign(state, endpointId(ws, name), input.identity);
   const existing = findEndpoint(state, ws, name);
   if (existing) {
     const running = runningOperation(state, existing.operation, now);

@@ -174,6 +174,13 @@ export const ScenarioSchema = z
     userAssignedIdentities: z
       .array(z.object({ id: z.string().min(1), principalId: z.guid().optional(), clientId: z.guid().optional() }).strict())
       .default([]),
+    /**
+     * User-assigned identities the caller (the Function App) may attach: it needs
+     * `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action` (Managed Identity Operator) on
+     * each. "*" (default): on all; a list: only those ids; an endpoint PUT naming another answers 403
+     * LinkedAuthorizationFailed, as ARM does.
+     */
+    callerAssignableIdentities: z.union([z.literal("*"), z.array(z.string().min(1))]).default("*"),
     /** Endpoint names taken in the region by someone else: creating one answers 409. */
     takenEndpointNames: z.array(endpointName).default([]),
     faults: z.array(FaultSchema).default([]),

@@ -45,6 +45,7 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
         scenario?.polling?.statusRetryAfterSeconds === undefined ? DEFAULT_POLLING.statusRetryAfterSeconds : scenario.polling.statusRetryAfterSeconds,
     },
     takenEndpointNames: [...(scenario?.takenEndpointNames ?? [])],
+    callerAssignableIdentities: scenario?.callerAssignableIdentities ?? "*",
     endpoints: {},
     deployments: {},
     modelContainers: {},

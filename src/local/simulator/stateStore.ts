@@ -206,6 +206,8 @@ export interface SimState {
   latency: LatencyConfig;
   polling: PollingConfig;
   takenEndpointNames: string[];
+  /** Identities the caller may attach (`*`: all); absent in older state files, which means all. */
+  callerAssignableIdentities?: "*" | string[];
   endpoints: Record<string, EndpointRecord>;
   deployments: Record<string, DeploymentRecord>;
   modelContainers: Record<string, ModelContainerRecord>;
