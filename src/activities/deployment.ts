@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
 import { NonRetryableError } from "../errors";
@@ -91,21 +92,29 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
  * environment of the prompt flow serving image with its inference routes.
  */
 async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeploymentInput): Promise<string> {
-  const { name, version } = deps.settings.servingEnvironment;
-  const env = await deps.ml(input.workspace.subscriptionId).environmentVersions.createOrUpdate(...wsArgs(input.workspace), name, version, {
-    properties: {
-      description: "Prompt flow serving runtime (flowdeploy)",
-      image: deps.settings.servingImage,
-      osType: "Linux",
-      inferenceConfig: {
-        livenessRoute: { path: "/health", port: SERVING_PORT },
-        readinessRoute: { path: "/health", port: SERVING_PORT },
-        scoringRoute: { path: "/score", port: SERVING_PORT },
-      },
+  const { name } = deps.settings.servingEnvironment;
+  const content = {
+    image: deps.settings.servingImage,
+    osType: "Linux" as const,
+    inferenceConfig: {
+      livenessRoute: { path: "/health", port: SERVING_PORT },
+      readinessRoute: { path: "/health", port: SERVING_PORT },
+      scoringRoute: { path: "/score", port: SERVING_PORT },
     },
+  };
+  // Environment versions are immutable (a changed re-PUT is refused with a UserError): the version is
+  // a digest of the content, so a new image or route is a new version and the same content reuses it.
+  const version = environmentVersion(content);
+  const env = await deps.ml(input.workspace.subscriptionId).environmentVersions.createOrUpdate(...wsArgs(input.workspace), name, version, {
+    properties: { description: "Prompt flow serving runtime (flowdeploy)", ...content },
   });
   if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid", stage: "deployment" });
   return env.id;
+}
+
+/** `c` + 12 hex of SHA-256 over the environment's content (asset versions are strings; azure-ai-ml checks only the type). */
+export function environmentVersion(content: unknown): string {
+  return `c${createHash("sha256").update(JSON.stringify(content), "utf8").digest("hex").slice(0, 12)}`;
 }
 
 /** Reads the deployment's provisioning state; when it failed, the error and the tail of its logs. */

@@ -20,8 +20,8 @@ export interface ActivityLogger {
 export interface ActivitySettings {
   /** The prompt flow serving image (the runtime image with `/score` and `/health` on port 8080). */
   servingImage: string;
-  /** Name and version of the environment asset registered for that image. */
-  servingEnvironment: { name: string; version: string };
+  /** Name of the environment asset registered for that image; its version is a digest of its content. */
+  servingEnvironment: { name: string };
   /** FLOWDEPLOY_ADOPT_ENDPOINTS: may flowdeploy change endpoints and deployments it did not create? */
   adoptEndpoints: boolean;
   /** The ARM endpoint the clients talk to: the only origin an operation URL may have (the token goes there). */
@@ -52,7 +52,7 @@ export interface ActivityDeps {
  */
 export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest",
-  servingEnvironment: { name: "flowdeploy-promptflow-serving", version: "1" },
+  servingEnvironment: { name: "flowdeploy-promptflow-serving" },
   adoptEndpoints: false,
   armEndpoint: "https://management.azure.com",
   // Managed online endpoints score at https://<endpoint>.<region>.inference.ml.azure.com/score (public Azure).

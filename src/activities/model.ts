@@ -10,10 +10,12 @@ export const REQUEST_TAG = "flowdeploy.requestId";
 
 /**
  * The `azureml.promptflow.*` properties the studio relies on to recognise a flow model (prompt flow
- * deployment how-to): the source flow, and for chat flows the mode and chat input/output names.
+ * deployment how-to): the source flow, and for chat flows the mode and chat input/output names. Not
+ * `is-promptflow`: azure-ai-ml uses it (with `is-evaluator`) to mark evaluators
+ * (`_get_evaluator_properties`, EvaluatorOperations.list filters on it).
  */
 export function promptFlowProperties(flow: FlowSource): Record<string, string> {
-  const props: Record<string, string> = { "azureml.promptflow.source_flow_id": flow.name, "is-promptflow": "true" };
+  const props: Record<string, string> = { "azureml.promptflow.source_flow_id": flow.name };
   if (flow.mode === "chat") {
     props["azureml.promptflow.mode"] = "chat";
     if (flow.chatInput) props["azureml.promptflow.chat_input"] = flow.chatInput;
@@ -48,7 +50,7 @@ export async function registerModel(deps: ActivityDeps, input: RegisterModelInpu
     const created = await ml.modelVersions.createOrUpdate(rg, ws, flow.name, version, {
       properties: {
         modelType: "custom_model",
-        modelUri: flow.path,
+        modelUri: longDatastoreUri(flow.path, input.workspace),
         description: `Prompt flow ${flow.name} (${flow.mode}), registered by flowdeploy`,
         properties: promptFlowProperties(flow),
         tags: { [REQUEST_TAG]: input.requestId },
@@ -75,4 +77,16 @@ async function resolveModel(deps: ActivityDeps, input: RegisterModelInput & { mo
 function versionId(input: RegisterModelInput, name: string, version: string): string {
   const w = input.workspace;
   return `/subscriptions/${w.subscriptionId}/resourceGroups/${w.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${w.name}/models/${name}/versions/${version}`;
+}
+
+/**
+ * The workspace-scoped form of a datastore URI, as azure-ai-ml sends it: ModelOperations.create_or_update
+ * runs `resolve_short_datastore_url`, turning `azureml://datastores/<ds>/paths/<p>` into
+ * `azureml://subscriptions/<s>/resourcegroups/<rg>/workspaces/<ws>/datastores/<ds>/paths/<p>`
+ * (AzureMLDatastorePathUri.to_long_uri). The long form is kept as it is (the contract checked that it
+ * names the target workspace).
+ */
+export function longDatastoreUri(path: string, workspace: { subscriptionId: string; resourceGroup: string; name: string }): string {
+  const short = /^azureml:\/\/datastores\/(.+)$/.exec(path);
+  return short ? `azureml://subscriptions/${workspace.subscriptionId}/resourcegroups/${workspace.resourceGroup}/workspaces/${workspace.name}/datastores/${short[1]}` : path;
 }

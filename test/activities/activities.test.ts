@@ -171,7 +171,7 @@ describe("registerModel", () => {
     expect(again).toEqual({ ...first, created: false });
     const models = h.sim.state().models;
     expect(models).toHaveLength(1);
-    expect(models[0]).toMatchObject({ modelUri: flow.path, properties: expect.objectContaining({ "azureml.promptflow.source_flow_id": "web-classification" }) });
+    expect(models[0]).toMatchObject({ modelUri: flow.path.replace("azureml://", `azureml://subscriptions/${workspace.subscriptionId}/resourcegroups/${workspace.resourceGroup}/workspaces/${workspace.name}/`), properties: expect.objectContaining({ "azureml.promptflow.source_flow_id": "web-classification" }) });
     const next = await h.activities.registerModel({ workspace, requestId: "req-B", flow });
     expect(next.version).toBe("2");
   });

@@ -105,6 +105,33 @@ describe("deployment activities", () => {
   });
 });
 
+describe("issue 13: what real Azure ML refuses", () => {
+  it("environment versions are immutable: the version is a digest of the content, so a new serving image is a new version, not a refused re-PUT", async () => {
+    h = await startActivityHarness();
+    const r = await ready();
+    await h.activities.startDeployment(r.input);
+    const other = h.withSettings({ servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:" + "a".repeat(64) });
+    await other.startDeployment({ ...r.input, requestId: "req-2", deployment: { ...r.input.deployment, name: "blue" } });
+    const puts = h.sim.requests().filter((q) => q.operation === "environmentVersions.createOrUpdate");
+    expect(puts.map((q) => q.status)).toEqual([201, 201]);
+    const versions = puts.map((q) => q.path.split("/").pop());
+    expect(versions[0]).toMatch(/^c[0-9a-f]{12}$/);
+    expect(versions[0]).not.toBe(versions[1]);
+    // The same content again reuses its version (200).
+    await h.activities.startDeployment({ ...r.input, requestId: "req-3", deployment: { ...r.input.deployment, name: "teal" } });
+    expect(h.sim.requests().filter((q) => q.operation === "environmentVersions.createOrUpdate").map((q) => [q.path.split("/").pop(), q.status]).at(-1)).toEqual([versions[0], 200]);
+  });
+
+  it("a flow path in the short datastore form is registered in the long workspace form, as azure-ai-ml does", async () => {
+    h = await startActivityHarness();
+    const workspace = simWorkspace(h);
+    await h.activities.registerModel({ workspace, requestId: "req-long", flow: request.flow });
+    const model = h.sim.state().models.find((m) => m.name === request.flow.name)!;
+    expect(model.modelUri).toBe(`azureml://subscriptions/${workspace.subscriptionId}/resourcegroups/${workspace.resourceGroup}/workspaces/${workspace.name}/datastores/workspaceblobstore/paths/promptflow/web-classification`);
+    expect(model.properties).not.toHaveProperty("is-promptflow");
+  });
+});
+
 describe("smokeTest", () => {
   async function deployed(authMode: "key" | "aml_token" = "key") {
     const r = await ready(authMode);

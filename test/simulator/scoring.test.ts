@@ -51,7 +51,7 @@ describe("scoring on the virtual clock", () => {
 
     const denied = await c.scoring.score({ scoringUri: uri, secret: keys.primaryKey, input: { url: APP_URL }, deployment: "blue" });
     expect(denied.status).toBe(424);
-    expect(denied.headers["ms-azureml-model-error-statuscode"]).toBe("403");
+    expect(denied.headers["ms-azureml-model-error-statuscode"]).toBe("400");
     expect(denied.headers["ms-azureml-model-error-reason"]).toBe("model_error");
     expect(denied.body).toEqual({ error: { code: "UserError", message: ACCESS_DENIED_MESSAGE } });
 

@@ -11,6 +11,8 @@ export interface ActivityHarness {
   sim: Simulator;
   clock: VirtualClock;
   activities: ActivityImplementations;
+  /** The same activities over the same simulator, with other settings (e.g. another serving image). */
+  withSettings(settings: Partial<ActivityDeps["settings"]>): ActivityImplementations;
   published: { notification: DeploymentNotification; messageId: string }[];
   logs: string[];
   close(): Promise<void>;
@@ -37,7 +39,15 @@ export async function startActivityHarness(scenario?: ScenarioInput, settings: P
     settings: { ...DEFAULT_ACTIVITY_SETTINGS, armEndpoint: sim.url, scoringHostSuffixes: [new URL(sim.url).hostname], ...settings },
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
   };
-  return { sim, clock, activities: createActivities(deps), published, logs, close: () => sim.close() };
+  return {
+    sim,
+    clock,
+    activities: createActivities(deps),
+    withSettings: (more) => createActivities({ ...deps, settings: { ...deps.settings, ...more } }),
+    published,
+    logs,
+    close: () => sim.close(),
+  };
 }
 
 /** Fast-forwards the virtual clock (the simulator derives LRO and propagation state from it). */

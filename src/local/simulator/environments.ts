@@ -1,4 +1,4 @@
-import { conflict, resourceNotFound } from "./armErrors";
+import { ArmError, resourceNotFound } from "./armErrors";
 import { json, type SimResponse } from "./httpResponse";
 import { resourceKey, workspaceId } from "./ids";
 import { isRecord, optionalString } from "./json";
@@ -9,7 +9,7 @@ import { workspaceFromParams } from "./workspaces";
 /**
  * environmentVersions createOrUpdate / get (api-version 2022-10-01, not long-running). The pipeline
  * registers the prompt flow serving image with its inference routes here. Environment versions are
- * immutable: an identical re-PUT answers 200, a different image or inference config 409.
+ * immutable: an identical re-PUT answers 200, a different image or inference config 409 UserError.
  */
 const VERSION_TYPE = "Microsoft.MachineLearningServices/workspaces/environments/versions";
 
@@ -70,7 +70,9 @@ export function createOrUpdateEnvironmentVersion(ctx: RequestContext): SimRespon
   const existing = store[resourceKey(id)];
   if (existing) {
     if (existing.image !== record.image || JSON.stringify(existing.inferenceConfig) !== JSON.stringify(record.inferenceConfig)) {
-      throw conflict(`Environment ${name}:${version} already exists with different content; environment versions are immutable.`);
+      // Azure ML's answer (azure-cli-extensions#5440 records the text; azure-ai-ml treats the refusal as
+      // ResourceExistsError, i.e. 409, and falls back to a new version): a UserError, never retried.
+      throw new ArmError(409, "UserError", `Environment ${name} with version ${version} is already registered and cannot be changed.`);
     }
     return json(200, view(existing));
   }

@@ -136,7 +136,9 @@ export function score(ctx: RequestContext): SimResponse {
     return error(503, "DeploymentNotReady", `Deployment '${deployment.name}' is not ready to serve (provisioning state ${ps}).`, { [MODEL_DEPLOYMENT_HEADER]: deployment.name });
   }
   if (!connectionAccessEffective(state, endpoint, now)) {
-    return modelError(403, "UserError", ACCESS_DENIED_MESSAGE, deployment.name);
+    // A UserError: the prompt flow serving app answers it with 400 (promptflow exception_utils:
+    // USER_ERROR → ResponseCode.CLIENT_ERROR "400"), which the front end reports in the 424.
+    return modelError(400, "UserError", ACCESS_DENIED_MESSAGE, deployment.name);
   }
   const modelRef = typeof deployment.properties["model"] === "string" ? deployment.properties["model"] : undefined;
   const model = modelRef ? resolveModelReference(state, endpoint.workspace, modelRef) : undefined;
