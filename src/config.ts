@@ -13,10 +13,12 @@ const optionalString = z
 
 /** A list of resource ids separated by commas, semicolons or whitespace, lower-cased (ARM ids compare ignoring case). */
 function idList(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(/[\s,;]+/)
-    .filter(Boolean)
-    .map((id) => id.toLowerCase());
+  return list(value).map((id) => id.toLowerCase());
+}
+
+/** A list setting: entries separated by commas, semicolons or whitespace. */
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(/[\s,;]+/).filter(Boolean);
 }
 
 /** An optional setting holding a positive whole number. */
@@ -97,8 +99,8 @@ const ConfigSchema = z
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
     adoptEndpoints: env.FLOWDEPLOY_ADOPT_ENDPOINTS === "true",
     maxInstances: env.FLOWDEPLOY_MAX_INSTANCES,
-    scoringHostSuffixes: (env.FLOWDEPLOY_SCORING_HOST_SUFFIXES ?? "").split(/[\s,;]+/).filter(Boolean),
-    allowedInstanceTypes: (env.FLOWDEPLOY_ALLOWED_INSTANCE_TYPES ?? "").split(/[\s,;]+/).filter(Boolean),
+    scoringHostSuffixes: list(env.FLOWDEPLOY_SCORING_HOST_SUFFIXES),
+    allowedInstanceTypes: list(env.FLOWDEPLOY_ALLOWED_INSTANCE_TYPES),
     lockWaitMinutes: env.FLOWDEPLOY_LOCK_WAIT_MINUTES,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,

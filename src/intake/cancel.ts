@@ -41,7 +41,8 @@ export async function requestCancel(client: CancelClient, instanceId: string, re
   return { outcome: "requested", instanceId, stage };
 }
 
-function stageOf(customStatus: unknown): string | null {
+/** The deployFlow stage its custom status shows (`queued`, `deployment`, ...), or null. */
+export function stageOf(customStatus: unknown): string | null {
   const stage = (customStatus as { stage?: unknown } | null | undefined)?.stage;
   return typeof stage === "string" ? stage : null;
 }

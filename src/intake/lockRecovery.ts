@@ -3,6 +3,7 @@ import type { DeployFlowInput, ReleaseEndpointLockInput } from "../contracts/orc
 import { endpointLockKey } from "../domain/ids";
 import { DEPLOY_FLOW } from "../../orchestrations/deployFlow";
 import { RELEASE_ENDPOINT_LOCK } from "../../orchestrations/releaseEndpointLock";
+import { stageOf } from "./cancel";
 import { isAlreadyExists, isNotFound } from "./startOnce";
 
 export type LockRecoveryClient = Pick<df.DurableClient, "getStatus" | "getStatusBy" | "startNew">;
@@ -47,9 +48,9 @@ export async function recoverEndpointLock(client: LockRecoveryClient, instanceId
   // the head of its queue). So refuse until then.
   const key = endpointLockKey(request.workspace, request.endpoint.name);
   const active = await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending] });
-  const holder = active.find((other) => other.instanceId !== instanceId && other.name === DEPLOY_FLOW && stageOf(other) !== "queued" && lockKeyOf(other) === key);
+  const holder = active.find((other) => other.instanceId !== instanceId && other.name === DEPLOY_FLOW && stageOf(other.customStatus) !== "queued" && lockKeyOf(other) === key);
   if (holder) return { outcome: "heldByAnother", instanceId, holder: holder.instanceId };
-  const stage = stageOf(status);
+  const stage = stageOf(status.customStatus);
   const input: ReleaseEndpointLockInput = {
     workspace: request.workspace,
     endpointName: request.endpoint.name,
@@ -62,11 +63,6 @@ export async function recoverEndpointLock(client: LockRecoveryClient, instanceId
     if (!isAlreadyExists(err)) throw err;
   }
   return { outcome: "releasing", instanceId, endpoint: request.endpoint.name };
-}
-
-function stageOf(status: df.DurableOrchestrationStatus): string | null {
-  const stage = (status.customStatus as { stage?: unknown } | null | undefined)?.stage;
-  return typeof stage === "string" ? stage : null;
 }
 
 function lockKeyOf(status: df.DurableOrchestrationStatus): string | undefined {

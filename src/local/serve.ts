@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from "@azure/functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
+import { LOOPBACK_HOSTS } from "../domain/loopback";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 
 /**
@@ -51,8 +52,6 @@ export async function serve(options: ServeOptions = {}): Promise<RunningService>
   };
 }
 
-/** Loopback host names `serve` answers to: anything else in `Host` is a DNS-rebinding attempt. */
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 /** Content types the routes accept (JSON; CloudEvents structured and batched mode). */
 const JSON_TYPES = new Set(["application/json", "application/cloudevents+json", "application/cloudevents-batch+json"]);
 const VALIDATION_EVENT_TYPE = "Microsoft.EventGrid.SubscriptionValidationEvent";

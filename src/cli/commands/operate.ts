@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { INSTANCE_ID_PATTERN } from "../../domain/ids";
+import { LOOPBACK_HOSTS } from "../../domain/loopback";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../main";
 
@@ -64,7 +65,7 @@ function baseUrl(value: string): URL {
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`--url must be http(s), got '${value}'`);
   // The function key must not cross a network in the clear: plain http only to this machine (flowdeploy serve).
-  if (url.protocol === "http:" && !["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) throw new UsageError(`--url must be https for a remote app (http only for loopback), got '${value}'`);
+  if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) throw new UsageError(`--url must be https for a remote app (http only for loopback), got '${value}'`);
   return url;
 }
 

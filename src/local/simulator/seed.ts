@@ -1,3 +1,4 @@
+import { MANAGED_TAG } from "../../activities/managed";
 import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
 import { issueEndpointKeys } from "./credentials";
 import { addFault } from "./faults";
@@ -95,9 +96,6 @@ function modelInput(name: string, description: string | null, properties: Record
     modelUri: `azureml://datastores/workspaceblobstore/paths/promptflow/${name}/`,
   };
 }
-
-/** The tag flowdeploy puts on what it creates (src/activities/managed.ts); seeded resources carry it unless `managed: false`. */
-const MANAGED_TAG = "flowdeploy.managed";
 
 function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existing"][number], at: Date): void {
   const id = endpointId(ws, seed.endpoint);
