@@ -5,6 +5,7 @@ import { NonRetryableError } from "../errors";
 import { captureInitialResponse, getOrUndefined, normalizeState, readOperationError, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 import { REQUEST_TAG } from "./model";
+import { endpointPutBody } from "./endpointBody";
 import { assertManagedOrAdopted, MANAGED_TAGS } from "./managed";
 
 /** The request's auth mode in ARM's spelling. */
@@ -42,19 +43,25 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
   }
 
   const workspace = await ml.workspaces.get(rg, ws);
+  // A failed endpoint PUT again keeps what it had (publicNetworkAccess, compute, sku, mirror traffic:
+  // a PUT replaces the resource), with the request's identity, auth mode and tags.
+  const carried = existing ? endpointPutBody(existing, existing.properties.traffic ?? {}) : undefined;
   const body: OnlineEndpoint = {
-    location: workspace.location ?? "eastus",
+    ...carried,
+    location: existing?.location ?? workspace.location ?? "eastus",
     kind: "Managed",
     identity: endpointIdentity(input.endpoint),
     tags: { ...existing?.tags, ...input.tags, ...MANAGED_TAGS },
     properties: {
+      ...carried?.properties,
       authMode: ARM_AUTH_MODE[input.endpoint.authMode],
       description: "Managed by flowdeploy",
       // A new endpoint serves nothing until a deployment passed its smoke test.
       traffic: existing?.properties.traffic ?? {},
-      // azure-ai-ml sets this for system-assigned identities so the endpoint identity may read the
-      // workspace's default secret stores (connections) when the deployer has that permission.
-      properties: input.endpoint.identity.type === "SystemAssigned" ? { enforce_access_to_default_secret_stores: "enabled" } : {},
+      // Set explicitly, as the prompt flow deployment how-to's endpoint YAML does (the SDKs do not add
+      // it): a system-assigned identity may then read the workspace's default secret stores
+      // (connections) when the deployer holds that permission. docs/pipeline.md, "Secret stores".
+      properties: { ...carried?.properties?.properties, ...(input.endpoint.identity.type === "SystemAssigned" ? { enforce_access_to_default_secret_stores: "enabled" } : {}) },
     },
   };
   const capture = captureInitialResponse();

@@ -1,12 +1,13 @@
-import type { OnlineEndpoint } from "@azure/arm-machinelearning";
 import type { SetTrafficInput, StartedOperation } from "../contracts/activities";
 import { NonRetryableError } from "../errors";
 import { captureInitialResponse, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
+import { endpointPutBody } from "./endpointBody";
 
 /**
  * Sets the endpoint's traffic map. Azure takes traffic only through a full endpoint PUT (the PATCH
- * carries just tags and identity), so the endpoint is read and PUT back whole with the new map.
+ * carries just tags and identity), so the endpoint is read and PUT back whole with the new map
+ * (`endpointPutBody`: every field it read, so a private endpoint stays private).
  * Returns at once; the orchestrator polls `getEndpointState`. Re-running with the same map is a no-op.
  */
 export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Promise<StartedOperation> {
@@ -18,20 +19,7 @@ export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Pr
   if (sameTraffic(endpoint.properties.traffic ?? {}, input.traffic)) {
     return { provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null };
   }
-  const body: OnlineEndpoint = {
-    location: endpoint.location,
-    kind: endpoint.kind,
-    tags: endpoint.tags,
-    identity: endpoint.identity?.userAssignedIdentities
-      ? { type: endpoint.identity.type, userAssignedIdentities: Object.fromEntries(Object.keys(endpoint.identity.userAssignedIdentities).map((id) => [id, {}])) }
-      : endpoint.identity && { type: endpoint.identity.type },
-    properties: {
-      authMode: endpoint.properties.authMode,
-      description: endpoint.properties.description,
-      properties: endpoint.properties.properties,
-      traffic: input.traffic,
-    },
-  };
+  const body = endpointPutBody(endpoint, input.traffic);
   const capture = captureInitialResponse();
   await ml.onlineEndpoints.beginCreateOrUpdate(rg, ws, input.endpointName, body, capture.options);
   return capture.started("Updating");

@@ -62,6 +62,7 @@ export function endpointView(state: SimState, endpoint: EndpointRecord, now: Dat
       authMode: endpoint.authMode,
       provisioningState: provisioningState(state, endpoint.operation, now),
       compute: endpoint.compute,
+      publicNetworkAccess: endpoint.publicNetworkAccess ?? "Enabled",
       traffic: { ...endpoint.traffic },
     },
     systemData: systemData(endpoint.createdAt, endpoint.lastModifiedAt),
@@ -85,7 +86,23 @@ interface EndpointInput {
   properties: Record<string, string>;
   authMode: string;
   compute: string | null;
+  publicNetworkAccess: "Enabled" | "Disabled";
   traffic: unknown;
+}
+
+const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
+
+/**
+ * A PUT replaces the endpoint: without `publicNetworkAccess` it is "Enabled" (the documented default,
+ * reference-yaml-endpoint-online `public_network_access`), so a caller that PUTs back an endpoint
+ * without the field it read turns a private endpoint public. Values outside the enum
+ * (mfe.json PublicNetworkAccessType) are refused.
+ */
+function parsePublicNetworkAccess(value: unknown): "Enabled" | "Disabled" {
+  if (value === undefined || value === null) return "Enabled";
+  const found = PUBLIC_NETWORK_ACCESS.find((v) => typeof value === "string" && v.toLowerCase() === value.toLowerCase());
+  if (!found) throw badArgument(`properties.publicNetworkAccess '${String(value)}' is not one of ${PUBLIC_NETWORK_ACCESS.join(", ")}.`);
+  return found;
 }
 
 /** The simulator's caller (the Function App's identity), as ARM names it in authorization errors. */
@@ -133,6 +150,7 @@ function parseEndpointBody(body: unknown): EndpointInput {
     properties: stringMap(props["properties"]),
     authMode: normalizedAuth,
     compute: optionalString(props["compute"]) ?? null,
+    publicNetworkAccess: parsePublicNetworkAccess(props["publicNetworkAccess"]),
     traffic: props["traffic"],
   };
 }
@@ -195,6 +213,7 @@ export function createOrUpdateEndpoint(ctx: RequestContext): SimResponse {
     properties: input.properties,
     authMode: input.authMode,
     compute: input.compute,
+    publicNetworkAccess: input.publicNetworkAccess,
     traffic,
     effectiveTraffic: {},
     keys: issueEndpointKeys(state),
@@ -233,6 +252,7 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
   endpoint.tags = input.tags;
   endpoint.authMode = input.authMode;
   endpoint.compute = input.compute;
+  endpoint.publicNetworkAccess = input.publicNetworkAccess;
   endpoint.traffic = traffic;
   endpoint.lastModifiedAt = now.toISOString();
   const op = startOperation(state, {

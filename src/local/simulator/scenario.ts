@@ -125,6 +125,8 @@ const SeedEndpointSchema = z
     identity: z
       .union([z.literal("SystemAssigned"), z.object({ userAssigned: z.string().min(1) }).strict()])
       .default("SystemAssigned"),
+    /** "Disabled": reachable only through the workspace's private endpoint (kept across PUTs that carry it). */
+    publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
     /** Give the identity an old (already effective) Connection Secrets Reader assignment. */
     grantConnectionSecretsReader: z.boolean().default(true),
     /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */

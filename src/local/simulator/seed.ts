@@ -115,6 +115,7 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
     properties: {},
     authMode: seed.authMode,
     compute: null,
+    publicNetworkAccess: seed.publicNetworkAccess,
     traffic,
     effectiveTraffic: { ...traffic },
     keys: issueEndpointKeys(state),

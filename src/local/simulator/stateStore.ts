@@ -74,6 +74,11 @@ export interface EndpointRecord {
   properties: Record<string, string>;
   authMode: string;
   compute: string | null;
+  /**
+   * As last PUT; a PUT without it makes the endpoint public again ("Enabled" is the default:
+   * reference-yaml-endpoint-online, `public_network_access`). Absent in state saved before it was kept.
+   */
+  publicNetworkAccess?: "Enabled" | "Disabled";
   /** Traffic as last PUT (what GET shows). */
   traffic: Record<string, number>;
   /** Traffic the scoring front end routes by: applied when the update operation succeeds. */

@@ -31,6 +31,7 @@ export interface EndpointStateView {
   location: string;
   provisioningState: string;
   authMode: string;
+  publicNetworkAccess: "Enabled" | "Disabled";
   tags: Record<string, string>;
   identity: { type: string; principalId?: string; userAssignedIdentities: Record<string, { principalId: string; clientId: string }> };
   traffic: Record<string, number>;
@@ -101,6 +102,7 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
       location: e.location,
       provisioningState: provisioningState(state, e.operation, now),
       authMode: e.authMode,
+      publicNetworkAccess: e.publicNetworkAccess ?? "Enabled",
       tags: { ...e.tags },
       identity: {
         type: e.identity.type,

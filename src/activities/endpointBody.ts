@@ -1,0 +1,47 @@
+import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+
+/**
+ * The body that PUTs an endpoint back as it was read, with `traffic` changed. ARM has no PATCH for
+ * traffic (the PATCH carries tags and identity only), and a PUT replaces the resource: every writable
+ * field left out takes its default. So each field GET showed is carried — in particular
+ * `publicNetworkAccess` (default "Enabled": leaving it out would make a private endpoint public;
+ * reference-yaml-endpoint-online `public_network_access`), `compute`, `sku`, the inner `properties`
+ * ("can be added, but not removed or altered": OnlineEndpointProperties) and `mirrorTraffic`.
+ * Read-only fields (provisioningState, scoringUri, swaggerUri, keys, identity principals) are not sent.
+ */
+export function endpointPutBody(read: OnlineEndpoint, traffic: Record<string, number>): OnlineEndpoint {
+  const p = read.properties;
+  const body: OnlineEndpoint = {
+    location: read.location,
+    ...(read.kind !== undefined ? { kind: read.kind } : {}),
+    ...(read.tags !== undefined ? { tags: read.tags } : {}),
+    ...(read.sku !== undefined ? { sku: read.sku } : {}),
+    ...(read.identity ? { identity: writableIdentity(read.identity) } : {}),
+    properties: {
+      authMode: p.authMode,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.properties !== undefined ? { properties: p.properties } : {}),
+      ...(p.compute !== undefined && p.compute !== null ? { compute: p.compute } : {}),
+      ...(p.publicNetworkAccess !== undefined ? { publicNetworkAccess: p.publicNetworkAccess } : {}),
+      traffic,
+    },
+  };
+  const mirror = mirrorTrafficOf(read);
+  if (mirror) (body.properties as WithMirror).mirrorTraffic = mirror;
+  return body;
+}
+
+type WithMirror = OnlineEndpoint["properties"] & { mirrorTraffic?: Record<string, number> };
+
+/** `mirrorTraffic` as GET returned it (not in the 2.1.1 typed model; the deserializer keeps unknown fields). */
+export function mirrorTrafficOf(read: OnlineEndpoint): Record<string, number> | undefined {
+  const mirror = (read.properties as WithMirror).mirrorTraffic;
+  return mirror && typeof mirror === "object" && Object.keys(mirror).length > 0 ? { ...mirror } : undefined;
+}
+
+/** The identity as a PUT takes it: the type and the user-assigned ids, without the principals ARM reports. */
+function writableIdentity(identity: NonNullable<OnlineEndpoint["identity"]>): NonNullable<OnlineEndpoint["identity"]> {
+  return identity.userAssignedIdentities
+    ? { type: identity.type, userAssignedIdentities: Object.fromEntries(Object.keys(identity.userAssignedIdentities).map((id) => [id, {}])) }
+    : { type: identity.type };
+}
