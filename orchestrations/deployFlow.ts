@@ -146,7 +146,8 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
         { idleUntil: deadline },
       );
       if (state.provisioningState !== "Succeeded") {
-        throw new StageFailure("deployment", state.error?.code ?? "DeploymentNotReady", state.error?.message ?? `deployment ${deploymentName} is ${state.provisioningState}`);
+        const message = state.error?.message ?? `deployment ${deploymentName} is ${state.provisioningState}`;
+        throw new StageFailure("deployment", state.error?.code ?? "DeploymentNotReady", state.diagnosis ? `${message} Log: ${state.diagnosis}` : message);
       }
       return state;
     });

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
+import { ENVIRONMENT_REF } from "../contracts/deployRequest";
 import { NonRetryableError } from "../errors";
+import { scrub } from "./smokeTest";
 import { captureInitialResponse, getOrUndefined, isNotFound, normalizeState, readOperationError, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 import { REQUEST_TAG } from "./model";
@@ -62,7 +64,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     }
   }
 
-  const environmentId = await ensureServingEnvironment(deps, input);
+  const environmentId = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : await ensureServingEnvironment(deps, input);
   const body: OnlineDeployment = {
     location: existing?.location ?? (await ml.workspaces.get(rg, ws)).location ?? "eastus",
     kind: "Managed",
@@ -112,6 +114,31 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
   return env.id;
 }
 
+/**
+ * The environment a request names for a flow with its own packages: it must exist in the target
+ * workspace and route like the serving image (liveness, readiness and scoring routes: a prompt flow
+ * environment answers /health and /score on 8080), or the deployment would never become healthy.
+ */
+async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeploymentInput, ref: string): Promise<string> {
+  const m = ENVIRONMENT_REF.exec(ref);
+  const name = m?.[1] ?? m?.[6];
+  const version = m?.[2] ?? m?.[7];
+  if (!name || !version) throw new NonRetryableError(`deployment.environment ${ref} is not an environment version`, { code: "InvalidInput", stage: "deployment" });
+  const env = await getOrUndefined(() => deps.ml(input.workspace.subscriptionId).environmentVersions.get(...wsArgs(input.workspace), name, version));
+  if (!env?.id) {
+    throw new NonRetryableError(`environment ${name}:${version} does not exist in workspace ${input.workspace.name} (deployment.environment)`, { code: "EnvironmentNotFound", stage: "deployment", status: 404 });
+  }
+  const routes = env.properties.inferenceConfig;
+  const missing = (["livenessRoute", "readinessRoute", "scoringRoute"] as const).filter((r) => !routes?.[r]?.path);
+  if (missing.length > 0) {
+    throw new NonRetryableError(`environment ${name}:${version} has no ${missing.join(", ")} in its inference config; a prompt flow environment serves /health and /score on ${SERVING_PORT} (docs/pipeline.md, "Flows with their own packages")`, {
+      code: "EnvironmentInvalid",
+      stage: "deployment",
+    });
+  }
+  return env.id;
+}
+
 /** `c` + 12 hex of SHA-256 over the environment's content (asset versions are strings; azure-ai-ml checks only the type). */
 export function environmentVersion(content: unknown): string {
   return `c${createHash("sha256").update(JSON.stringify(content), "utf8").digest("hex").slice(0, 12)}`;
@@ -133,7 +160,30 @@ export async function getDeploymentState(deps: ActivityDeps, input: DeploymentRe
   } catch {
     // Logs are a diagnosis aid; a deployment that never started has none.
   }
-  return { provisioningState, error, logsTail };
+  return { provisioningState, error, logsTail, diagnosis: diagnosisFrom(logsTail) };
+}
+
+/** The longest part of a log line the diagnosis quotes. */
+const DIAGNOSIS_MAX_CHARS = 200;
+
+/**
+ * The serving container's last Python error line (the prompt flow runtime raises PythonLoadError
+ * "(ModuleNotFoundError) No module named 'x'" when a flow's package is missing; promptflow-core
+ * tool_meta_generator), and for a missing module what to do about it. Secret-shaped text is masked.
+ */
+export function diagnosisFrom(logsTail: string | null): string | null {
+  if (!logsTail) return null;
+  // Python's own error lines (`ModuleNotFoundError: No module named 'x'`), after the log's timestamp.
+  const errors = logsTail
+    .split("\n")
+    .map((l) => l.replace(/^\S*\d{4}-\d{2}-\d{2}T\S+\s+/, "").trim())
+    .filter((l) => /^[\w.]*(Error|Exception): /.test(l));
+  const last = errors.at(-1);
+  if (!last) return null;
+  const quoted = scrub(last, "").slice(0, DIAGNOSIS_MAX_CHARS);
+  return /^ModuleNotFoundError|No module named/.test(last)
+    ? `${quoted} — the flow needs packages the prompt flow runtime image lacks: build an environment FROM it that installs the flow's requirements.txt and name it in deployment.environment (docs/pipeline.md, "Flows with their own packages")`
+    : quoted;
 }
 
 /** Starts deleting a deployment (rollback, or replacing old ones); returns at once. */

@@ -107,6 +107,8 @@ export const DeploymentState = z.object({
   error: OperationError.nullable(),
   /** The last lines of the inference server's logs when the deployment failed (secret-free as Azure returns them). */
   logsTail: z.string().nullable(),
+  /** The container's last error line when it could not start (e.g. ModuleNotFoundError), with what to do; secret-shaped text masked. */
+  diagnosis: z.string().nullable().optional(),
 });
 export type DeploymentState = z.infer<typeof DeploymentState>;
 

@@ -90,6 +90,21 @@ const environmentVariables = z
     }
   });
 
+/**
+ * An environment version of the target workspace, for flows with their own packages: `azureml:<name>:<version>`
+ * or its ARM id (`/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>/environments/<name>/versions/<v>`,
+ * which must name the target workspace). docs/pipeline.md, "Flows with their own packages".
+ */
+const ENVIRONMENT_NAME = "[a-zA-Z0-9][a-zA-Z0-9\\-_.]{0,254}";
+const ENVIRONMENT_VERSION = "[a-zA-Z0-9][a-zA-Z0-9\\-_.]{0,29}";
+export const ENVIRONMENT_REF = new RegExp(
+  `^(?:azureml:(${ENVIRONMENT_NAME}):(${ENVIRONMENT_VERSION})|/subscriptions/([0-9a-fA-F-]{36})/resource[Gg]roups/([-\\w.()]{1,90})/providers/Microsoft\\.MachineLearningServices/workspaces/([-\\w]{1,64})/environments/(${ENVIRONMENT_NAME})/versions/(${ENVIRONMENT_VERSION}))$`,
+  "i",
+);
+const environmentRef = z
+  .string({ error: requiredOr("an environment version such as azureml:my-flow-env:3") })
+  .regex(ENVIRONMENT_REF, "expected azureml:<name>:<version> or the ARM id of an environment version in the target workspace");
+
 export const DeploymentSpec = z.strictObject({
   name: endpointOrDeploymentName("deployment"),
   /** An Azure ML managed online SKU, e.g. Standard_DS3_v2. */
@@ -100,6 +115,11 @@ export const DeploymentSpec = z.strictObject({
     .min(1, "expected a positive integer")
     .max(100, "at most 100 instances per deployment"),
   environmentVariables: environmentVariables.optional(),
+  /**
+   * The environment to run the flow on, built FROM the prompt flow runtime image with the flow's
+   * requirements. Absent: flowdeploy's serving environment (the bare runtime image).
+   */
+  environment: environmentRef.optional(),
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 
@@ -166,7 +186,16 @@ const targetShape = {
     .default(DEFAULT_PROPAGATION_MINUTES),
 };
 
-type TargetFields = { flow?: FlowSource | undefined; model?: ModelRef | undefined; workspace?: { subscriptionId: string; resourceGroup: string; name: string } | undefined };
+type TargetFields = {
+  flow?: FlowSource | undefined;
+  model?: ModelRef | undefined;
+  workspace?: { subscriptionId: string; resourceGroup: string; name: string } | undefined;
+  deployment?: { environment?: string | undefined } | undefined;
+};
+
+function sameWorkspace([sub, rg, ws]: [string, string, string], target: { subscriptionId: string; resourceGroup: string; name: string }): boolean {
+  return sub.toLowerCase() === target.subscriptionId.toLowerCase() && rg.toLowerCase() === target.resourceGroup.toLowerCase() && ws.toLowerCase() === target.name.toLowerCase();
+}
 
 /** Rules that span fields: exactly one source; chat fields exactly for chat flows. */
 function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
@@ -179,10 +208,13 @@ function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
   const long = flow ? FLOW_PATH.exec(flow.path) : null;
   if (long?.[1] && value.workspace) {
     const [, sub, rg, ws] = long as unknown as [string, string, string, string];
-    const target = value.workspace;
-    if (sub.toLowerCase() !== target.subscriptionId.toLowerCase() || rg.toLowerCase() !== target.resourceGroup.toLowerCase() || ws.toLowerCase() !== target.name.toLowerCase()) {
+    if (!sameWorkspace([sub, rg, ws], value.workspace)) {
       ctx.addIssue({ code: "custom", path: ["flow", "path"], message: "names another workspace; the flow must be in a datastore of the target workspace" });
     }
+  }
+  const env = value.deployment?.environment ? ENVIRONMENT_REF.exec(value.deployment.environment) : null;
+  if (env?.[3] && value.workspace && !sameWorkspace([env[3], env[4]!, env[5]!], value.workspace)) {
+    ctx.addIssue({ code: "custom", path: ["deployment", "environment"], message: "names another workspace; the environment must be in the target workspace" });
   }
   if (flow?.mode === "chat") {
     if (!flow.chatInput) ctx.addIssue({ code: "custom", path: ["flow", "chatInput"], message: "required for chat flows" });

@@ -23,9 +23,11 @@ export interface EnvironmentVersionRecord {
   description: string | null;
   tags: Record<string, string>;
   createdAt: string;
+  /** The Python packages the image carries beyond the runtime's (scenario `environments`; none when PUT). */
+  packages?: string[];
 }
 
-type EnvState = { environmentVersions?: Record<string, EnvironmentVersionRecord> };
+export type EnvState = { environmentVersions?: Record<string, EnvironmentVersionRecord> };
 
 function view(v: EnvironmentVersionRecord): Record<string, unknown> {
   return {

@@ -1,6 +1,8 @@
 import { ArmError, badArgument, conflict, resourceNotFound } from "./armErrors";
 import { ACR_PULL_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID } from "./builtinRoles";
+import type { EnvState } from "./environments";
 import { provisioningFailure, takeProvisioningFault } from "./faults";
+import { environmentKeyOf, flowRequirements, importErrorLog, missingPackages, type FlowPackageState } from "./flowPackages";
 import { empty, json, type SimResponse } from "./httpResponse";
 import { deploymentId, resourceKey, type WorkspaceRef } from "./ids";
 import { createEndpointIdentity, hasSystemAssigned, identityView } from "./identities";
@@ -125,9 +127,17 @@ export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
     throw badArgument(`properties.endpointComputeType is required and must be one of ${COMPUTE_TYPES.join(", ")}.`);
   }
   const model = optionalString(props["model"]);
-  if (model !== undefined && resolveModelReference(state, ws, model) === undefined) {
+  const modelRecord = model === undefined ? undefined : resolveModelReference(state, ws, model);
+  if (model !== undefined && modelRecord === undefined) {
     throw new ArmError(400, "UserError", `Could not find asset with ID: ${model}`);
   }
+  const environmentRef = optionalString(props["environmentId"]);
+  const environmentKey = environmentRef === undefined ? undefined : environmentKeyOf(environmentRef, ws);
+  const environment = environmentKey === undefined ? undefined : (state as EnvState).environmentVersions?.[environmentKey];
+  if (environmentKey !== undefined && !environment) {
+    throw new ArmError(400, "UserError", `Could not find asset with ID: ${environmentRef}`);
+  }
+  const missing = missingPackages(flowRequirements(state as FlowPackageState, modelRecord === "external" ? undefined : modelRecord, ws), environment?.packages);
 
   const existing = findDeployment(state, ws, endpoint.name, name);
   if (existing && runningOperation(state, existing.operation, now)) {
@@ -136,7 +146,10 @@ export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
   const isUpdate = existing !== undefined && existing.serving;
   const fault = takeProvisioningFault(state, { operation: "onlineDeployments.createOrUpdate", endpoint: endpoint.name, deployment: name }, now);
   if (fault) ctx.appliedFault = "provisioningError";
-  const failure = fault ? provisioningFailure(fault) : isUpdate ? undefined : missingUserAssignedPermission(state, endpoint, now);
+  const failure = fault
+    ? provisioningFailure(fault)
+    : ((isUpdate ? undefined : missingUserAssignedPermission(state, endpoint, now)) ??
+      (missing.length > 0 ? { code: "ResourceNotReady", message: `User container has crashed or terminated: the flow could not be loaded (ModuleNotFoundError). Check the deployment logs. (simulated)` } : undefined));
 
   const id = deploymentId(ws, endpoint.name, name);
   const properties: Record<string, unknown> = { ...defaultDeploymentProperties() };
@@ -163,6 +176,7 @@ export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
     lastModifiedAt: now.toISOString(),
     serving: existing?.serving ?? false,
     ...(existing?.flow ? { flow: existing.flow } : {}),
+    ...(missing.length > 0 && !fault ? { containerLog: importErrorLog(now.toISOString(), missing) } : {}),
   };
   state.deployments[resourceKey(id)] = record;
   const op = startOperation(state, {
@@ -238,6 +252,7 @@ export function getDeploymentLogs(ctx: RequestContext): SimResponse {
           `${deployment.createdAt} Listening on 0.0.0.0:8080, routes /score and /health`,
           `${now.toISOString()} Deployment ${deployment.name} provisioning state: ${status}`,
         ];
+  if (status === "Failed" && deployment.containerLog && container !== "StorageInitializer") lines.push(...deployment.containerLog);
   if (status === "Failed" && op?.failure) lines.push(`${now.toISOString()} ERROR ${op.failure.code}: ${op.failure.message}`);
   const tail = typeof body["tail"] === "number" && body["tail"] > 0 ? body["tail"] : lines.length;
   return json(200, { content: lines.slice(-tail).join("\n") });

@@ -172,6 +172,39 @@ export const ScenarioSchema = z
     polling: PollingSchema.optional(),
     existing: z.array(SeedEndpointSchema).default([]),
     models: z.array(SeedModelSchema).default([]),
+    /**
+     * Flow folders in the workspace's datastores and the packages their requirements.txt declares. A
+     * deployment of a model registered from such a folder fails (ResourceNotReady, import error in
+     * the log) unless its environment carries every package (docs/simulator.md, "Flows with packages").
+     */
+    flows: z
+      .array(
+        z
+          .object({
+            path: z.string().regex(/^azureml:\/\/(subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/[^/]+\/paths\/.+$/i, "must be an azureml:// datastore folder URI"),
+            requirements: z.array(z.string().min(1)).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Environment versions that exist in the workspace: images built FROM the prompt flow runtime image
+     * with extra packages (routes /health and /score on 8080 unless given).
+     */
+    environments: z
+      .array(
+        z
+          .object({
+            name: resourceName,
+            version: z.union([z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,29}$/), z.number().int().nonnegative()]).transform(String),
+            image: z.string().min(1).default("contoso.azurecr.io/flows/web-classification:1"),
+            packages: z.array(z.string().min(1)).default([]),
+            /** false: an environment without an inference config (not a prompt flow serving image). */
+            inferenceRoutes: z.boolean().default(true),
+          })
+          .strict(),
+      )
+      .default([]),
     /** User-assigned identities that exist already (principalId/clientId are made up when omitted). */
     userAssignedIdentities: z
       .array(z.object({ id: z.string().min(1), principalId: z.guid().optional(), clientId: z.guid().optional() }).strict())

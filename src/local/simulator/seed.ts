@@ -1,7 +1,9 @@
 import { MANAGED_TAG } from "../../activities/managed";
 import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
 import { issueEndpointKeys } from "./credentials";
+import type { EnvState } from "./environments";
 import { addFault } from "./faults";
+import { normalizeFolderUri, type FlowPackageState } from "./flowPackages";
 import { deploymentId, endpointId, modelVersionId, newGuid, resourceKey, stableGuid, workspaceId, type WorkspaceRef } from "./ids";
 import { createEndpointIdentity, userAssignedIdentity } from "./identities";
 import { putModelVersion, type ModelVersionInput } from "./models";
@@ -79,6 +81,8 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
     if (m.flow) properties["azureml.promptflow.mode"] = m.flow;
     putModelVersion(state, ws, m.name, m.version, modelInput(m.name, m.description ?? null, properties), seededAt);
   }
+  (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements] }));
+  for (const env of scenario.environments) seedEnvironment(state, ws, env, seededAt);
   for (const seed of scenario.existing) seedEndpoint(state, ws, seed, seededAt);
   for (const fault of scenario.faults) addFault(state, fault);
   return state;
@@ -94,6 +98,30 @@ function modelInput(name: string, description: string | null, properties: Record
     flavors: {},
     modelType: "CustomModel",
     modelUri: `azureml://datastores/workspaceblobstore/paths/promptflow/${name}/`,
+  };
+}
+
+/** The inference routes of a prompt flow serving image (the product registers the same). */
+const PROMPT_FLOW_ROUTES = {
+  livenessRoute: { path: "/health", port: 8080 },
+  readinessRoute: { path: "/health", port: 8080 },
+  scoringRoute: { path: "/score", port: 8080 },
+};
+
+function seedEnvironment(state: SimState, ws: WorkspaceRef, env: Scenario["environments"][number], at: Date): void {
+  const id = `${workspaceId(ws)}/environments/${env.name}/versions/${env.version}`;
+  const store = ((state as EnvState).environmentVersions ??= {});
+  store[resourceKey(id)] = {
+    id,
+    name: env.name,
+    version: env.version,
+    image: env.image,
+    inferenceConfig: env.inferenceRoutes ? structuredClone(PROMPT_FLOW_ROUTES) : null,
+    osType: "Linux",
+    description: "Seeded by the scenario",
+    tags: {},
+    createdAt: at.toISOString(),
+    packages: [...env.packages],
   };
 }
 

@@ -112,6 +112,8 @@ export interface DeploymentRecord {
   serving: boolean;
   /** Set by seeding when no model version says which flow this is. */
   flow?: "standard" | "chat";
+  /** What the inference server logged when the container could not start (e.g. an import error). */
+  containerLog?: string[];
 }
 
 export interface ModelContainerRecord {
