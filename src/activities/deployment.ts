@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { getOnlineEndpoint } from "../azure/mlOperations";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
 import { ENVIRONMENT_REF } from "../contracts/deployRequest";
@@ -54,7 +55,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
   }
   if (existing) {
     assertManagedOrAdopted("deployment", input.deployment.name, existing.tags, deps.settings.adoptEndpoints, "deployment");
-    const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpoint.name);
+    const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpoint.name);
     const live = endpoint.properties.traffic?.[input.deployment.name] ?? 0;
     if (live > 0) {
       throw new NonRetryableError(`deployment ${input.deployment.name} serves ${live}% of ${input.endpoint.name}'s traffic; deploy under a new name (blue/green)`, {

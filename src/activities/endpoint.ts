@@ -1,4 +1,5 @@
 import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+import { getOnlineEndpoint, putOnlineEndpoint } from "../azure/mlOperations";
 import type { EndpointState, EnsureEndpointInput, EnsureEndpointResult, GetEndpointStateInput } from "../contracts/activities";
 import type { EndpointSpec } from "../contracts/deployRequest";
 import { NonRetryableError } from "../errors";
@@ -24,7 +25,7 @@ export function endpointIdentity(spec: EndpointSpec): NonNullable<OnlineEndpoint
 export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointInput): Promise<EnsureEndpointResult> {
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
-  const existing = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpoint.name));
+  const existing = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpoint.name));
 
   if (existing) {
     // An endpoint this very request created (an earlier attempt whose answer was lost to a throttled
@@ -65,7 +66,7 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
     },
   };
   const capture = captureInitialResponse();
-  await ml.onlineEndpoints.beginCreateOrUpdate(rg, ws, input.endpoint.name, body, capture.options);
+  await putOnlineEndpoint(ml, rg, ws, input.endpoint.name, body, capture.options);
   return { existed: false, ...capture.started(existing ? "Updating" : "Creating"), traffic: body.properties.traffic ?? {} };
 }
 
@@ -91,7 +92,7 @@ function assertCompatible(existing: OnlineEndpoint, spec: EndpointSpec): void {
 export async function getEndpointState(deps: ActivityDeps, input: GetEndpointStateInput): Promise<EndpointState> {
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
-  const endpoint = await getOrUndefined(() => ml.onlineEndpoints.get(rg, ws, input.endpointName));
+  const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
   if (!endpoint) return { provisioningState: "NotFound", principalId: null, scoringUri: null, traffic: {}, error: null };
   const provisioningState = normalizeState(endpoint.properties.provisioningState);
   const error = provisioningState === "Failed" ? ((await readOperationError(ml, input.operationUrl, deps.settings.armEndpoint)) ?? { code: "EndpointProvisioningFailed", message: `endpoint ${input.endpointName} failed to provision` }) : null;

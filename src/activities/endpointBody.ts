@@ -1,4 +1,5 @@
 import type { OnlineEndpoint } from "@azure/arm-machinelearning";
+import type { OnlineEndpointCurrent } from "../azure/mlOperations";
 
 /**
  * The body that PUTs an endpoint back as it was read, with `traffic` changed. ARM has no PATCH for
@@ -9,9 +10,9 @@ import type { OnlineEndpoint } from "@azure/arm-machinelearning";
  * ("can be added, but not removed or altered": OnlineEndpointProperties) and `mirrorTraffic`.
  * Read-only fields (provisioningState, scoringUri, swaggerUri, keys, identity principals) are not sent.
  */
-export function endpointPutBody(read: OnlineEndpoint, traffic: Record<string, number>): OnlineEndpoint {
+export function endpointPutBody(read: OnlineEndpointCurrent, traffic: Record<string, number>): OnlineEndpointCurrent {
   const p = read.properties;
-  const body: OnlineEndpoint = {
+  const body: OnlineEndpointCurrent = {
     location: read.location,
     ...(read.kind !== undefined ? { kind: read.kind } : {}),
     ...(read.tags !== undefined ? { tags: read.tags } : {}),
@@ -27,15 +28,18 @@ export function endpointPutBody(read: OnlineEndpoint, traffic: Record<string, nu
     },
   };
   const mirror = mirrorTrafficOf(read);
-  if (mirror) (body.properties as WithMirror).mirrorTraffic = mirror;
+  if (mirror) {
+    // A deployment takes live or mirrored traffic, not both (safe-rollout how-to): one that now gets
+    // live traffic stops being mirrored to.
+    for (const name of Object.keys(mirror)) if ((traffic[name] ?? 0) > 0) mirror[name] = 0;
+    body.properties.mirrorTraffic = mirror;
+  }
   return body;
 }
 
-type WithMirror = OnlineEndpoint["properties"] & { mirrorTraffic?: Record<string, number> };
-
-/** `mirrorTraffic` as GET returned it (not in the 2.1.1 typed model; the deserializer keeps unknown fields). */
-export function mirrorTrafficOf(read: OnlineEndpoint): Record<string, number> | undefined {
-  const mirror = (read.properties as WithMirror).mirrorTraffic;
+/** `mirrorTraffic` as GET returned it at the current api-version (src/azure/mlOperations.ts). */
+export function mirrorTrafficOf(read: OnlineEndpointCurrent): Record<string, number> | undefined {
+  const mirror = read.properties.mirrorTraffic;
   return mirror && typeof mirror === "object" && Object.keys(mirror).length > 0 ? { ...mirror } : undefined;
 }
 

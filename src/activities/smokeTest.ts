@@ -1,4 +1,5 @@
 import type { SmokeTestResult } from "../contracts/activities";
+import { getOnlineEndpoint } from "../azure/mlOperations";
 import { SmokeTestInput } from "../contracts/activities";
 import { NonRetryableError, RetryAfterError } from "../errors";
 import { wsArgs } from "./arm";
@@ -22,7 +23,7 @@ export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): P
   const input = SmokeTestInput.parse(rawInput);
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
-  const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpointName);
+  const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);
   const scoringUri = endpoint.properties.scoringUri;
   if (!scoringUri) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} has no scoring URI`, durationMs: 0 };
   // The key or token goes only to an Azure ML inference host over https (docs/security.md, row U2).

@@ -1,4 +1,5 @@
 import type { SetTrafficInput, StartedOperation } from "../contracts/activities";
+import { getOnlineEndpoint, putOnlineEndpoint } from "../azure/mlOperations";
 import { NonRetryableError } from "../errors";
 import { captureInitialResponse, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
@@ -15,13 +16,13 @@ export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Pr
   if (total !== 0 && total !== 100) throw new NonRetryableError(`traffic adds up to ${total}; Azure requires 0 or 100`, { code: "InvalidTraffic", stage: "traffic" });
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
-  const endpoint = await ml.onlineEndpoints.get(rg, ws, input.endpointName);
+  const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);
   if (sameTraffic(endpoint.properties.traffic ?? {}, input.traffic)) {
     return { provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null };
   }
   const body = endpointPutBody(endpoint, input.traffic);
   const capture = captureInitialResponse();
-  await ml.onlineEndpoints.beginCreateOrUpdate(rg, ws, input.endpointName, body, capture.options);
+  await putOnlineEndpoint(ml, rg, ws, input.endpointName, body, capture.options);
   return capture.started("Updating");
 }
 

@@ -45,9 +45,11 @@ describe("endpoint activities", () => {
     expect(started.operationUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
     expect((await h.activities.getEndpointState({ workspace, endpointName: "web-classify" })).provisioningState).toBe("Creating");
     expect(h.sim.requestCounts()["onlineEndpoints.createOrUpdate"]).toBe(1);
-    // The SDK's begin* call reads the operation status once (core-lro's first poll) and returns:
-    // no activity polls to completion; the orchestrator does that on durable timers.
-    expect(h.sim.requestCounts()["operationStatus.get"] ?? 0).toBe(1);
+    // The endpoint PUT is the initial request only (src/azure/mlOperations.ts): no activity polls the
+    // operation; the orchestrator does that on durable timers.
+    expect(h.sim.requestCounts()["operationStatus.get"] ?? 0).toBe(0);
+    // At the api-version that has mirrorTraffic and publicNetworkAccess (2024-10-01).
+    expect(h.sim.requests().filter((r) => r.operation.startsWith("onlineEndpoints.")).map((r) => r.apiVersion)).toEqual(["2024-10-01", "2024-10-01", "2024-10-01"]);
 
     advanceMinutes(h, 3);
     const ready = await h.activities.getEndpointState({ workspace, endpointName: "web-classify", operationUrl: started.operationUrl });

@@ -17,6 +17,21 @@ import type { OperationRecord, SimState } from "./stateStore";
  */
 
 export const ML_API_VERSION = "2022-10-01";
+/** The newer stable version the product uses for endpoints and workspaces (mirror traffic, hub projects). */
+export const ML_API_VERSION_CURRENT = "2024-10-01";
+
+/**
+ * Whether an api-version has online endpoints' `mirrorTraffic`: added in 2022-06-01-preview, absent
+ * from 2022-10-01, stable from 2023-04-01 (ARM template change log, workspaces/onlineEndpoints).
+ */
+export function hasMirrorTraffic(apiVersion: string | null): boolean {
+  return apiVersion !== null && apiVersion >= "2023-04-01";
+}
+
+/** Whether an api-version has workspaces' `kind` and `properties.hubResourceId` (stable from 2024-04-01: workspaces change log). */
+export function hasHubProjects(apiVersion: string | null): boolean {
+  return apiVersion !== null && apiVersion >= "2024-04-01";
+}
 
 /** Azure: `x-ms-async-operation-timeout: PT30M` on every ML LRO answer (recorded). */
 export const ASYNC_OPERATION_TIMEOUT = "PT30M";

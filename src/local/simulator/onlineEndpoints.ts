@@ -8,6 +8,7 @@ import { isRecord, optionalString, stringMap } from "./json";
 import {
   ASYNC_OPERATION_TIMEOUT,
   ML_API_VERSION,
+  hasMirrorTraffic,
   regionSlug,
   acceptedWithLocation,
   startOperation,
@@ -19,7 +20,7 @@ import { ENDPOINT_NAME_PATTERN } from "./scenario";
 import { scoringUri, swaggerUri } from "./scoringUris";
 import type { EndpointRecord, SimState } from "./stateStore";
 import { systemData } from "./systemData";
-import { validateTraffic } from "./traffic";
+import { validateMirrorTraffic, validateTraffic } from "./traffic";
 import { workspaceFromParams } from "./workspaces";
 
 /** onlineEndpoints: createOrUpdate / get / list / update / delete / listKeys / getToken / regenerateKeys. */
@@ -44,7 +45,7 @@ function requireEndpoint(ctx: RequestContext): { ws: WorkspaceRef; endpoint: End
  * false for the 201 PUT answer, which has no identity block (README wire facts (e)); GET shows it once
  * the create operation succeeded.
  */
-export function endpointView(state: SimState, endpoint: EndpointRecord, now: Date, baseUrl: string, includeIdentity: boolean): Record<string, unknown> {
+export function endpointView(state: SimState, endpoint: EndpointRecord, now: Date, baseUrl: string, includeIdentity: boolean, apiVersion: string | null = ML_API_VERSION): Record<string, unknown> {
   const op = latestOperation(state, endpoint.operation);
   const innerProperties: Record<string, string> = { ...endpoint.properties };
   if (endpoint.created) innerProperties["azureml.onlineendpointid"] = endpoint.id.toLowerCase();
@@ -64,6 +65,7 @@ export function endpointView(state: SimState, endpoint: EndpointRecord, now: Dat
       compute: endpoint.compute,
       publicNetworkAccess: endpoint.publicNetworkAccess ?? "Enabled",
       traffic: { ...endpoint.traffic },
+      ...(hasMirrorTraffic(apiVersion) ? { mirrorTraffic: { ...endpoint.mirrorTraffic } } : {}),
     },
     systemData: systemData(endpoint.createdAt, endpoint.lastModifiedAt),
     tags: { ...endpoint.tags },
@@ -88,6 +90,9 @@ interface EndpointInput {
   compute: string | null;
   publicNetworkAccess: "Enabled" | "Disabled";
   traffic: unknown;
+  /** Absent at an api-version without the field (2022-10-01). */
+  mirrorTraffic?: unknown;
+  hasMirrorTraffic: boolean;
 }
 
 const PUBLIC_NETWORK_ACCESS = ["Enabled", "Disabled"] as const;
@@ -129,7 +134,7 @@ function assertCallerMayAssign(state: SimState, endpointId: string, identity: un
   );
 }
 
-function parseEndpointBody(body: unknown): EndpointInput {
+function parseEndpointBody(body: unknown, apiVersion: string | null): EndpointInput {
   if (!isRecord(body)) throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
   const location = optionalString(body["location"]);
   if (!location) throw new ArmError(400, "LocationRequired", "The location property is required for this definition.");
@@ -152,6 +157,8 @@ function parseEndpointBody(body: unknown): EndpointInput {
     compute: optionalString(props["compute"]) ?? null,
     publicNetworkAccess: parsePublicNetworkAccess(props["publicNetworkAccess"]),
     traffic: props["traffic"],
+    hasMirrorTraffic: hasMirrorTraffic(apiVersion),
+    ...(hasMirrorTraffic(apiVersion) ? { mirrorTraffic: props["mirrorTraffic"] } : {}),
   };
 }
 
@@ -180,7 +187,7 @@ export function createOrUpdateEndpoint(ctx: RequestContext): SimResponse {
   if (!ENDPOINT_NAME_PATTERN.test(name)) {
     throw badArgument(`Endpoint name '${name}' is invalid: use 3-32 letters, digits and hyphens, starting with a letter and not ending with a hyphen.`);
   }
-  const input = parseEndpointBody(ctx.body);
+  const input = parseEndpointBody(ctx.body, ctx.query.get("api-version"));
   assertCallerMayAssign(state, endpointId(ws, name), input.identity);
   const existing = findEndpoint(state, ws, name);
   if (existing) {
@@ -194,6 +201,9 @@ export function createOrUpdateEndpoint(ctx: RequestContext): SimResponse {
   }
   assertNameAvailable(state, ws, name, input.location);
   const traffic = validateTraffic(state, undefined, input.traffic, now);
+  if (isRecord(input.mirrorTraffic) && Object.values(input.mirrorTraffic).some((v) => v !== 0)) {
+    throw badArgument("Mirror traffic cannot be set when an endpoint is created: it has no deployments yet.");
+  }
 
   const id = endpointId(ws, name);
   const duration = state.latency.endpointSeconds;
@@ -235,7 +245,7 @@ export function createOrUpdateEndpoint(ctx: RequestContext): SimResponse {
   });
   endpoint.operation = op.name;
   // Recorded 201: Location = the endpoint's own URL, Azure-AsyncOperation = the status URL.
-  return json(201, endpointView(state, endpoint, now, ctx.baseUrl, false), {
+  return json(201, endpointView(state, endpoint, now, ctx.baseUrl, false, ctx.query.get("api-version")), {
     ...lroHeaders(ctx, op.name),
     Location: `${ctx.baseUrl}${id}?api-version=${ML_API_VERSION}`,
   });
@@ -245,6 +255,7 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
   const { state, now } = ctx;
   // A PUT without properties.traffic keeps the current split (see docs/simulator.md, "not modelled").
   const traffic = input.traffic === undefined ? { ...endpoint.traffic } : validateTraffic(state, endpoint, input.traffic, now);
+  const mirror = input.hasMirrorTraffic ? validateMirrorTraffic(state, endpoint, input.mirrorTraffic, traffic) : {};
   const fault = takeProvisioningFault(state, { operation: "onlineEndpoints.createOrUpdate", endpoint: endpoint.name }, now);
   if (fault) ctx.appliedFault = "provisioningError";
   endpoint.description = input.description;
@@ -254,6 +265,9 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
   endpoint.compute = input.compute;
   endpoint.publicNetworkAccess = input.publicNetworkAccess;
   endpoint.traffic = traffic;
+  // A PUT at an api-version without mirrorTraffic drops the mirror: the safe-rollout how-to warns that
+  // older CLIs and SDKs "silently drop" it when they update an endpoint.
+  endpoint.mirrorTraffic = input.hasMirrorTraffic ? mirror : {};
   endpoint.lastModifiedAt = now.toISOString();
   const op = startOperation(state, {
     resourceType: "onlineEndpoint",
@@ -269,12 +283,12 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
   });
   endpoint.operation = op.name;
   // An update of an existing resource answers 200 (swagger: 200 and 201 carry the resource body).
-  return json(200, endpointView(state, endpoint, now, ctx.baseUrl, true), lroHeaders(ctx, op.name));
+  return json(200, endpointView(state, endpoint, now, ctx.baseUrl, true, ctx.query.get("api-version")), lroHeaders(ctx, op.name));
 }
 
 export function getEndpoint(ctx: RequestContext): SimResponse {
   const { endpoint } = requireEndpoint(ctx);
-  return json(200, endpointView(ctx.state, endpoint, ctx.now, ctx.baseUrl, true));
+  return json(200, endpointView(ctx.state, endpoint, ctx.now, ctx.baseUrl, true, ctx.query.get("api-version")));
 }
 
 export function listEndpoints(ctx: RequestContext): SimResponse {
@@ -282,7 +296,7 @@ export function listEndpoints(ctx: RequestContext): SimResponse {
   const prefix = resourceKey(endpointId(ws, ""));
   const value = Object.entries(ctx.state.endpoints)
     .filter(([key]) => key.startsWith(prefix))
-    .map(([, e]) => endpointView(ctx.state, e, ctx.now, ctx.baseUrl, true));
+    .map(([, e]) => endpointView(ctx.state, e, ctx.now, ctx.baseUrl, true, ctx.query.get("api-version")));
   return json(200, { value });
 }
 

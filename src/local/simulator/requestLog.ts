@@ -10,6 +10,8 @@ export interface RequestLogEntry {
   wallTime: string;
   method: string;
   path: string;
+  /** The request's api-version (ARM routes). */
+  apiVersion?: string;
   /** SDK operation name (`onlineEndpoints.createOrUpdate`), `score`, `swagger` or `unknown`. */
   operation: string;
   /** HTTP status answered; 0 when the connection was reset by a fault. */

@@ -5,7 +5,7 @@ import * as models from "./models";
 import * as environments from "./environments";
 import * as rbac from "./rbac";
 import { getOperationResult, getOperationStatus } from "./operationPolls";
-import { ML_API_VERSION } from "./lroOperations";
+import { ML_API_VERSION, ML_API_VERSION_CURRENT } from "./lroOperations";
 import type { RequestContext } from "./requestContext";
 import { score, swagger } from "./scoring";
 import { getWorkspace } from "./workspaces";
@@ -32,7 +32,8 @@ export interface Route {
 }
 
 /** The installed SDKs: @azure/arm-machinelearning 2.1.1 sends 2022-10-01; @azure/arm-authorization 9.0.0 sends 2022-04-01. */
-export const ML_API_VERSIONS = [ML_API_VERSION] as const;
+/** What the simulator speaks: the SDK's 2022-10-01 and the 2024-10-01 flowdeploy uses for endpoints and workspaces. */
+export const ML_API_VERSIONS = [ML_API_VERSION, ML_API_VERSION_CURRENT] as const;
 export const AUTHORIZATION_API_VERSIONS = ["2022-04-01"] as const;
 /** @azure/arm-msi 2.2.0 sends 2024-11-30. */
 export const MSI_API_VERSIONS = ["2024-11-30"] as const;

@@ -107,6 +107,8 @@ const SeedDeploymentSchema = z
     name: endpointName,
     /** Percent of the endpoint's traffic (all deployments of an endpoint sum to 0 or 100). */
     traffic: z.number().int().min(0).max(100).default(0),
+    /** Percent of the endpoint's traffic mirrored to it (one deployment, at most 50, not one with live traffic). */
+    mirrorTraffic: z.number().int().min(0).max(50).default(0),
     /** `name:version` of a model in `models` (default: a model made for this deployment). */
     model: z.string().regex(/^[^:]+:[^:]+$/, "must be 'name:version'").optional(),
     flow: flowKind.optional(),
@@ -139,6 +141,9 @@ const SeedEndpointSchema = z
     if (total !== 0 && total !== 100) {
       ctx.addIssue({ code: "custom", message: `traffic of the deployments sums to ${total}; Azure requires 0 or 100`, path: ["deployments"] });
     }
+    const mirrored = ep.deployments.filter((d) => d.mirrorTraffic > 0);
+    if (mirrored.length > 1) ctx.addIssue({ code: "custom", message: "traffic can be mirrored to one deployment only", path: ["deployments"] });
+    if (mirrored.some((d) => d.traffic > 0)) ctx.addIssue({ code: "custom", message: "a deployment gets live traffic or mirrored traffic, not both", path: ["deployments"] });
     const names = ep.deployments.map((d) => d.name.toLowerCase());
     if (new Set(names).size !== names.length) {
       ctx.addIssue({ code: "custom", message: "deployment names must be unique", path: ["deployments"] });

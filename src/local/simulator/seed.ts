@@ -144,6 +144,7 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
     authMode: seed.authMode,
     compute: null,
     publicNetworkAccess: seed.publicNetworkAccess,
+    mirrorTraffic: Object.fromEntries(seed.deployments.filter((d) => d.mirrorTraffic > 0).map((d) => [d.name, d.mirrorTraffic])),
     traffic,
     effectiveTraffic: { ...traffic },
     keys: issueEndpointKeys(state),

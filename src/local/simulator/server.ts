@@ -173,6 +173,8 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
     status: response.reset ? 0 : response.status,
     durationMs: Date.now() - startedMs,
   };
+  const apiVersion = ctx.query.get("api-version");
+  if (apiVersion) entry.apiVersion = apiVersion;
   deps.state.requestLog.push(entry);
 
   if (response.reset) {

@@ -79,6 +79,8 @@ export interface EndpointRecord {
    * reference-yaml-endpoint-online, `public_network_access`). Absent in state saved before it was kept.
    */
   publicNetworkAccess?: "Enabled" | "Disabled";
+  /** Mirrored traffic (deployment → percent) as last PUT at an api-version that has it. */
+  mirrorTraffic?: Record<string, number>;
   /** Traffic as last PUT (what GET shows). */
   traffic: Record<string, number>;
   /** Traffic the scoring front end routes by: applied when the update operation succeeds. */

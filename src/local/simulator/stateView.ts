@@ -32,6 +32,7 @@ export interface EndpointStateView {
   provisioningState: string;
   authMode: string;
   publicNetworkAccess: "Enabled" | "Disabled";
+  mirrorTraffic: Record<string, number>;
   tags: Record<string, string>;
   identity: { type: string; principalId?: string; userAssignedIdentities: Record<string, { principalId: string; clientId: string }> };
   traffic: Record<string, number>;
@@ -103,6 +104,7 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
       provisioningState: provisioningState(state, e.operation, now),
       authMode: e.authMode,
       publicNetworkAccess: e.publicNetworkAccess ?? "Enabled",
+      mirrorTraffic: { ...e.mirrorTraffic },
       tags: { ...e.tags },
       identity: {
         type: e.identity.type,

@@ -62,3 +62,33 @@ export function routeByTraffic(state: SimState, endpointKey: string, traffic: Re
   if (best !== undefined) current[best] = (current[best] ?? 0) - total;
   return best;
 }
+
+/**
+ * Validates `properties.mirrorTraffic` as the safe-rollout how-to states Azure's limits ("Test the
+ * deployment with mirrored traffic"): whole percents of at most 50 in all (mfe.json: "Traffic values
+ * need to sum to utmost 50"), to one deployment only, which must exist and must not also take live
+ * traffic (a deployment gets live or mirrored traffic, not both). A 0 turns mirroring off.
+ */
+export function validateMirrorTraffic(state: SimState, endpoint: EndpointRecord, requested: unknown, liveTraffic: Record<string, number>): Record<string, number> {
+  if (requested === undefined || requested === null) return {};
+  if (!isRecord(requested)) throw new ArmError(400, "BadArgument", "properties.mirrorTraffic must be an object of deployment name to percent.");
+  const deployments = deploymentsOf(state, endpoint);
+  const mirror: Record<string, number> = {};
+  let total = 0;
+  for (const [name, value] of Object.entries(requested)) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 50) {
+      throw new ArmError(400, "BadArgument", `Mirror traffic for deployment '${name}' must be a whole number between 0 and 50.`);
+    }
+    const deployment = deployments.find((d) => d.name.toLowerCase() === name.toLowerCase());
+    if (!deployment) throw new ArmError(400, "BadArgument", `Mirror traffic cannot be set for deployment '${name}': the deployment does not exist under this endpoint.`);
+    const live = Object.entries(liveTraffic).find(([n]) => n.toLowerCase() === deployment.name.toLowerCase())?.[1] ?? 0;
+    if (value > 0 && live > 0) {
+      throw new ArmError(400, "BadArgument", `Deployment '${deployment.name}' receives ${live}% live traffic; a deployment can receive live traffic or mirror traffic, not both.`);
+    }
+    mirror[deployment.name] = value;
+    total += value;
+  }
+  if (total > 50) throw new ArmError(400, "BadArgument", `The mirror traffic values sum to ${total}; at most 50% of the traffic can be mirrored.`);
+  if (Object.values(mirror).filter((v) => v > 0).length > 1) throw new ArmError(400, "BadArgument", "Traffic can be mirrored to one deployment only.");
+  return mirror;
+}
