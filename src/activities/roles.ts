@@ -3,7 +3,8 @@ import type { GrantRolesInput, GrantRolesResult } from "../contracts/activities"
 import { workspaceResourceId } from "../contracts/common";
 import { roleAssignmentName } from "../domain/ids";
 import { roleDefinitionId, roleGuidOf, rolesFor, type RoleGrant } from "../domain/roles";
-import { RetryAfterError, toPipelineError } from "../errors";
+import { getWorkspaceCurrent } from "../azure/mlOperations";
+import { NonRetryableError, RetryAfterError, toPipelineError } from "../errors";
 import { wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 
@@ -73,15 +74,38 @@ async function findExisting(authz: AuthzClient, scope: string, principalId: stri
   return { createdOn: deps.clock.now() };
 }
 
-/** The resource ids roles are granted on; the registry and storage ids come from the workspace. */
+/** The resource ids roles are granted on; the registry and storage ids come from the workspace (a project's: its hub's). */
 async function scopesFor(deps: ActivityDeps, input: GrantRolesInput): Promise<Record<RoleGrant["on"], string>> {
   const workspaceId = workspaceResourceId(input.workspace);
   if (input.identityType === "SystemAssigned") return { workspace: workspaceId, containerRegistry: "", storageAccount: "" };
-  const ws = await deps.ml(input.workspace.subscriptionId).workspaces.get(...wsArgs(input.workspace));
-  const containerRegistry = ws.containerRegistry;
-  const storageAccount = ws.storageAccount;
-  if (!containerRegistry || !storageAccount) {
-    throw new RetryAfterError(`workspace ${input.workspace.name} reports no ${containerRegistry ? "storage account" : "container registry"} yet`, { code: "WorkspaceIncomplete", stage: "roles" });
-  }
+  const { containerRegistry, storageAccount } = await workspaceResources(deps, input.workspace);
   return { workspace: workspaceId, containerRegistry, storageAccount };
+}
+
+/** `/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<name>`, as ARM names a hub. */
+const WORKSPACE_ID = /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w.()]{1,90})\/providers\/Microsoft\.MachineLearningServices\/workspaces\/([-\w]{1,64})$/i;
+
+/**
+ * The container registry and storage account an endpoint of this workspace pulls its image and model
+ * from. A Foundry hub-based project has none of its own: its hub's are "shared by all child projects"
+ * (azure-ai-ml `Hub`/`Project`), and the project names its hub in `properties.hubResourceId` (with
+ * `kind: "Project"`; api-version 2024-04-01 and later, so read at 2024-10-01: src/azure/mlOperations.ts).
+ */
+export async function workspaceResources(deps: ActivityDeps, workspace: GrantRolesInput["workspace"]): Promise<{ containerRegistry: string; storageAccount: string; hub: string | null }> {
+  const ws = await getWorkspaceCurrent(deps.ml(workspace.subscriptionId), ...wsArgs(workspace));
+  const hubId = ws.properties?.hubResourceId ?? null;
+  let owner = ws;
+  if (hubId || ws.kind?.toLowerCase() === "project") {
+    const hub = hubId ? WORKSPACE_ID.exec(hubId) : null;
+    if (!hub) throw new NonRetryableError(`workspace ${workspace.name} is a project without a readable hub id (${hubId ?? "none"})`, { code: "WorkspaceIncomplete", stage: "roles" });
+    const [, sub, rg, name] = hub as unknown as [string, string, string, string];
+    owner = await getWorkspaceCurrent(deps.ml(sub), rg, name);
+  }
+  const containerRegistry = owner.properties?.containerRegistry;
+  const storageAccount = owner.properties?.storageAccount;
+  const holder = hubId ? `hub ${hubId.split("/").pop()} of project ${workspace.name}` : `workspace ${workspace.name}`;
+  if (!containerRegistry || !storageAccount) {
+    throw new RetryAfterError(`${holder} reports no ${containerRegistry ? "storage account" : "container registry"} yet`, { code: "WorkspaceIncomplete", stage: "roles" });
+  }
+  return { containerRegistry, storageAccount, hub: hubId };
 }

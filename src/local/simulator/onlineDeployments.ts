@@ -16,7 +16,7 @@ import { deploymentsOf, findDeployment, findEndpoint, latestOperation, provision
 import { ENDPOINT_NAME_PATTERN } from "./scenario";
 import type { DeploymentRecord, EndpointRecord, SimState } from "./stateStore";
 import { systemData } from "./systemData";
-import { containerRegistryId, storageAccountId, workspaceFromParams } from "./workspaces";
+import { containerRegistryId, resourceOwner, storageAccountId, workspaceFromParams, type HubState } from "./workspaces";
 
 /** onlineDeployments: createOrUpdate / get / list / delete / getLogs (managed online deployments). */
 
@@ -82,21 +82,21 @@ export function deploymentView(state: SimState, d: DeploymentRecord, now: Date, 
 
 /**
  * A user-assigned endpoint identity must hold AcrPull on the workspace registry and Storage Blob Data
- * Reader on its storage *before* the deployment is created, otherwise the deployment fails
+ * Reader on its storage (a project's: its hub's) *before* the deployment is created, otherwise the deployment fails
  * (how-to-deploy-for-real-time-inference.md; DESIGN §1). System-assigned identities are not checked.
  */
 function missingUserAssignedPermission(state: SimState, endpoint: EndpointRecord, now: Date): { code: string; message: string } | undefined {
   const uais = Object.values(endpoint.identity.userAssigned);
   if (uais.length === 0 || hasSystemAssigned(endpoint.identity)) return undefined;
   const principals = uais.map((u) => u.principalId);
-  const acr = containerRegistryId(endpoint.workspace);
+  const acr = containerRegistryId(resourceOwner(state as HubState, endpoint.workspace));
   if (!hasRoleOver(state, principals, ACR_PULL_ROLE_ID, acr, now)) {
     return {
       code: "ImagePullFailure",
       message: `The user-assigned identity of endpoint '${endpoint.name}' (principal ${principals.join(", ")}) has no AcrPull role on the workspace container registry ${acr}, so the inference image cannot be pulled. Grant AcrPull before creating the deployment.`,
     };
   }
-  const storage = storageAccountId(endpoint.workspace);
+  const storage = storageAccountId(resourceOwner(state as HubState, endpoint.workspace));
   if (!hasRoleOver(state, principals, STORAGE_BLOB_DATA_READER_ROLE_ID, storage, now)) {
     return {
       code: "ModelDownloadFailure",

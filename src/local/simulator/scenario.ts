@@ -210,6 +210,21 @@ export const ScenarioSchema = z
           .strict(),
       )
       .default([]),
+    /**
+     * Foundry hub-based projects: workspaces (in the scenario workspace's subscription) whose registry
+     * and storage are their hub's. The scenario `workspace` may be one of them.
+     */
+    projects: z
+      .array(
+        z
+          .object({
+            resourceGroup: z.string().min(1).optional(),
+            name: z.string().min(1),
+            hub: z.object({ resourceGroup: z.string().min(1).optional(), name: z.string().min(1) }).strict(),
+          })
+          .strict(),
+      )
+      .default([]),
     /** User-assigned identities that exist already (principalId/clientId are made up when omitted). */
     userAssignedIdentities: z
       .array(z.object({ id: z.string().min(1), principalId: z.guid().optional(), clientId: z.guid().optional() }).strict())

@@ -4,6 +4,7 @@ import { issueEndpointKeys } from "./credentials";
 import type { EnvState } from "./environments";
 import { addFault } from "./faults";
 import { normalizeFolderUri, type FlowPackageState } from "./flowPackages";
+import type { HubState } from "./workspaces";
 import { deploymentId, endpointId, modelVersionId, newGuid, resourceKey, stableGuid, workspaceId, type WorkspaceRef } from "./ids";
 import { createEndpointIdentity, userAssignedIdentity } from "./identities";
 import { putModelVersion, type ModelVersionInput } from "./models";
@@ -81,6 +82,12 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
     if (m.flow) properties["azureml.promptflow.mode"] = m.flow;
     putModelVersion(state, ws, m.name, m.version, modelInput(m.name, m.description ?? null, properties), seededAt);
   }
+  (state as HubState).hubs = Object.fromEntries(
+    scenario.projects.map((p) => [
+      resourceKey(workspaceId({ subscriptionId: ws.subscriptionId, resourceGroup: p.resourceGroup ?? ws.resourceGroup, workspace: p.name })),
+      { subscriptionId: ws.subscriptionId, resourceGroup: p.hub.resourceGroup ?? p.resourceGroup ?? ws.resourceGroup, workspace: p.hub.name },
+    ]),
+  );
   (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements] }));
   for (const env of scenario.environments) seedEnvironment(state, ws, env, seededAt);
   for (const seed of scenario.existing) seedEndpoint(state, ws, seed, seededAt);

@@ -1,5 +1,6 @@
 import { json, type SimResponse } from "./httpResponse";
-import { stableGuid, stableSuffix, workspaceId, type WorkspaceRef } from "./ids";
+import { resourceKey, stableGuid, stableSuffix, workspaceId, type WorkspaceRef } from "./ids";
+import { hasHubProjects } from "./lroOperations";
 import type { RequestContext } from "./requestContext";
 import { requireParam } from "./requestContext";
 
@@ -8,7 +9,31 @@ import { requireParam } from "./requestContext";
  * (container registry, storage account, key vault, application insights) get stable made-up names, so
  * the pipeline can read `properties.containerRegistry` / `properties.storageAccount` and grant AcrPull
  * and Storage Blob Data Reader on them.
+ *
+ * Foundry hub-based projects (scenario `projects`): a project "does not have a variety of
+ * sub-resources directly associated with it. Instead, its parent hub managed these resources"
+ * (azure-ai-ml `Project` entity); the hub's storage account and registry "are shared by all child
+ * projects" (`Hub`). So a project's GET names its hub (`properties.hubResourceId`, with `kind`:
+ * api-version 2024-04-01 and later) and no registry or storage of its own, and image pulls and model
+ * downloads of its endpoints go to the hub's.
  */
+
+/** Projects of hubs: workspace key → the hub workspace. */
+export type HubState = { hubs?: Record<string, WorkspaceRef> };
+
+export function hubOf(state: HubState, ws: WorkspaceRef): WorkspaceRef | undefined {
+  return state.hubs?.[resourceKey(workspaceId(ws))];
+}
+
+function isHub(state: HubState, ws: WorkspaceRef): boolean {
+  const key = resourceKey(workspaceId(ws));
+  return Object.values(state.hubs ?? {}).some((h) => resourceKey(workspaceId(h)) === key);
+}
+
+/** The workspace whose registry and storage an endpoint of `ws` uses: its hub for a project. */
+export function resourceOwner(state: HubState, ws: WorkspaceRef): WorkspaceRef {
+  return hubOf(state, ws) ?? ws;
+}
 
 export function workspaceFromParams(ctx: RequestContext): WorkspaceRef {
   return {
@@ -34,14 +59,16 @@ export function storageAccountId(ws: WorkspaceRef): string {
 const WORKSPACE_CREATED_AT = "2025-01-01T00:00:00.000Z";
 
 /** The workspaces.get body, shaped like shared/fixtures/azure/workspaces.get.json. */
-export function workspaceView(ws: WorkspaceRef, location: string, tenantId: string): Record<string, unknown> {
+export function workspaceView(ws: WorkspaceRef, location: string, tenantId: string, state: HubState = {}, apiVersion: string | null = null): Record<string, unknown> {
   const id = workspaceId(ws);
+  const hub = hubOf(state, ws);
   const s = suffix(ws);
   const rg = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers`;
-  return {
+  const view: Record<string, unknown> = {
     id,
     name: ws.workspace,
     type: "Microsoft.MachineLearningServices/workspaces",
+    ...(hasHubProjects(apiVersion) ? { kind: hub ? "Project" : isHub(state, ws) ? "Hub" : "Default" } : {}),
     location,
     identity: {
       principalId: stableGuid(`workspace-identity:${id.toLowerCase()}`),
@@ -65,6 +92,7 @@ export function workspaceView(ws: WorkspaceRef, location: string, tenantId: stri
       sharedPrivateLinkResources: [],
       workspaceId: stableGuid(`workspace:${id.toLowerCase()}`),
       provisioningState: "Succeeded",
+      ...(hub && hasHubProjects(apiVersion) ? { hubResourceId: workspaceId(hub) } : {}),
     },
     systemData: {
       createdAt: WORKSPACE_CREATED_AT,
@@ -75,8 +103,14 @@ export function workspaceView(ws: WorkspaceRef, location: string, tenantId: stri
       lastModifiedByType: "Application",
     },
   };
+  if (hub) {
+    const props = view["properties"] as Record<string, unknown>;
+    delete props["containerRegistry"];
+    delete props["storageAccount"];
+  }
+  return view;
 }
 
 export function getWorkspace(ctx: RequestContext): SimResponse {
-  return json(200, workspaceView(workspaceFromParams(ctx), ctx.state.location, ctx.state.tenantId));
+  return json(200, workspaceView(workspaceFromParams(ctx), ctx.state.location, ctx.state.tenantId, ctx.state as HubState, ctx.query.get("api-version")));
 }
