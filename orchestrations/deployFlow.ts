@@ -20,6 +20,7 @@ import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orch
 import type { ActivityInput } from "../src/activities/catalog";
 import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
 import type { PollPolicy } from "../src/domain/pollPolicy";
+import { smokeTestTimeoutSeconds } from "../src/domain/requestSettings";
 import { propagationDeadline } from "../src/domain/time";
 import { replacedDeployments, trafficAfterRollout, type Traffic } from "../src/domain/traffic";
 import { CancelRequested, StageFailure } from "./failures";
@@ -167,7 +168,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
           ctx,
           "smokeTest",
           "smokeTest",
-          { workspace, endpointName, deploymentName, authMode: request.endpoint.authMode, input: request.smokeTest.input, expectFields: request.smokeTest.expectFields, timeoutSeconds: input.smokeTest.timeoutSeconds },
+          { workspace, endpointName, deploymentName, authMode: request.endpoint.authMode, input: request.smokeTest.input, expectFields: request.smokeTest.expectFields, timeoutSeconds: smokeTestTimeoutSeconds(input.smokeTest.timeoutSeconds, request.deployment) },
           retry,
         );
         if (result.outcome === "passed") return result;

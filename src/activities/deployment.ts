@@ -3,6 +3,7 @@ import { getOnlineEndpoint } from "../azure/mlOperations";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
 import { ENVIRONMENT_REF } from "../contracts/deployRequest";
+import { requestSettingsFor } from "../domain/requestSettings";
 import { NonRetryableError } from "../errors";
 import { scrub } from "./smokeTest";
 import { captureInitialResponse, getOrUndefined, isNotFound, normalizeState, readOperationError, wsArgs } from "./arm";
@@ -80,7 +81,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
       scaleSettings: { scaleType: "Default" },
       environmentVariables: deploymentEnvironmentVariables(input),
       appInsightsEnabled: true,
-      requestSettings: { requestTimeout: "PT1M30S", maxConcurrentRequestsPerInstance: 1 },
+      requestSettings: armRequestSettings(input.deployment),
       livenessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
       readinessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
     },
@@ -88,6 +89,12 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
   const capture = captureInitialResponse();
   await ml.onlineDeployments.beginCreateOrUpdate(rg, ws, input.endpoint.name, input.deployment.name, body, capture.options);
   return capture.started(existing ? "Updating" : "Creating");
+}
+
+/** The deployment's request settings on the wire: `requestTimeout` is an ISO 8601 duration (OnlineRequestSettings). */
+export function armRequestSettings(deployment: StartDeploymentInput["deployment"]): { requestTimeout: string; maxConcurrentRequestsPerInstance: number } {
+  const settings = requestSettingsFor(deployment);
+  return { requestTimeout: `PT${settings.requestTimeoutSeconds}S`, maxConcurrentRequestsPerInstance: settings.maxConcurrentRequestsPerInstance };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS } from "../domain/requestSettings";
 import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
 
 /** Where a flow folder lives: an Azure ML datastore URI or an HTTPS (blob) URL. */
@@ -120,6 +121,20 @@ export const DeploymentSpec = z.strictObject({
    * requirements. Absent: flowdeploy's serving environment (the bare runtime image).
    */
   environment: environmentRef.optional(),
+  /** How the deployment takes requests (docs/pipeline.md, "Request settings"). */
+  requestSettings: z
+    .strictObject({
+      /** Default: PROMPTFLOW_WORKER_NUM × PROMPTFLOW_WORKER_THREADS (workers default to the instance's vCPUs). */
+      maxConcurrentRequestsPerInstance: z.number({ error: requiredOr("a positive integer") }).int("expected a positive integer").min(1, "expected a positive integer").max(1000, "at most 1000").optional(),
+      /** Default 90; prompt flow deployments allow up to 300 (other managed deployments 180). */
+      requestTimeoutSeconds: z
+        .number({ error: requiredOr("a number of seconds") })
+        .int("expected whole seconds")
+        .min(1, "at least 1 second")
+        .max(PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS, `prompt flow deployments allow at most ${PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS} seconds`)
+        .optional(),
+    })
+    .optional(),
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpec>;
 

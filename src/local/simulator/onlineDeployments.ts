@@ -2,6 +2,7 @@ import { ArmError, badArgument, conflict, resourceNotFound } from "./armErrors";
 import { ACR_PULL_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID } from "./builtinRoles";
 import type { EnvState } from "./environments";
 import { provisioningFailure, takeProvisioningFault } from "./faults";
+import { validateRequestSettings } from "./requestSettings";
 import { environmentKeyOf, flowRequirements, importErrorLog, missingPackages, type FlowPackageState } from "./flowPackages";
 import { empty, json, type SimResponse } from "./httpResponse";
 import { deploymentId, resourceKey, type WorkspaceRef } from "./ids";
@@ -131,6 +132,7 @@ export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
   if (model !== undefined && modelRecord === undefined) {
     throw new ArmError(400, "UserError", `Could not find asset with ID: ${model}`);
   }
+  validateRequestSettings(props["requestSettings"], modelRecord);
   const environmentRef = optionalString(props["environmentId"]);
   const environmentKey = environmentRef === undefined ? undefined : environmentKeyOf(environmentRef, ws);
   const environment = environmentKey === undefined ? undefined : (state as EnvState).environmentVersions?.[environmentKey];

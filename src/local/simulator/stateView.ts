@@ -21,6 +21,9 @@ export interface DeploymentStateView {
   model: string | null;
   /** As PUT (the container's environment: PROMPTFLOW_RUN_MODE, AZURE_CLIENT_ID, ...). */
   environmentVariables: Record<string, string>;
+  /** As PUT (OnlineRequestSettings), or Azure's defaults. */
+  requestSettings: Record<string, unknown>;
+  environmentId: string | null;
   tags: Record<string, string>;
   error?: { code: string; message: string };
 }
@@ -93,6 +96,8 @@ export function buildStateView(state: SimState, now: Date, baseUrl: string): Sim
         serving: d.serving,
         model: typeof d.properties["model"] === "string" ? d.properties["model"] : null,
         environmentVariables: { ...((d.properties["environmentVariables"] as Record<string, string> | undefined) ?? {}) },
+        requestSettings: { ...((d.properties["requestSettings"] as Record<string, unknown> | undefined) ?? {}) },
+        environmentId: typeof d.properties["environmentId"] === "string" ? d.properties["environmentId"] : null,
         tags: { ...d.tags },
         ...(ps === "Failed" && op?.failure ? { error: { ...op.failure } } : {}),
       };
