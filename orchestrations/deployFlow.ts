@@ -82,7 +82,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     let userAssigned: ResolvedIdentity | undefined;
     const grantRoles = function* (principalId: string): Step<GrantRolesResult> {
       return yield* run.stage("roles", () =>
-        callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: request.endpoint.identity.type, principalId }, retry),
+        callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: request.endpoint.identity.type, principalId, extraRoles: request.endpoint.extraRoles }, retry),
       );
     };
 
@@ -94,7 +94,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
       grant = yield* run.stage("roles", function* () {
         const resolved = yield* callActivity(ctx, "roles", "resolveIdentity", { resourceId: identity.resourceId, claimedPrincipalId: identity.principalId ?? null, claimedClientId: identity.clientId ?? null }, retry);
         userAssigned = resolved;
-        return yield* callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: "UserAssigned", principalId: resolved.principalId }, retry);
+        return yield* callActivity(ctx, "roles", "grantEndpointRoles", { workspace, identityType: "UserAssigned", principalId: resolved.principalId, extraRoles: request.endpoint.extraRoles }, retry);
       });
     }
 

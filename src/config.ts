@@ -62,6 +62,8 @@ const ConfigSchema = z
     FLOWDEPLOY_ALLOWED_WORKSPACES: optionalString,
     /** User-assigned identity resource ids an endpoint may use (same format); empty allows none. */
     FLOWDEPLOY_ALLOWED_IDENTITIES: optionalString,
+    /** Resources (ids) a request's endpoint.extraRoles may be granted on; empty allows none. */
+    FLOWDEPLOY_EXTRA_ROLE_SCOPES: optionalString,
     /** Quality gates for BulkTestPassed events, JSON: metric → minimum, or {min?, max?}. Unset: such events are refused. */
     FLOWDEPLOY_GATES: optionalString.transform((v, ctx) => (v === undefined ? undefined : parseGates(v, ctx))),
     /** Event Grid topics / CloudEvents sources (resource ids) BulkTestPassed events may come from. */
@@ -94,6 +96,7 @@ const ConfigSchema = z
         : undefined,
     allowedWorkspaces: idList(env.FLOWDEPLOY_ALLOWED_WORKSPACES),
     allowedIdentities: idList(env.FLOWDEPLOY_ALLOWED_IDENTITIES),
+    extraRoleScopes: idList(env.FLOWDEPLOY_EXTRA_ROLE_SCOPES),
     gates: env.FLOWDEPLOY_GATES,
     allowedEventSources: idList(env.FLOWDEPLOY_ALLOWED_EVENT_SOURCES),
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,

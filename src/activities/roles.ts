@@ -2,7 +2,7 @@ import type { RoleAssignment } from "@azure/arm-authorization";
 import type { GrantRolesInput, GrantRolesResult } from "../contracts/activities";
 import { workspaceResourceId } from "../contracts/common";
 import { roleAssignmentName } from "../domain/ids";
-import { roleDefinitionId, roleGuidOf, rolesFor, type RoleGrant } from "../domain/roles";
+import { extraGrants, roleDefinitionId, roleGuidOf, rolesFor, type ExtraGrant, type RoleGrant } from "../domain/roles";
 import { getWorkspaceCurrent } from "../azure/mlOperations";
 import { NonRetryableError, RetryAfterError, toPipelineError } from "../errors";
 import { wsArgs } from "./arm";
@@ -25,8 +25,12 @@ export async function grantEndpointRoles(deps: ActivityDeps, input: GrantRolesIn
   const scopes = await scopesFor(deps, input);
   const assignments: GrantRolesResult["assignments"] = [];
 
-  for (const grant of rolesFor(input.identityType)) {
-    const scope = scopes[grant.on];
+  const grants = [
+    ...rolesFor(input.identityType).map((grant) => ({ scope: scopes[grant.on], roleDefinitionGuid: grant.roleDefinitionGuid })),
+    ...extraGrants(input.extraRoles),
+  ];
+  for (const grant of grants) {
+    const scope = grant.scope;
     const name = roleAssignmentName(scope, input.principalId, grant.roleDefinitionGuid);
     const made = await createOrFind(deps, authz, scope, name, input, grant);
     assignments.push({
@@ -44,7 +48,7 @@ export async function grantEndpointRoles(deps: ActivityDeps, input: GrantRolesIn
 
 type AuthzClient = ReturnType<ActivityDeps["authz"]>;
 
-async function createOrFind(deps: ActivityDeps, authz: AuthzClient, scope: string, name: string, input: GrantRolesInput, grant: RoleGrant): Promise<{ assignment: RoleAssignment; created: boolean }> {
+async function createOrFind(deps: ActivityDeps, authz: AuthzClient, scope: string, name: string, input: GrantRolesInput, grant: ExtraGrant): Promise<{ assignment: RoleAssignment; created: boolean }> {
   try {
     const assignment = await authz.roleAssignments.create(scope, name, {
       roleDefinitionId: roleDefinitionId(input.workspace.subscriptionId, grant.roleDefinitionGuid),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, WorkspaceRef } from "./common";
-import { DeploymentSpec, EndpointSpec, FlowSource, ModelRef } from "./deployRequest";
+import { DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole } from "./deployRequest";
 import { DeploymentNotification } from "./notification";
 
 /**
@@ -70,6 +70,8 @@ export const GrantRolesInput = z.object({
   workspace: WorkspaceRef,
   identityType: z.enum(["SystemAssigned", "UserAssigned"]),
   principalId: z.string(),
+  /** The request's `endpoint.extraRoles` (checked at intake against FLOWDEPLOY_EXTRA_ROLE_SCOPES). */
+  extraRoles: z.array(ExtraRole).optional(),
 });
 export type GrantRolesInput = z.infer<typeof GrantRolesInput>;
 export const GrantRolesResult = z.object({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS } from "../domain/requestSettings";
+import { EXTRA_ROLE_NAMES, EXTRA_ROLES } from "../domain/roles";
 import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
 
 /** Where a flow folder lives: an Azure ML datastore URI or an HTTPS (blob) URL. */
@@ -61,10 +62,30 @@ export const EndpointIdentity = z.discriminatedUnion(
 );
 export type EndpointIdentity = z.infer<typeof EndpointIdentity>;
 
+/** An ARM resource id: subscription GUID, resource group, provider type and name, nothing more (no `..`, `%`, `?`, `#`). */
+const RESOURCE_ID = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/([A-Za-z]+\.[A-Za-z]+\/[A-Za-z]+)\/[A-Za-z0-9][-\w]{0,127}$/i;
+
+/** A role for the flow's Entra ID connections, on one resource of the kind the role is for (docs/pipeline.md, "Extra roles"). */
+export const ExtraRole = z
+  .strictObject({
+    role: z.enum(EXTRA_ROLE_NAMES, { error: requiredOr(`one of ${EXTRA_ROLE_NAMES.map((n) => `"${n}"`).join(", ")}`) }),
+    scope: z.string({ error: requiredOr("a resource id") }).regex(RESOURCE_ID, "expected the ARM id of one resource: /subscriptions/<GUID>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>"),
+  })
+  .superRefine((value, ctx) => {
+    const type = RESOURCE_ID.exec(value.scope)?.[1];
+    const wanted = EXTRA_ROLES[value.role]?.resourceType;
+    if (type && wanted && type.toLowerCase() !== wanted.toLowerCase()) {
+      ctx.addIssue({ code: "custom", path: ["scope"], message: `${value.role} is granted on ${wanted} resources, not ${type}` });
+    }
+  });
+export type ExtraRole = z.infer<typeof ExtraRole>;
+
 export const EndpointSpec = z.strictObject({
   name: endpointOrDeploymentName("endpoint"),
   authMode: z.enum(["key", "aml_token"], { error: requiredOr('"key" or "aml_token"') }),
   identity: EndpointIdentity,
+  /** Roles the endpoint identity gets on the resources behind the flow's Entra ID connections (at most 10). */
+  extraRoles: z.array(ExtraRole).max(10, "at most 10 extra roles").optional(),
 });
 export type EndpointSpec = z.infer<typeof EndpointSpec>;
 

@@ -30,10 +30,10 @@ export interface IntakeDeps {
 }
 
 /** Why intake refused a message: bad input, or a target the server's policy does not allow. */
-export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | "InstanceLimitExceeded" | "InstanceTypeNotAllowed" | EventRejectionCode;
+export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | "ExtraRoleScopeNotAllowed" | "InstanceLimitExceeded" | "InstanceTypeNotAllowed" | EventRejectionCode;
 
 /** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
-export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed", "InstanceLimitExceeded", "InstanceTypeNotAllowed"]);
+export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed", "ExtraRoleScopeNotAllowed", "InstanceLimitExceeded", "InstanceTypeNotAllowed"]);
 
 /** The server's rules for a valid request: allowed workspace and identity, and what it may cost. */
 export function requestPolicyViolation(request: DeployRequest, policy: IntakePolicy): { code: RejectionCode; issues: FieldIssue[] } | undefined {
@@ -42,6 +42,11 @@ export function requestPolicyViolation(request: DeployRequest, policy: IntakePol
   }
   if (!isIdentityAllowed(policy.allowedIdentities, request.endpoint.identity)) {
     return { code: "IdentityNotAllowed", issues: [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }] };
+  }
+  const scopes = policy.extraRoleScopes;
+  const outside = (request.endpoint.extraRoles ?? []).findIndex((r) => !scopes.includes("*") && !scopes.some((s) => s.toLowerCase() === r.scope.toLowerCase()));
+  if (outside >= 0) {
+    return { code: "ExtraRoleScopeNotAllowed", issues: [{ path: ["endpoint", "extraRoles", outside, "scope"], message: "this resource is not in FLOWDEPLOY_EXTRA_ROLE_SCOPES" }] };
   }
   return limitViolation(request, policy);
 }

@@ -10,6 +10,8 @@ export interface IntakePolicy {
   allowedWorkspaces: readonly string[];
   /** User-assigned identity resource ids (lower-case) an endpoint may use; `*` = any (local only). */
   allowedIdentities: readonly string[];
+  /** Resource ids (lower-case) `endpoint.extraRoles` may be granted on; `*` = any (local only). */
+  extraRoleScopes: readonly string[];
   /**
    * Quality gates every BulkTestPassed event must meet (metric → minimum or {min?, max?}); an event's
    * own thresholds can only add or tighten. Undefined: none configured, so such events are refused.
@@ -33,7 +35,7 @@ export const DEFAULT_EVENT_MAX_AGE_MINUTES = 1440;
 export const DEFAULT_MAX_INSTANCES = 10;
 export const DEFAULT_LOCK_WAIT_MINUTES = 240;
 
-type PolicySettings = Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
+type PolicySettings = Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "extraRoleScopes" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
 
 /**
  * The Function App's policy from its settings. `*` is honoured only by the local stand-ins: in a
@@ -45,6 +47,7 @@ export function intakePolicyFrom(config: PolicySettings): IntakePolicy {
     ...limitsFrom(config),
     allowedWorkspaces: explicit(config.allowedWorkspaces),
     allowedIdentities: explicit(config.allowedIdentities),
+    extraRoleScopes: explicit(config.extraRoleScopes),
     allowedEventSources: explicit(config.allowedEventSources),
     gates: config.gates,
     eventMaxAgeMinutes: config.eventMaxAgeMinutes ?? DEFAULT_EVENT_MAX_AGE_MINUTES,
@@ -58,6 +61,7 @@ export function intakePolicyFrom(config: PolicySettings): IntakePolicy {
 export const LOCAL_INTAKE_POLICY: IntakePolicy = {
   allowedWorkspaces: ["*"],
   allowedIdentities: ["*"],
+  extraRoleScopes: ["*"],
   gates: {},
   allowedEventSources: ["*"],
   eventMaxAgeMinutes: undefined,
@@ -86,6 +90,7 @@ export function localIntakePolicy(env: Record<string, string | undefined>): Inta
     ...limitsFrom(config),
     allowedWorkspaces: set("FLOWDEPLOY_ALLOWED_WORKSPACES") ? config.allowedWorkspaces : LOCAL_INTAKE_POLICY.allowedWorkspaces,
     allowedIdentities: set("FLOWDEPLOY_ALLOWED_IDENTITIES") ? config.allowedIdentities : LOCAL_INTAKE_POLICY.allowedIdentities,
+    extraRoleScopes: set("FLOWDEPLOY_EXTRA_ROLE_SCOPES") ? config.extraRoleScopes : LOCAL_INTAKE_POLICY.extraRoleScopes,
     gates: set("FLOWDEPLOY_GATES") ? config.gates : LOCAL_INTAKE_POLICY.gates,
     allowedEventSources: set("FLOWDEPLOY_ALLOWED_EVENT_SOURCES") ? config.allowedEventSources : LOCAL_INTAKE_POLICY.allowedEventSources,
     eventMaxAgeMinutes: set("FLOWDEPLOY_EVENT_MAX_AGE_MINUTES") ? config.eventMaxAgeMinutes : LOCAL_INTAKE_POLICY.eventMaxAgeMinutes,
@@ -93,6 +98,7 @@ export function localIntakePolicy(env: Record<string, string | undefined>): Inta
 }
 
 const WORKSPACE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.machinelearningservices\/workspaces\/[^/]+$/;
+const RESOURCE_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/;
 const IDENTITY_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/;
 
 /** What an operator should hear at start-up about the allow-lists (logged once by the Function App). */
@@ -106,6 +112,7 @@ export function settingsWarnings(config: PolicySettings): string[] {
   };
   check("FLOWDEPLOY_ALLOWED_WORKSPACES", config.allowedWorkspaces, WORKSPACE_ID, "workspace");
   check("FLOWDEPLOY_ALLOWED_IDENTITIES", config.allowedIdentities, IDENTITY_ID, "user-assigned identity");
+  check("FLOWDEPLOY_EXTRA_ROLE_SCOPES", config.extraRoleScopes, RESOURCE_ID, "resource");
   if (config.gates === undefined) warnings.push("FLOWDEPLOY_GATES is not set: PromptFlow.BulkTestPassed events are refused until quality gates are configured.");
   return warnings;
 }

@@ -116,10 +116,11 @@ describe("grantEndpointRoles", () => {
     h = await startActivityHarness();
     const result = await h.activities.grantEndpointRoles({ workspace, identityType: "UserAssigned", principalId: uami.principalId });
     const byRole = Object.fromEntries(h.sim.state().roleAssignments.map((a) => [a.roleDefinitionId.split("/").pop(), a.scope]));
-    expect(result.assignments).toHaveLength(3);
+    expect(result.assignments).toHaveLength(4);
     expect(byRole[RoleIds.acrPull]).toMatch(/Microsoft\.ContainerRegistry\/registries\//);
     expect(byRole[RoleIds.storageBlobDataReader]).toMatch(/Microsoft\.Storage\/storageAccounts\//);
     expect(byRole[RoleIds.connectionSecretsReader]).toMatch(/workspaces\/ws-promptflow$/);
+    expect(byRole[RoleIds.metricsWriter]).toMatch(/workspaces\/ws-promptflow$/);
   });
 
   it("counts 409 RoleAssignmentExists (same role under another name) as granted, at the existing assignment's time", async () => {
@@ -142,7 +143,7 @@ describe("grantEndpointRoles", () => {
     h = await startActivityHarness({ faults: [{ op: "roleAssignments.create", status: 400, code: "PrincipalNotFound", times: 1 }] });
     const err = await failure(h.activities.grantEndpointRoles({ workspace, identityType: "UserAssigned", principalId: uami.principalId }));
     expect(err).toMatchObject({ code: "PrincipalNotFound", retryable: true, retryAfterSeconds: 10 });
-    expect((await h.activities.grantEndpointRoles({ workspace, identityType: "UserAssigned", principalId: uami.principalId })).assignments).toHaveLength(3);
+    expect((await h.activities.grantEndpointRoles({ workspace, identityType: "UserAssigned", principalId: uami.principalId })).assignments).toHaveLength(4);
   });
 });
 

@@ -68,7 +68,7 @@ describe("deployFlow on the local stack", () => {
     const firstGrant = run.requests.find((r) => r.operation === "roleAssignments.create")!;
     const endpointPut = run.requests.find((r) => r.operation === "onlineEndpoints.createOrUpdate")!;
     expect(firstGrant.seq).toBeLessThan(endpointPut.seq);
-    expect(run.state.roleAssignments).toHaveLength(3);
+    expect(run.state.roleAssignments).toHaveLength(4);
   });
 });
 

@@ -7,7 +7,7 @@ import { DEFAULT_QUEUE_NAME } from "../../src/client/connection";
 import { parseConfig } from "../../src/config";
 import { workspaceResourceId } from "../../src/contracts/common";
 import { instanceIdFor } from "../../src/domain/ids";
-import { RoleIds, rolesFor } from "../../src/domain/roles";
+import { RoleIds, rolesFor, EXTRA_ROLES } from "../../src/domain/roles";
 import { serve, type RunningService } from "../../src/local/serve";
 import { containerRegistryId, storageAccountId } from "../../src/local/simulator";
 import { readJson, repoRoot, sampleRequest } from "../support/samples";
@@ -115,7 +115,7 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
   const conditions = () => {
     const doc = readFileSync(join(repoRoot, "docs", "pipeline.md"), "utf8");
     const out: Record<string, { roles: string[]; text: string }> = {};
-    for (const [, resource, text] of doc.matchAll(/On the (?:workspace's )?\*\*(workspace|container registry|storage account)\*\*[^\n]*\n\n\s*```\n([\s\S]*?)```/g)) {
+    for (const [, resource, text] of doc.matchAll(/On (?:the |each )?(?:workspace's )?\*\*(workspace|container registry|storage account|AI services account|search service)\*\*[\s\S]*?\n\n\s*```\n([\s\S]*?)```/g)) {
       const roles = [...text!.matchAll(/GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim().toLowerCase()));
       out[resource!] = { roles, text: text! };
     }
@@ -125,10 +125,15 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
 
   it("docs: one RBAC Administrator condition per resource, each allowing only that resource's role, to service principals, and denying deletes", () => {
     const c = conditions();
-    expect(Object.keys(c).sort()).toEqual(["container registry", "storage account", "workspace"]);
-    expect(c["workspace"]!.roles).toEqual([RoleIds.connectionSecretsReader]);
+    expect(Object.keys(c).sort()).toEqual(["AI services account", "container registry", "search service", "storage account", "workspace"]);
+    expect(c["workspace"]!.roles).toEqual([RoleIds.connectionSecretsReader, RoleIds.metricsWriter]);
     expect(c["container registry"]!.roles).toEqual([RoleIds.acrPull]);
     expect(c["storage account"]!.roles).toEqual([RoleIds.storageBlobDataReader]);
+    // Each extra role's resource kind has a condition that allows exactly the extra roles for that kind.
+    const kindOf = { "Microsoft.CognitiveServices/accounts": "AI services account", "Microsoft.Search/searchServices": "search service", "Microsoft.Storage/storageAccounts": "storage account" } as const;
+    for (const { guid, resourceType } of Object.values(EXTRA_ROLES)) expect(c[kindOf[resourceType]]!.roles, resourceType).toContain(guid);
+    expect(c["AI services account"]!.roles.sort()).toEqual([EXTRA_ROLES["Cognitive Services OpenAI User"].guid, EXTRA_ROLES["Cognitive Services User"].guid].sort());
+    expect(c["search service"]!.roles).toEqual([EXTRA_ROLES["Search Index Data Reader"].guid]);
     for (const { text } of Object.values(c)) {
       expect(text).toContain("StringEqualsIgnoreCase {'ServicePrincipal'}");
       expect(text.replace(/\s+/g, " ")).toContain("AND ( !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}) )");
@@ -147,7 +152,7 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
     expect(rolesFor("SystemAssigned").map((g) => g.roleDefinitionGuid).every((g) => conditionRoleIds().includes(g))).toBe(true);
   });
 
-  it("user-assigned: also AcrPull on the workspace registry and Storage Blob Data Reader on its storage account, before the endpoint exists", async () => {
+  it("user-assigned: also AcrPull on the workspace registry, Storage Blob Data Reader on its storage account and Metrics Writer on the workspace, before the endpoint exists", async () => {
     const request = sampleRequest();
     const identity = {
       type: "UserAssigned",
@@ -167,6 +172,7 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
       { role: RoleIds.storageBlobDataReader, scope: storageAccountId(ws).toLowerCase() },
       { role: RoleIds.acrPull, scope: containerRegistryId(ws).toLowerCase() },
       { role: RoleIds.connectionSecretsReader, scope: workspaceResourceId(SAMPLE_WS).toLowerCase() },
+      { role: RoleIds.metricsWriter, scope: workspaceResourceId(SAMPLE_WS).toLowerCase() },
     ].map((a) => ({ ...a, principalId: identity.principalId, principalType: "ServicePrincipal" }));
     expect(assignments).toEqual(expected.sort((a, b) => a.role.localeCompare(b.role)));
     // Never at a resource group or subscription: every scope is one resource.
@@ -204,7 +210,8 @@ describe("the README documents the Function App identity's roles", () => {
 
   it("the conditions together allow exactly the endpoint roles (no unused role) and only service principals", () => {
     const allowed = [...pipeline.matchAll(/ForAnyOfAnyValues:GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim()));
-    expect(allowed.sort()).toEqual(Object.values(RoleIds).sort());
+    const extra = Object.values(EXTRA_ROLES).map((r) => r.guid);
+    expect([...new Set(allowed)].sort()).toEqual([...new Set([...Object.values(RoleIds), ...extra])].sort());
     expect(pipeline).toMatch(/PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/);
     for (const guid of Object.values(RoleIds)) expect(readme, guid).toContain(guid);
   });

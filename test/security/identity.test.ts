@@ -45,7 +45,7 @@ describe("a user-assigned identity's principal comes from Azure, not from the re
   it("I2: a chat request that omits the ids deploys, granting roles only to the identity's real principal and running as its real client id", async () => {
     const run = await deploy({ scenario, request: chatRequestWithIdentity({}) });
     expect(run.notification, JSON.stringify(run.notification.error)).toMatchObject({ outcome: "Succeeded" });
-    expect(run.state.roleAssignments.length).toBe(3);
+    expect(run.state.roleAssignments.length).toBe(4);
     expect(new Set(run.state.roleAssignments.map((a) => a.principalId))).toEqual(new Set([REAL.principalId]));
     const deployment = run.state.endpoints.find((e) => e.name === "web-classify")!.deployments.find((d) => d.name === "green")!;
     expect(deployment.environmentVariables["AZURE_CLIENT_ID"]).toBe(REAL.clientId);

@@ -33,9 +33,14 @@ describe("propagation deadline", () => {
 });
 
 describe("roles", () => {
-  it("grant only the secrets reader to system-assigned identities, plus AcrPull and blob reader to user-assigned ones", () => {
+  it("grant only the secrets reader to system-assigned identities, plus AcrPull, blob reader and metrics writer to user-assigned ones", () => {
     expect(rolesFor("SystemAssigned").map((r) => r.roleDefinitionGuid)).toEqual([RoleIds.connectionSecretsReader]);
-    expect(rolesFor("UserAssigned").map((r) => r.on)).toEqual(["workspace", "containerRegistry", "storageAccount"]);
+    expect(rolesFor("UserAssigned").map((r) => [r.on, r.roleDefinitionGuid])).toEqual([
+      ["workspace", RoleIds.connectionSecretsReader],
+      ["containerRegistry", RoleIds.acrPull],
+      ["storageAccount", RoleIds.storageBlobDataReader],
+      ["workspace", RoleIds.metricsWriter],
+    ]);
     expect(roleGuidOf(`/providers/Microsoft.Authorization/roleDefinitions/${RoleIds.acrPull.toUpperCase()}`)).toBe(RoleIds.acrPull);
   });
 });

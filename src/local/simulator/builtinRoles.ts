@@ -18,6 +18,10 @@ export const ACR_PULL_ROLE_ID = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 export const STORAGE_BLOB_DATA_READER_ROLE_ID = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 export const METRICS_WRITER_ROLE_ID = "635dd51f-9968-44d3-b7fb-6d9a6bd613ae";
 export const DATA_SCIENTIST_ROLE_ID = "f6c7c914-8db3-469d-8ca1-694a8f32e121";
+/** Roles for the resources behind Entra ID connections (built-in roles page: ai-machine-learning, web-and-mobile). */
+export const OPENAI_USER_ROLE_ID = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
+export const COGNITIVE_SERVICES_USER_ROLE_ID = "a97b65f3-24c7-4388-baec-2e87135dc908";
+export const SEARCH_INDEX_DATA_READER_ROLE_ID = "1407120a-92aa-4202-b7e9-c0e197c71c8f";
 
 export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   {
@@ -71,6 +75,33 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     actions: ["Microsoft.MachineLearningServices/workspaces/*/read", "Microsoft.MachineLearningServices/workspaces/*/action"],
     notActions: ["Microsoft.MachineLearningServices/workspaces/delete", "Microsoft.MachineLearningServices/workspaces/computes/*/write"],
     dataActions: [],
+    notDataActions: [],
+  },
+  {
+    guid: OPENAI_USER_ROLE_ID,
+    roleName: "Cognitive Services OpenAI User",
+    description: "Read access to view files, models, deployments. The ability to create completion and embedding calls.",
+    actions: ["Microsoft.CognitiveServices/*/read", "Microsoft.Authorization/roleAssignments/read", "Microsoft.Authorization/roleDefinitions/read"],
+    notActions: [],
+    dataActions: ["Microsoft.CognitiveServices/accounts/OpenAI/*/read", "Microsoft.CognitiveServices/accounts/OpenAI/deployments/completions/action", "Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action", "Microsoft.CognitiveServices/accounts/OpenAI/deployments/embeddings/action"],
+    notDataActions: [],
+  },
+  {
+    guid: COGNITIVE_SERVICES_USER_ROLE_ID,
+    roleName: "Cognitive Services User",
+    description: "Lets you read and list keys of Cognitive Services.",
+    actions: ["Microsoft.CognitiveServices/*/read", "Microsoft.CognitiveServices/accounts/listkeys/action"],
+    notActions: [],
+    dataActions: ["Microsoft.CognitiveServices/*"],
+    notDataActions: [],
+  },
+  {
+    guid: SEARCH_INDEX_DATA_READER_ROLE_ID,
+    roleName: "Search Index Data Reader",
+    description: "Grants read access to Azure Cognitive Search index data.",
+    actions: [],
+    notActions: [],
+    dataActions: ["Microsoft.Search/searchServices/indexes/documents/read"],
     notDataActions: [],
   },
 ];

@@ -15,9 +15,25 @@ export interface FlowFolderSeed {
   /** The folder's workspace-scoped datastore URI, lower case, without a trailing slash. */
   uri: string;
   requirements: string[];
+  /** Names of the Entra ID connections the flow calls. */
+  connections?: string[];
 }
 
-export type FlowPackageState = { flowFolders?: FlowFolderSeed[] };
+/** A workspace connection that authenticates with the endpoint identity (Microsoft Entra ID). */
+export interface EntraConnection {
+  name: string;
+  target: string;
+  roleGuid: string;
+}
+
+export type FlowPackageState = { flowFolders?: FlowFolderSeed[]; entraConnections?: EntraConnection[] };
+
+/** The folder a model was registered from, as the scenario describes it. */
+export function flowFolderOf(state: FlowPackageState, model: ModelVersionRecord | undefined, ws: WorkspaceRef): FlowFolderSeed | undefined {
+  if (!model?.modelUri) return undefined;
+  const uri = normalizeFolderUri(model.modelUri, ws);
+  return state.flowFolders?.find((f) => f.uri === uri);
+}
 
 /** `azureml://datastores/...` or the long workspace form → the long form, lower case, no trailing slash. */
 export function normalizeFolderUri(uri: string, ws: WorkspaceRef): string {
@@ -34,9 +50,7 @@ export function packageName(line: string): string | undefined {
 
 /** The requirements a model's flow folder declares (none for models the scenario says nothing about). */
 export function flowRequirements(state: FlowPackageState, model: ModelVersionRecord | undefined, ws: WorkspaceRef): string[] {
-  if (!model?.modelUri) return [];
-  const uri = normalizeFolderUri(model.modelUri, ws);
-  return state.flowFolders?.find((f) => f.uri === uri)?.requirements ?? [];
+  return flowFolderOf(state, model, ws)?.requirements ?? [];
 }
 
 /** The packages of `requirements` an environment does not carry (an environment the scenario does not describe carries none). */

@@ -25,7 +25,8 @@ export function validateRequestSettings(requestSettings: unknown, model: ModelVe
   if (timeout !== undefined && timeout !== null) {
     const seconds = typeof timeout === "string" ? isoDurationSeconds(timeout) : undefined;
     if (seconds === undefined || seconds <= 0) throw badArgument(`properties.requestSettings.requestTimeout '${String(timeout)}' is not a positive ISO 8601 duration such as PT90S.`);
-    const promptFlow = model !== undefined && model !== "external" && model.properties["azureml.promptflow.source_flow_id"] !== undefined;
+    // A model outside the workspace (a registry's) cannot be inspected here: only the 300 s cap applies.
+    const promptFlow = model === "external" || (model !== undefined && model.properties["azureml.promptflow.source_flow_id"] !== undefined);
     const max = promptFlow ? 300 : 180;
     if (seconds > max) {
       throw badArgument(

@@ -188,6 +188,23 @@ export const ScenarioSchema = z
           .object({
             path: z.string().regex(/^azureml:\/\/(subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/[^/]+\/paths\/.+$/i, "must be an azureml:// datastore folder URI"),
             requirements: z.array(z.string().min(1)).default([]),
+            /** Names of `connections` the flow calls on every run. */
+            connections: z.array(z.string().min(1)).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Workspace connections that use Microsoft Entra ID: the flow calls `target` with the endpoint
+     * identity's token, which works only while that identity holds `role` on it (GUID or role name).
+     */
+    connections: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            target: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i, "must be an ARM resource id"),
+            role: z.string().min(1),
           })
           .strict(),
       )

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
+import { CONNECTION_SECRETS_READER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
 import { isValidToken } from "./credentials";
 import { takeRequestFault } from "./faults";
+import { flowFolderOf, type EntraConnection, type FlowPackageState } from "./flowPackages";
 import type { SimResponse } from "./httpResponse";
 import { resourceKey, workspaceId } from "./ids";
 import { endpointPrincipalIds } from "./identities";
@@ -10,7 +11,7 @@ import { flowSpecFor, runFlow } from "./promptFlow";
 import { hasRoleOver } from "./rbac";
 import { requireParam, type RequestContext } from "./requestContext";
 import { deploymentsOf, findEndpointByName, provisioningState } from "./resourceLookup";
-import type { DeploymentRecord, EndpointRecord, SimState } from "./stateStore";
+import type { DeploymentRecord, EndpointRecord, ModelVersionRecord, SimState } from "./stateStore";
 import { routeByTraffic } from "./traffic";
 import type { Fault } from "./scenario";
 
@@ -69,6 +70,20 @@ function authorized(state: SimState, endpoint: EndpointRecord, secret: string, n
 export function connectionAccessEffective(state: SimState, endpoint: EndpointRecord, now: Date): boolean {
   const effectiveBy = new Date(now.getTime() - state.latency.propagationSeconds * 1000);
   return hasRoleOver(state, endpointPrincipalIds(endpoint.identity), CONNECTION_SECRETS_READER_ROLE_ID, workspaceId(endpoint.workspace), effectiveBy);
+}
+
+/**
+ * The first Entra ID connection the flow calls whose target the endpoint identity cannot use yet: it
+ * needs the connection's role there, older than the propagation delay like every assignment.
+ */
+function deniedConnection(state: SimState, endpoint: EndpointRecord, model: ModelVersionRecord | undefined, now: Date): EntraConnection | undefined {
+  const packages = state as FlowPackageState;
+  const names = flowFolderOf(packages, model, endpoint.workspace)?.connections ?? [];
+  const effectiveBy = new Date(now.getTime() - state.latency.propagationSeconds * 1000);
+  const principals = endpointPrincipalIds(endpoint.identity);
+  return names
+    .map((n) => packages.entraConnections?.find((c) => c.name === n))
+    .find((c): c is EntraConnection => c !== undefined && !hasRoleOver(state, principals, c.roleGuid, c.target, effectiveBy));
 }
 
 function scoreFaultResponse(fault: Fault, deployment: string): SimResponse {
@@ -142,6 +157,17 @@ export function score(ctx: RequestContext): SimResponse {
   }
   const modelRef = typeof deployment.properties["model"] === "string" ? deployment.properties["model"] : undefined;
   const model = modelRef ? resolveModelReference(state, endpoint.workspace, modelRef) : undefined;
+  const denied = deniedConnection(state, endpoint, typeof model === "object" ? model : undefined, now);
+  if (denied) {
+    // The tool's 401/403 is a UserError in the flow (promptflow-tools handle_openai_error →
+    // WrappedOpenAIError), so the serving app answers 400 and the front end reports 424.
+    return modelError(
+      400,
+      "UserError",
+      `Connection '${denied.name}': the endpoint identity is not authorized on ${denied.target} (Principal does not have access to API/Operation). Grant it the role the connection needs (${findBuiltinRole(denied.roleGuid)?.roleName ?? denied.roleGuid}) and wait for the assignment to take effect.`,
+      deployment.name,
+    );
+  }
   const flow = flowSpecFor(deployment, typeof model === "object" ? model : undefined);
   const result = runFlow(flow, ctx.body);
   if (!result.ok) return modelError(400, "UserError", result.message, deployment.name);

@@ -1,5 +1,5 @@
 import { MANAGED_TAG } from "../../activities/managed";
-import { CONNECTION_SECRETS_READER_ROLE_ID } from "./builtinRoles";
+import { BUILTIN_ROLES, CONNECTION_SECRETS_READER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
 import { issueEndpointKeys } from "./credentials";
 import type { EnvState } from "./environments";
 import { addFault } from "./faults";
@@ -88,7 +88,8 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
       { subscriptionId: ws.subscriptionId, resourceGroup: p.hub.resourceGroup ?? p.resourceGroup ?? ws.resourceGroup, workspace: p.hub.name },
     ]),
   );
-  (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements] }));
+  (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements], connections: [...f.connections] }));
+  (state as FlowPackageState).entraConnections = scenario.connections.map((c) => ({ name: c.name, target: c.target, roleGuid: roleGuidNamed(c.role) }));
   for (const env of scenario.environments) seedEnvironment(state, ws, env, seededAt);
   for (const seed of scenario.existing) seedEndpoint(state, ws, seed, seededAt);
   for (const fault of scenario.faults) addFault(state, fault);
@@ -106,6 +107,13 @@ function modelInput(name: string, description: string | null, properties: Record
     modelType: "CustomModel",
     modelUri: `azureml://datastores/workspaceblobstore/paths/promptflow/${name}/`,
   };
+}
+
+/** A built-in role by GUID or name (scenario connections name the role they need). */
+function roleGuidNamed(role: string): string {
+  const found = findBuiltinRole(role) ?? BUILTIN_ROLES.find((r) => r.roleName.toLowerCase() === role.toLowerCase());
+  if (!found) throw new Error(`scenario connection role '${role}' is not a built-in role the simulator knows (${BUILTIN_ROLES.map((r) => r.roleName).join(", ")})`);
+  return found.guid;
 }
 
 /** The inference routes of a prompt flow serving image (the product registers the same). */
