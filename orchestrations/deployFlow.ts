@@ -137,6 +137,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
       const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: userAssigned?.clientId ?? null, deployment: request.deployment, modelId }, retry);
       deploymentStarted = true;
       deploymentOperationUrl = started.operationUrl;
+      run.warn(started.warnings);
       // Until the propagation deadline a ready deployment could not be smoke-tested anyway: poll slowly.
       const state = yield* pollUntilTerminal(
         ctx,
@@ -246,6 +247,7 @@ function* finish(
     traffic: outcome.endpoint?.traffic ?? {},
     stages: run.stages,
     error: outcome.error,
+    ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
     startedAt: run.startedAt,
     endedAt: run.now(),
   };

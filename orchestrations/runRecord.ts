@@ -14,6 +14,8 @@ export interface DeployFlowStatus {
   stages: StageRecord[];
   /** When the role assignments can be relied on (grant + propagation minutes). */
   propagationDeadline: string | null;
+  /** What the owner should know although the run goes on (e.g. a retiring runtime image). */
+  warnings?: string[];
   /** Whether the outcome notification reached the topic (set when the run ends; "failed" after the notify retries). */
   notification?: "sent" | "failed";
   updatedAt: string;
@@ -25,6 +27,7 @@ export interface DeployFlowStatus {
  */
 export class RunRecord {
   readonly stages: StageRecord[] = [];
+  readonly warnings: string[] = [];
   readonly startedAt: string;
   propagationDeadline: string | null = null;
   private notification: DeployFlowStatus["notification"];
@@ -35,6 +38,14 @@ export class RunRecord {
     private readonly request: DeployRequest,
   ) {
     this.startedAt = ctx.df.currentUtcDateTime.toISOString();
+  }
+
+  /** Adds warnings an activity reported (each once), shown in custom status and the notification. */
+  warn(warnings: readonly string[] | undefined): void {
+    const fresh = (warnings ?? []).filter((w) => !this.warnings.includes(w));
+    if (fresh.length === 0) return;
+    this.warnings.push(...fresh);
+    this.publish("Running");
   }
 
   /** Waiting for the endpoint's lock (another deployment to it runs). */
@@ -128,6 +139,7 @@ export class RunRecord {
       stages: this.stages.map((s) => ({ ...s })),
       propagationDeadline: this.propagationDeadline,
       ...(this.notification ? { notification: this.notification } : {}),
+      ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
       updatedAt: this.now(),
     };
     this.ctx.df.setCustomStatus(status);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGE_REFERENCE } from "./domain/promptFlowRuntime";
 import { Threshold } from "./contracts/events";
 
 /**
@@ -80,6 +81,8 @@ const ConfigSchema = z
     FLOWDEPLOY_LOCK_WAIT_MINUTES: positiveInt(),
     /** Events older than this (minutes) are refused at intake; default 1440. */
     FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: positiveInt(),
+    /** The prompt flow serving image, pinned by digest: `mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:<digest>`. */
+    FLOWDEPLOY_SERVING_IMAGE: optionalString.pipe(z.string().regex(IMAGE_REFERENCE, "must be an image reference such as mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:<64 hex>").optional()),
     /** The ARM endpoint; only changed to point at the local simulator. */
     FLOWDEPLOY_ARM_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
     /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
@@ -105,6 +108,7 @@ const ConfigSchema = z
     scoringHostSuffixes: list(env.FLOWDEPLOY_SCORING_HOST_SUFFIXES),
     allowedInstanceTypes: list(env.FLOWDEPLOY_ALLOWED_INSTANCE_TYPES),
     lockWaitMinutes: env.FLOWDEPLOY_LOCK_WAIT_MINUTES,
+    servingImage: env.FLOWDEPLOY_SERVING_IMAGE,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
   }));

@@ -27,7 +27,7 @@ export interface ActivityIO {
   resolveIdentity: { input: io.ResolveIdentityInput; output: io.ResolvedIdentity };
   grantEndpointRoles: { input: io.GrantRolesInput; output: io.GrantRolesResult };
   registerModel: { input: io.RegisterModelInput; output: io.RegisteredModel };
-  startDeployment: { input: io.StartDeploymentInput; output: io.StartedOperation };
+  startDeployment: { input: io.StartDeploymentInput; output: io.StartedDeployment };
   getDeploymentState: { input: io.DeploymentRef; output: io.DeploymentState };
   smokeTest: { input: io.SmokeTestInput; output: io.SmokeTestResult };
   setTraffic: { input: io.SetTrafficInput; output: io.StartedOperation };

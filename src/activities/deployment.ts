@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { getOnlineEndpoint } from "../azure/mlOperations";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
-import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedOperation } from "../contracts/activities";
+import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedDeployment } from "../contracts/activities";
 import { ENVIRONMENT_REF } from "../contracts/deployRequest";
+import { retiringImageWarning } from "../domain/promptFlowRuntime";
 import { requestSettingsFor } from "../domain/requestSettings";
 import { NonRetryableError } from "../errors";
 import { scrub } from "./smokeTest";
@@ -47,12 +48,13 @@ export function deploymentEnvironmentVariables(input: StartDeploymentInput): Rec
  * only through the endpoint's traffic map). Idempotent: a deployment this request already created is
  * reported, not PUT again. Refuses to rewrite a deployment that serves live traffic.
  */
-export async function startDeployment(deps: ActivityDeps, input: StartDeploymentInput): Promise<StartedOperation> {
+export async function startDeployment(deps: ActivityDeps, input: StartDeploymentInput): Promise<StartedDeployment> {
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
   const existing = await getOrUndefined(() => ml.onlineDeployments.get(rg, ws, input.endpoint.name, input.deployment.name));
   if (existing?.tags?.[REQUEST_TAG] === input.requestId && normalizeState(existing.properties.provisioningState) !== "Failed") {
-    return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null };
+    const environment = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : { image: deps.settings.servingImage };
+    return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null, ...warningsFor(deps, environment.image) };
   }
   if (existing) {
     assertManagedOrAdopted("deployment", input.deployment.name, existing.tags, deps.settings.adoptEndpoints, "deployment");
@@ -66,7 +68,8 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     }
   }
 
-  const environmentId = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : await ensureServingEnvironment(deps, input);
+  const environment = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : await ensureServingEnvironment(deps, input);
+  const environmentId = environment.id;
   const body: OnlineDeployment = {
     location: existing?.location ?? (await ml.workspaces.get(rg, ws)).location ?? "eastus",
     kind: "Managed",
@@ -88,7 +91,15 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
   };
   const capture = captureInitialResponse();
   await ml.onlineDeployments.beginCreateOrUpdate(rg, ws, input.endpoint.name, input.deployment.name, body, capture.options);
-  return capture.started(existing ? "Updating" : "Creating");
+  return { ...capture.started(existing ? "Updating" : "Creating"), ...warningsFor(deps, environment.image) };
+}
+
+/** A retiring prompt flow image is worth a warning in the log and the notification (src/domain/promptFlowRuntime.ts). */
+function warningsFor(deps: ActivityDeps, image: string | null | undefined): { warnings?: string[] } {
+  const warning = retiringImageWarning(image);
+  if (!warning) return {};
+  deps.log?.warn(warning);
+  return { warnings: [warning] };
 }
 
 /** The deployment's request settings on the wire: `requestTimeout` is an ISO 8601 duration (OnlineRequestSettings). */
@@ -101,7 +112,7 @@ export function armRequestSettings(deployment: StartDeploymentInput["deployment"
  * Registers (idempotently: environment versions are immutable, an identical PUT answers 200) the
  * environment of the prompt flow serving image with its inference routes.
  */
-async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeploymentInput): Promise<string> {
+async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeploymentInput): Promise<{ id: string; image: string }> {
   const { name } = deps.settings.servingEnvironment;
   const content = {
     image: deps.settings.servingImage,
@@ -119,7 +130,7 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
     properties: { description: "Prompt flow serving runtime (flowdeploy)", ...content },
   });
   if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid", stage: "deployment" });
-  return env.id;
+  return { id: env.id, image: content.image };
 }
 
 /**
@@ -127,7 +138,7 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
  * workspace and route like the serving image (liveness, readiness and scoring routes: a prompt flow
  * environment answers /health and /score on 8080), or the deployment would never become healthy.
  */
-async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeploymentInput, ref: string): Promise<string> {
+async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeploymentInput, ref: string): Promise<{ id: string; image: string | null }> {
   const m = ENVIRONMENT_REF.exec(ref);
   const name = m?.[1] ?? m?.[6];
   const version = m?.[2] ?? m?.[7];
@@ -144,7 +155,7 @@ async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeployment
       stage: "deployment",
     });
   }
-  return env.id;
+  return { id: env.id, image: env.properties.image ?? null };
 }
 
 /** `c` + 12 hex of SHA-256 over the environment's content (asset versions are strings; azure-ai-ml checks only the type). */

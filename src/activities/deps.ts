@@ -3,6 +3,7 @@ import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning"
 import type { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import type { DeploymentNotification } from "../contracts/notification";
 import type { Clock } from "../domain/clock";
+import { DEFAULT_SERVING_IMAGE } from "../domain/promptFlowRuntime";
 
 export type { ScoringClient } from "../azure/clients";
 import type { ScoringClient } from "../azure/clients";
@@ -51,7 +52,7 @@ export interface ActivityDeps {
  * inference server serves `/score` and `/health` on port 8080.
  */
 export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
-  servingImage: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest",
+  servingImage: DEFAULT_SERVING_IMAGE,
   servingEnvironment: { name: "flowdeploy-promptflow-serving" },
   adoptEndpoints: false,
   armEndpoint: "https://management.azure.com",

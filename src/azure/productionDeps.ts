@@ -27,6 +27,7 @@ export function productionActivityDeps(config: AppConfig): ActivityDeps {
     settings: {
       ...DEFAULT_ACTIVITY_SETTINGS,
       adoptEndpoints: config.adoptEndpoints,
+      ...(config.servingImage ? { servingImage: config.servingImage } : {}),
       ...(config.arm.endpoint ? { armEndpoint: config.arm.endpoint } : {}),
       ...(config.scoringHostSuffixes.length > 0 ? { scoringHostSuffixes: config.scoringHostSuffixes } : {}),
     },

@@ -27,6 +27,10 @@ export const StartedOperation = z.object({
 });
 export type StartedOperation = z.infer<typeof StartedOperation>;
 
+/** startDeployment's answer: the operation, and what the owner should know (e.g. a retiring runtime image). */
+export const StartedDeployment = StartedOperation.extend({ warnings: z.array(z.string()).optional() });
+export type StartedDeployment = z.infer<typeof StartedDeployment>;
+
 export const EnsureEndpointInput = z.object({
   workspace: WorkspaceRef,
   endpoint: EndpointSpec,

@@ -49,6 +49,8 @@ export const DeploymentNotification = z
     traffic: z.record(z.string(), z.number().int().min(0).max(100)),
     stages: z.array(StageRecord),
     error: NotificationError.nullable(),
+    /** What the owner should know although the run went on, e.g. a prompt flow runtime image that retires. */
+    warnings: z.array(z.string()).optional(),
     startedAt: isoTimestamp,
     endedAt: isoTimestamp,
   })

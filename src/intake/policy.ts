@@ -1,5 +1,6 @@
 import { parseConfig, type AppConfig } from "../config";
 import type { Threshold } from "../contracts/events";
+import { DEFAULT_SERVING_IMAGE, isPinned } from "../domain/promptFlowRuntime";
 
 /**
  * What the server's own settings allow, applied at intake to every request and event. Nothing here
@@ -35,7 +36,7 @@ export const DEFAULT_EVENT_MAX_AGE_MINUTES = 1440;
 export const DEFAULT_MAX_INSTANCES = 10;
 export const DEFAULT_LOCK_WAIT_MINUTES = 240;
 
-type PolicySettings = Pick<AppConfig, "allowedWorkspaces" | "allowedIdentities" | "extraRoleScopes" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
+type PolicySettings = Pick<AppConfig, "servingImage" | "allowedWorkspaces" | "allowedIdentities" | "extraRoleScopes" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
 
 /**
  * The Function App's policy from its settings. `*` is honoured only by the local stand-ins: in a
@@ -113,6 +114,8 @@ export function settingsWarnings(config: PolicySettings): string[] {
   check("FLOWDEPLOY_ALLOWED_WORKSPACES", config.allowedWorkspaces, WORKSPACE_ID, "workspace");
   check("FLOWDEPLOY_ALLOWED_IDENTITIES", config.allowedIdentities, IDENTITY_ID, "user-assigned identity");
   check("FLOWDEPLOY_EXTRA_ROLE_SCOPES", config.extraRoleScopes, RESOURCE_ID, "resource");
+  const image = config.servingImage ?? DEFAULT_SERVING_IMAGE;
+  if (!isPinned(image)) warnings.push(`FLOWDEPLOY_SERVING_IMAGE: ${image} is not pinned by digest, so what a deployment runs can change under it; set it to the image's @sha256 digest (docs/pipeline.md, "The serving image").`);
   if (config.gates === undefined) warnings.push("FLOWDEPLOY_GATES is not set: PromptFlow.BulkTestPassed events are refused until quality gates are configured.");
   return warnings;
 }

@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   policy?: Partial<IntakePolicy> | undefined;
   /** FLOWDEPLOY_ADOPT_ENDPOINTS: may the activities change endpoints flowdeploy did not create (default false, as in Azure). */
   adoptEndpoints?: boolean | undefined;
+  /** FLOWDEPLOY_SERVING_IMAGE: the prompt flow serving image (default: the runtime image's tag). */
+  servingImage?: string | undefined;
   /** Receives the app's and the runner's log lines. */
   log?: ((line: string) => void) | undefined;
   /**
@@ -108,7 +110,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     bus: publisher,
     clock,
     // The simulator serves scoring on its own host (https): the only place the key may go locally.
-    settings: { ...DEFAULT_ACTIVITY_SETTINGS, adoptEndpoints: options.adoptEndpoints ?? false, armEndpoint: sim.url, scoringHostSuffixes: [new URL(sim.url).hostname] },
+    settings: {
+      ...DEFAULT_ACTIVITY_SETTINGS,
+      ...(options.servingImage ? { servingImage: options.servingImage } : {}),
+      adoptEndpoints: options.adoptEndpoints ?? false,
+      armEndpoint: sim.url,
+      scoringHostSuffixes: [new URL(sim.url).hostname],
+    },
     log: { info: log, warn: log },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.

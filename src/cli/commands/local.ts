@@ -37,9 +37,10 @@ export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) 
  * The app's settings as the Function App reads them from the environment (local defaults where
  * unset): intake policy and the activities' adoption rule. A bad setting is a usage error.
  */
-export function settingsFromEnvironment(env: Record<string, string | undefined> = process.env): { policy: IntakePolicy; adoptEndpoints: boolean } {
+export function settingsFromEnvironment(env: Record<string, string | undefined> = process.env): { policy: IntakePolicy; adoptEndpoints: boolean; servingImage: string | undefined } {
   try {
-    return { policy: localIntakePolicy(env), adoptEndpoints: parseConfig(env).adoptEndpoints };
+    const config = parseConfig(env);
+    return { policy: localIntakePolicy(env), adoptEndpoints: config.adoptEndpoints, servingImage: config.servingImage };
   } catch (err) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
@@ -81,6 +82,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
       writeLine(io.stdout, JSON.stringify({ type: "notification", ...n }));
     } else {
       say(summary(n));
+      for (const warning of n.warnings ?? []) say(`  warning: ${warning}`);
       say(`  simulated ${formatSeconds(result.simulatedSeconds)} in ${(result.wallMs / 1000).toFixed(1)} s of wall time`);
       say(JSON.stringify(n, null, 2));
     }
