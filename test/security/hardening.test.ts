@@ -12,15 +12,23 @@ import { deploy } from "../support/localRun";
 /** Rows W1, U1-U3, L1, S1 of docs/security.md. */
 describe("W1: '*' is a local convenience, never a production setting", () => {
   it("the Function App drops '*' from every allow-list (it then allows nothing) and warns about it and about non-ids", async () => {
-    const config = parseConfig({ FLOWDEPLOY_ALLOWED_WORKSPACES: "*, not-a-workspace-id", FLOWDEPLOY_ALLOWED_IDENTITIES: "*", FLOWDEPLOY_ALLOWED_EVENT_SOURCES: "*" });
+    const config = parseConfig({
+      FLOWDEPLOY_ALLOWED_WORKSPACES: "*, not-a-workspace-id",
+      FLOWDEPLOY_ALLOWED_IDENTITIES: "*",
+      FLOWDEPLOY_ALLOWED_EVENT_SOURCES: "*",
+      FLOWDEPLOY_EXTRA_ROLE_SCOPES: "*",
+      FLOWDEPLOY_SERVING_IMAGE: `mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${"0".repeat(64)}`,
+    });
     const policy = intakePolicyFrom(config);
     expect(policy.allowedWorkspaces).toEqual(["not-a-workspace-id"]);
     expect(policy.allowedIdentities).toEqual([]);
     expect(policy.allowedEventSources).toEqual([]);
+    expect(policy.extraRoleScopes).toEqual([]);
     expect(settingsWarnings(config)).toEqual([
       expect.stringContaining("FLOWDEPLOY_ALLOWED_WORKSPACES: '*' is honoured only by the local stand-ins"),
       expect.stringContaining("FLOWDEPLOY_ALLOWED_WORKSPACES: 'not-a-workspace-id' is not a workspace resource id"),
       expect.stringContaining("FLOWDEPLOY_ALLOWED_IDENTITIES: '*' is honoured only by the local stand-ins"),
+      expect.stringContaining("FLOWDEPLOY_EXTRA_ROLE_SCOPES: '*' is honoured only by the local stand-ins"),
       expect.stringContaining("FLOWDEPLOY_GATES is not set"),
     ]);
     const run = await deploy({ policy });
