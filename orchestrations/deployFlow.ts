@@ -15,6 +15,7 @@
  */
 import * as df from "durable-functions";
 import type { EndpointState, GrantRolesResult, RegisteredModel, ResolvedIdentity } from "../src/contracts/activities";
+import { AUTO_DEPLOYMENT_NAME } from "../src/contracts/deployRequest";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
 import type { ActivityInput } from "../src/activities/catalog";
@@ -63,7 +64,8 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
   const { request, retry, polls } = input;
   const { workspace } = request;
   const endpointName = request.endpoint.name;
-  const deploymentName = request.deployment.name;
+  // Named by the request, or chosen at the deployment stage (the blue/green slot without traffic).
+  let deploymentName = request.deployment.name && request.deployment.name !== AUTO_DEPLOYMENT_NAME ? request.deployment.name : "";
   // A cancel is honoured from here until traffic starts to move (see Cancellation).
   const cancellation = new Cancellation(ctx);
 
@@ -134,7 +136,13 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     const modelId = model.id;
 
     yield* run.stage("deployment", function* () {
-      const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: userAssigned?.clientId ?? null, deployment: request.deployment, modelId }, retry);
+      if (!deploymentName) {
+        const chosen = yield* callActivity(ctx, "deployment", "chooseDeploymentName", { workspace, endpointName, requestId: request.requestId }, retry);
+        deploymentName = chosen.name;
+        run.nameDeployment(chosen.name, chosen.reason);
+      }
+      const deployment = { ...request.deployment, name: deploymentName };
+      const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: userAssigned?.clientId ?? null, deployment, modelId }, retry);
       deploymentStarted = true;
       deploymentOperationUrl = started.operationUrl;
       run.warn(started.warnings);
@@ -242,7 +250,7 @@ function* finish(
     instanceId: ctx.df.instanceId,
     workspace: request.workspace,
     endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },
-    deployment: { name: request.deployment.name },
+    deployment: run.deploymentName ? { name: run.deploymentName } : null,
     model: outcome.model ? { name: outcome.model.name, version: outcome.model.version } : (request.model ?? null),
     traffic: outcome.endpoint?.traffic ?? {},
     stages: run.stages,

@@ -1,6 +1,6 @@
 import type * as df from "durable-functions";
 import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
-import type { DeployRequest } from "../src/contracts/deployRequest";
+import { AUTO_DEPLOYMENT_NAME, type DeployRequest } from "../src/contracts/deployRequest";
 import { CancelRequested } from "./failures";
 import type { Step } from "./steps";
 
@@ -10,7 +10,10 @@ export interface DeployFlowStatus {
   stage: "queued" | StageName | "notify" | "done";
   outcome: "Running" | "Succeeded" | "Failed" | "Cancelled";
   endpoint: string;
+  /** The deployment's name; "auto" until flowdeploy has chosen the slot. */
   deployment: string;
+  /** Why that name, when flowdeploy chose it. */
+  deploymentChoice?: string;
   stages: StageRecord[];
   /** When the role assignments can be relied on (grant + propagation minutes). */
   propagationDeadline: string | null;
@@ -29,6 +32,9 @@ export class RunRecord {
   readonly stages: StageRecord[] = [];
   readonly warnings: string[] = [];
   readonly startedAt: string;
+  /** The deployment's name: the request's, or the slot chosen for it (undefined until then). */
+  deploymentName: string | undefined;
+  private deploymentChoice: string | undefined;
   propagationDeadline: string | null = null;
   private notification: DeployFlowStatus["notification"];
   private current: DeployFlowStatus["stage"] = "queued";
@@ -38,6 +44,15 @@ export class RunRecord {
     private readonly request: DeployRequest,
   ) {
     this.startedAt = ctx.df.currentUtcDateTime.toISOString();
+    const named = request.deployment.name;
+    this.deploymentName = named && named !== AUTO_DEPLOYMENT_NAME ? named : undefined;
+  }
+
+  /** flowdeploy chose the deployment's name (the request left it to it). */
+  nameDeployment(name: string, reason: string): void {
+    this.deploymentName = name;
+    this.deploymentChoice = reason;
+    this.publish("Running");
   }
 
   /** Adds warnings an activity reported (each once), shown in custom status and the notification. */
@@ -135,7 +150,8 @@ export class RunRecord {
       stage: this.current,
       outcome,
       endpoint: this.request.endpoint.name,
-      deployment: this.request.deployment.name,
+      deployment: this.deploymentName ?? AUTO_DEPLOYMENT_NAME,
+      ...(this.deploymentChoice ? { deploymentChoice: this.deploymentChoice } : {}),
       stages: this.stages.map((s) => ({ ...s })),
       propagationDeadline: this.propagationDeadline,
       ...(this.notification ? { notification: this.notification } : {}),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { IMAGE_REFERENCE } from "./domain/promptFlowRuntime";
 import { Threshold } from "./contracts/events";
+import { formatIssues } from "./contracts/issues";
 
 /**
  * The app's settings, parsed once from the environment (app settings in Azure, local.settings.json
@@ -45,7 +46,7 @@ function parseGates(text: string, ctx: z.RefinementCtx): Record<string, Threshol
   }
   const parsed = Gates.safeParse(json);
   if (!parsed.success) {
-    ctx.addIssue({ code: "custom", message: `expected {metric: minimum | {min?, max?}}: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` });
+    ctx.addIssue({ code: "custom", message: `expected {metric: minimum | {min?, max?}}: ${formatIssues(parsed.error.issues).join("; ")}` });
     return z.NEVER;
   }
   return parsed.data;

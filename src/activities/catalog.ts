@@ -11,6 +11,7 @@ export const Activities = {
   resolveIdentity: "resolveIdentity",
   grantEndpointRoles: "grantEndpointRoles",
   registerModel: "registerModel",
+  chooseDeploymentName: "chooseDeploymentName",
   startDeployment: "startDeployment",
   getDeploymentState: "getDeploymentState",
   smokeTest: "smokeTest",
@@ -27,6 +28,7 @@ export interface ActivityIO {
   resolveIdentity: { input: io.ResolveIdentityInput; output: io.ResolvedIdentity };
   grantEndpointRoles: { input: io.GrantRolesInput; output: io.GrantRolesResult };
   registerModel: { input: io.RegisterModelInput; output: io.RegisteredModel };
+  chooseDeploymentName: { input: io.ChooseDeploymentNameInput; output: io.ChosenDeploymentName };
   startDeployment: { input: io.StartDeploymentInput; output: io.StartedDeployment };
   getDeploymentState: { input: io.DeploymentRef; output: io.DeploymentState };
   smokeTest: { input: io.SmokeTestInput; output: io.SmokeTestResult };

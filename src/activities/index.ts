@@ -9,6 +9,7 @@ import { registerModel } from "./model";
 import { notify } from "./notify";
 import { resolveIdentity } from "./identity";
 import { grantEndpointRoles } from "./roles";
+import { chooseDeploymentName } from "./slot";
 import { smokeTest } from "./smokeTest";
 import { setTraffic } from "./traffic";
 
@@ -27,6 +28,7 @@ const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   resolveIdentity: { stage: "roles", input: io.ResolveIdentityInput, run: resolveIdentity },
   grantEndpointRoles: { stage: "roles", input: io.GrantRolesInput, run: grantEndpointRoles },
   registerModel: { stage: "model", input: io.RegisterModelInput, run: registerModel },
+  chooseDeploymentName: { stage: "deployment", input: io.ChooseDeploymentNameInput, run: chooseDeploymentName },
   startDeployment: { stage: "deployment", input: io.StartDeploymentInput, run: startDeployment },
   getDeploymentState: { stage: "deployment", input: io.DeploymentRef, run: getDeploymentState },
   smokeTest: { stage: "smokeTest", input: io.SmokeTestInput, run: smokeTest },

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ExitCode, processIO, UsageError, writeLine, type CliIO } from "./io";
 import { registerValidateCommand } from "./commands/validate";
@@ -8,11 +10,17 @@ import { registerServeCommand } from "./commands/serve";
 import { registerEnqueueCommand } from "./commands/enqueue";
 import { registerWatchCommand } from "./commands/watch";
 import { registerOperateCommands } from "./commands/operate";
+import { registerDeploymentQueryCommands } from "./commands/deployments";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
 
-const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands];
+const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands];
+
+/** The version in package.json (this file is src/cli/main.ts; the CLI runs from the sources). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }).version;
+}
 
 /**
  * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed
@@ -22,6 +30,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   let exitCode: number = ExitCode.ok;
   const program = new Command("flowdeploy")
     .description("Deploy Azure Machine Learning prompt flows through a durable, event-driven pipeline")
+    .version(packageVersion(), "-V, --version", "print the flowdeploy version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

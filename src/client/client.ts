@@ -17,7 +17,7 @@ export interface FlowdeployClientOptions {
 
 export interface EnqueueResult {
   requestId: string;
-  /** Equal to the request id: what the queue's duplicate detection compares. */
+  /** A digest of the request's content: what the queue's duplicate detection compares (identical resends are dropped). */
   messageId: string;
 }
 
@@ -27,8 +27,9 @@ export interface FlowdeployClient {
   /**
    * Validates the request against the DeployRequest contract and sends it to the queue. Throws a
    * RequestValidationError (nothing sent) when it does not meet the contract. Sending the same
-   * request id again within the queue's duplicate detection window is accepted and dropped by
-   * Service Bus; after the window the pipeline's own idempotency still deploys it only once.
+   * request again within the queue's duplicate detection window is accepted and dropped by Service
+   * Bus; after the window the pipeline's own idempotency still deploys it only once. A *changed*
+   * request under a used request id reaches the pipeline and is rejected (RequestIdConflict).
    */
   enqueue(request: DeployRequestInput, options?: { abortSignal?: AbortSignal }): Promise<EnqueueResult>;
   /** Receives notifications from a subscription of the topic until stopped; see `startWatch`. */
@@ -62,8 +63,9 @@ export function createFlowdeployClient(connection: ServiceBusConnection, options
       const parsed = parseDeployRequest(request);
       if (!parsed.ok) throw new RequestValidationError(parsed.issues);
       sender ??= serviceBus.createSender(queueName);
-      await sender.sendMessages(deployRequestMessage(parsed.value), { abortSignal: enqueueOptions.abortSignal });
-      return { requestId: parsed.value.requestId, messageId: parsed.value.requestId };
+      const message = deployRequestMessage(parsed.value);
+      await sender.sendMessages(message, { abortSignal: enqueueOptions.abortSignal });
+      return { requestId: parsed.value.requestId, messageId: String(message.messageId) };
     },
 
     async watch(watchOptions, onNotification) {

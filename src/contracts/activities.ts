@@ -95,13 +95,19 @@ export type RegisterModelInput = z.infer<typeof RegisterModelInput>;
 export const RegisteredModel = z.object({ name: z.string(), version: z.string(), id: z.string(), created: z.boolean() });
 export type RegisteredModel = z.infer<typeof RegisteredModel>;
 
+export const ChooseDeploymentNameInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), requestId: z.string() });
+export type ChooseDeploymentNameInput = z.infer<typeof ChooseDeploymentNameInput>;
+export const ChosenDeploymentName = z.object({ name: z.string(), reason: z.string() });
+export type ChosenDeploymentName = z.infer<typeof ChosenDeploymentName>;
+
 export const StartDeploymentInput = z.object({
   workspace: WorkspaceRef,
   requestId: z.string(),
   endpoint: EndpointSpec,
   /** The user-assigned identity's client id as read from Azure (AZURE_CLIENT_ID of the deployment); null for system-assigned. */
   identityClientId: z.string().nullable(),
-  deployment: DeploymentSpec,
+  /** The request's deployment with its name decided (named, or chosen by chooseDeploymentName). */
+  deployment: DeploymentSpec.extend({ name: z.string() }),
   modelId: z.string(),
 });
 export type StartDeploymentInput = z.infer<typeof StartDeploymentInput>;

@@ -3,8 +3,13 @@ import { z } from "zod";
 /** Every message carries the version of its contract; "1" is the only one so far. */
 export const SCHEMA_VERSION = "1" as const;
 export const SchemaVersion = z.literal(SCHEMA_VERSION, {
-  error: (issue) =>
-    issue.input === undefined ? "required" : `unsupported schema version ${JSON.stringify(issue.input)}; this service reads "1"`,
+  error: (issue) => {
+    if (issue.input === undefined) return "required";
+    // JSON writers that turn "1" into 1 are common: say what to write instead.
+    if (typeof issue.input === "number") return `expected the string "1", not the number ${issue.input}: write "schemaVersion": "1"`;
+    if (typeof issue.input !== "string") return `expected the string "1", received ${describe(issue.input)}`;
+    return `unsupported schema version ${quoted(issue.input)}; this service reads "1"`;
+  },
 });
 
 /**
@@ -63,9 +68,31 @@ export function workspaceResourceId(ws: WorkspaceRef): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.name}`;
 }
 
-/** Error text for a value of the wrong type that tells "missing" apart from "wrong". */
-export function requiredOr(expected: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? "required" : `expected ${expected}, received ${describe(issue.input)}`);
+/**
+ * Error text for a value of the wrong type that tells "missing" apart from "wrong". For an enum or
+ * literal given in another spelling of one of its values (case, `_`, `-` or spaces: ARM's `Key` or
+ * `AMLToken` for flowdeploy's `key` and `aml_token`), it says which value to write instead.
+ */
+export function requiredOr(expected: string, whose = "flowdeploy's") {
+  return (issue: { input?: unknown; values?: readonly unknown[] }) =>
+    issue.input === undefined ? "required" : (spellingHint(issue, whose) ?? `expected ${expected}, received ${describe(issue.input)}`);
+}
+
+/**
+ * `use "key" (flowdeploy's spelling) instead of "Key"` when a string input differs from one allowed
+ * value only in case, `_`, `-` or spaces; undefined otherwise.
+ */
+export function spellingHint(issue: { input?: unknown; values?: readonly unknown[] }, whose = "flowdeploy's"): string | undefined {
+  const input = issue.input;
+  if (typeof input !== "string" || !issue.values) return undefined;
+  const fold = (text: string) => text.toLowerCase().replace(/[-_\s]/g, "");
+  const match = issue.values.find((v): v is string => typeof v === "string" && v !== input && fold(v) === fold(input));
+  return match === undefined ? undefined : `use ${JSON.stringify(match)} (${whose} spelling) instead of ${quoted(input)}`;
+}
+
+/** A short input quoted for an error line (JSON string syntax, at most 40 characters). */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 export function describe(value: unknown): string {

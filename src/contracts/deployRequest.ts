@@ -127,8 +127,12 @@ const environmentRef = z
   .string({ error: requiredOr("an environment version such as azureml:my-flow-env:3") })
   .regex(ENVIRONMENT_REF, "expected azureml:<name>:<version> or the ARM id of an environment version in the target workspace");
 
+/** `deployment.name` that asks flowdeploy to pick the blue/green slot (as does leaving the name out). */
+export const AUTO_DEPLOYMENT_NAME = "auto";
+
 export const DeploymentSpec = z.strictObject({
-  name: endpointOrDeploymentName("deployment"),
+  /** Absent or "auto": the blue/green slot without traffic (docs/pipeline.md, "Deployment names"). */
+  name: endpointOrDeploymentName("deployment").optional(),
   /** An Azure ML managed online SKU, e.g. Standard_DS3_v2. */
   instanceType: z.string({ error: requiredOr("an instance type such as Standard_DS3_v2") }).regex(/^[A-Za-z][A-Za-z0-9_]{2,63}$/, "expected an instance type such as Standard_DS3_v2"),
   instanceCount: z

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { isoTimestamp, requiredOr, SchemaVersion, workspaceResourceId, type WorkspaceRef } from "./common";
+import { describe, isoTimestamp, requiredOr, SchemaVersion, workspaceResourceId, type WorkspaceRef } from "./common";
 import { DeployRequest, DeployTarget, requestFromTarget } from "./deployRequest";
 import { toFieldIssues, type FieldIssue } from "./issues";
 
@@ -13,13 +13,23 @@ const AML_EVENT_PREFIX = "Microsoft.MachineLearningServices.";
 export const TAG_PASSED = "flowdeploy.passed";
 export const TAG_REQUEST = "flowdeploy.request";
 
-/** A metric's bound: a number is a minimum; {min?, max?} also allows "lower is better" metrics. */
+/**
+ * A metric's bound: a number is a minimum; {min?, max?} also allows "lower is better" metrics. A
+ * range whose min is above its max could never be met: refused, rather than failing every event.
+ */
 export const Threshold = z.union(
   [
     z.number(),
     z
-      .strictObject({ min: z.number().optional(), max: z.number().optional() })
-      .refine((t) => t.min !== undefined || t.max !== undefined, "give min, max or both"),
+      .strictObject({ min: z.number({ error: requiredOr("a number") }).optional(), max: z.number({ error: requiredOr("a number") }).optional() })
+      .refine((t) => t.min !== undefined || t.max !== undefined, "give min, max or both")
+      .refine((t) => t.min === undefined || t.max === undefined || t.min <= t.max, {
+        path: ["min"],
+        error: (issue) => {
+          const t = issue.input as { min: number; max: number };
+          return `min ${t.min} is above max ${t.max}: no value can meet both (for a lower-is-better metric give only max)`;
+        },
+      }),
   ],
   { error: requiredOr("a number (the minimum) or {min?, max?}") },
 );
@@ -31,7 +41,7 @@ export const BulkTestPassedData = z
     bulkTestRunId: z
       .string({ error: requiredOr("a string") })
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "run ids hold letters, digits, '.', '_' and '-' (at most 100)"),
-    evaluationRunId: z.string().max(100).optional(),
+    evaluationRunId: z.string({ error: requiredOr("a string") }).max(100, "at most 100 characters").optional(),
     metrics: z.record(z.string(), z.number({ error: requiredOr("a number") })).optional(),
     thresholds: z.record(z.string(), Threshold).optional(),
     deploy: DeployTarget,
@@ -124,7 +134,10 @@ function parseEnvelope(raw: unknown): { envelope: EventEnvelope } | { issues: Fi
   }
   const keys = lowerCaseKeys(raw as Record<string, unknown>);
   if ("specversion" in keys) {
-    const ce = CloudEventEnvelope.safeParse(keys);
+    const data = cloudEventData(keys);
+    const ce = CloudEventEnvelope.safeParse("issues" in data ? keys : { ...keys, data: data.value });
+    // Bad data_base64 is the problem with the data, not a missing `data`.
+    if ("issues" in data) return { issues: [...(ce.success ? [] : toFieldIssues(ce.error.issues).filter((i) => i.path[0] !== "data")), ...data.issues] };
     if (!ce.success) return { issues: toFieldIssues(ce.error.issues) };
     const e = ce.data;
     return { envelope: { schema: "cloudevents", id: e.id, type: e.type, source: e.source, subject: e.subject, time: e.time, data: e.data } };
@@ -136,6 +149,48 @@ function parseEnvelope(raw: unknown): { envelope: EventEnvelope } | { issues: Fi
     return { envelope: { schema: "eventgrid", id: e.id, type: e.eventtype, source: e.topic, subject: e.subject, time: e.eventtime, data: e.data } };
   }
   return { issues: [{ path: [], message: "not an event: expected an Event Grid event (eventType, data, ...) or a CloudEvent (specversion, type, ...)" }] };
+}
+
+/**
+ * A CloudEvent's data. The JSON event format carries binary data base64-encoded in `data_base64`
+ * instead of `data`, the two never together (CloudEvents JSON Event Format 1.0, §3.1 "Handling of
+ * data"; cloudevents/spec, json-format.md: "use of the data and data_base64 members is mutually
+ * exclusive", and data_base64 "MUST" be decoded into binary on deserialization). A
+ * producer may send our JSON data that way: it is decoded (base64, RFC 4648 §4 → UTF-8 → JSON) and
+ * read as if it came in `data`. Data of another declared content type is not ours to read.
+ */
+function cloudEventData(keys: Record<string, unknown>): { value: unknown } | { issues: FieldIssue[] } {
+  if (!("data_base64" in keys) || keys["data_base64"] === null) return { value: keys["data"] };
+  const encoded = keys["data_base64"];
+  if (keys["data"] !== undefined && keys["data"] !== null) {
+    return { issues: [{ path: ["data_base64"], message: "give data or data_base64, not both (CloudEvents JSON format §3.1)" }] };
+  }
+  const contentType = keys["datacontenttype"];
+  if (contentType !== undefined && contentType !== null && !isJsonContentType(contentType)) {
+    return { issues: [{ path: ["datacontenttype"], message: "data_base64 is read as JSON here: expected application/json or a +json type" }] };
+  }
+  if (typeof encoded !== "string") return { issues: [{ path: ["data_base64"], message: `expected a base64 string, received ${describe(encoded)}` }] };
+  if (!BASE64.test(encoded)) return { issues: [{ path: ["data_base64"], message: "is not base64 (RFC 4648: A-Z, a-z, 0-9, '+', '/', '=' padding)" }] };
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(encoded, "base64"));
+  } catch {
+    return { issues: [{ path: ["data_base64"], message: "does not decode to UTF-8 text" }] };
+  }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { issues: [{ path: ["data_base64"], message: "does not decode to JSON" }] };
+  }
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** `application/json`, `text/json` or any `+json` type, parameters (`; charset=utf-8`) allowed. */
+function isJsonContentType(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  const type = value.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || type === "text/json" || /^[a-z0-9!#$&^_.-]+\/[a-z0-9!#$&^_.-]+\+json$/.test(type);
 }
 
 const EVENT_GRID_KEYS: Record<string, string> = { eventtype: "eventType", eventtime: "eventTime", dataversion: "dataVersion" };
@@ -166,15 +221,30 @@ export function sourceKey(source: string | undefined): string {
 /**
  * Azure ML's RunCompleted is mapped through run tags: `flowdeploy.passed = "true"` and
  * `flowdeploy.request` holding the deploy target as JSON. The workspace may be left out of the tag:
- * it is the event's source. Failed or cancelled runs raise no RunCompleted (Azure ML how-to), so the
- * event itself means the run finished.
+ * it is the event's source.
+ *
+ * Azure ML raises RunCompleted "when a Run has been successfully completed" and its documented data
+ * has no status (Event Grid's Azure Machine Learning event schema,
+ * https://learn.microsoft.com/azure/event-grid/event-schema-machine-learning;
+ * MachineLearningServicesRunCompletedEventData in @azure/eventgrid). The run's status travels as
+ * `runStatus` in RunStatusChanged (test/fixtures/azure/eventgrid.RunStatusChanged.json: "failed"),
+ * and Azure ML's run states are NotStarted … Completed, Failed, Canceled (azureml-core RunStatus).
+ * So an event that does carry a `runStatus` (or `status`) other than Completed (any case) was not a
+ * successful run, whatever its type says: it is ignored, never deployed.
  */
+export const AML_COMPLETED_RUN_STATUS = "completed";
+
 function classifyRunCompleted(envelope: EventEnvelope): EventClassification {
   if (typeof envelope.data !== "object" || envelope.data === null) {
     return { outcome: "rejected", envelope, issues: [{ path: ["data"], message: "expected the run's data object" }] };
   }
   const data = lowerCaseKeys(envelope.data as Record<string, unknown>);
   const runId = typeof data["runid"] === "string" ? data["runid"] : undefined;
+  const status = data["runstatus"] ?? data["status"];
+  if (status !== undefined && status !== null && String(status).toLowerCase() !== AML_COMPLETED_RUN_STATUS) {
+    const shown = typeof status === "string" ? JSON.stringify(status.slice(0, 40)) : describe(status);
+    return { outcome: "ignored", envelope, reason: `run ${runId ?? "(no id)"} has status ${shown}, not Completed: only successfully completed runs deploy` };
+  }
   const tags = typeof data["runtags"] === "object" && data["runtags"] !== null ? lowerCaseKeys(data["runtags"] as Record<string, unknown>) : {};
   if (String(tags[TAG_PASSED] ?? "").toLowerCase() !== "true") {
     return { outcome: "ignored", envelope, reason: `run ${runId ?? "(no id)"} is not tagged ${TAG_PASSED}=true` };

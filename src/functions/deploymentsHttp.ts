@@ -6,6 +6,7 @@ import { requestCancel } from "../intake/cancel";
 import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
 import { isNotFound } from "../intake/startOnce";
+import { encodeCursor, findByRequestId, listDeployments, nextPageUri, parseDeploymentQuery, summarize } from "../intake/deploymentQueries";
 import { intakeDeps } from "./appServices";
 
 /**
@@ -17,7 +18,7 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return problem(413, [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
   const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
-  if (result.outcome === "rejected") return problem(POLICY_REJECTIONS.has(result.code) ? 403 : 400, result.lines);
+  if (result.outcome === "rejected") return problem(result.code === "RequestIdConflict" ? 409 : POLICY_REJECTIONS.has(result.code) ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);
   return accepted(request, result.instanceId);
 }
@@ -48,15 +49,56 @@ export async function getDeploymentHttp(request: HttpRequest, client: df.Durable
     throw err;
   }
   if (!status?.instanceId) return problem(404, [`no deployment ${instanceId}`]);
+  return { status: 200, jsonBody: deploymentBody(status) };
+}
+
+/**
+ * What the status routes answer: runtime and custom status, the output (the notification), which
+ * request it is, its endpoint and deployment, and what became of it (`outcome`: Running, Succeeded,
+ * Failed, Cancelled, Terminated).
+ * Never the input (it holds the request's environment variables and smoke-test input).
+ */
+function deploymentBody(status: df.DurableOrchestrationStatus): Record<string, unknown> {
+  const summary = summarize(status);
+  return {
+    instanceId: status.instanceId,
+    requestId: summary?.requestId ?? null,
+    outcome: summary?.outcome ?? null,
+    endpoint: summary?.endpoint ?? null,
+    deployment: summary?.deployment ?? null,
+    runtimeStatus: status.runtimeStatus,
+    customStatus: status.customStatus ?? null,
+    output: status.output ?? null,
+    createdTime: status.createdTime,
+    lastUpdatedTime: status.lastUpdatedTime,
+  };
+}
+
+/**
+ * GET /api/deployments?requestId=…: the deployment a request id started, answered as
+ * GET /api/deployments/{instanceId} answers (plus its `statusQueryGetUri`); 404 when that request
+ * started none. GET /api/deployments[?outcome=…][&endpoint=…][&top=…][&continuationToken=…]: the
+ * deployments newest first, `top` (default 20, at most 100) a page, each with its status URL, and
+ * `continuationToken`/`nextPageUri` while more remain. Only this route's own URLs, never `code`.
+ */
+export async function listDeploymentsHttp(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
+  const parsed = parseDeploymentQuery(request.query);
+  if (!parsed.ok) return problem(400, parsed.errors);
+  const collection = new URL("/api/deployments", new URL(request.url).origin).toString();
+  const statusUrl = (instanceId: string) => `${collection}/${encodeURIComponent(instanceId)}`;
+  const query = parsed.value;
+  if (query.kind === "byRequestId") {
+    const status = await findByRequestId(client, query.requestId);
+    if (!status) return problem(404, [`no deployment for request id ${JSON.stringify(query.requestId)}`]);
+    return { status: 200, jsonBody: { ...deploymentBody(status), statusQueryGetUri: statusUrl(status.instanceId) } };
+  }
+  const page = await listDeployments(client, query);
   return {
     status: 200,
     jsonBody: {
-      instanceId: status.instanceId,
-      runtimeStatus: status.runtimeStatus,
-      customStatus: status.customStatus ?? null,
-      output: status.output ?? null,
-      createdTime: status.createdTime,
-      lastUpdatedTime: status.lastUpdatedTime,
+      deployments: page.items.map((d) => ({ ...d, statusQueryGetUri: statusUrl(d.instanceId) })),
+      continuationToken: page.next ? encodeCursor(page.next) : null,
+      nextPageUri: page.next ? nextPageUri(collection, query, page.next) : null,
     },
   };
 }
@@ -155,9 +197,14 @@ export const DEPLOYMENT_HTTP_FUNCTIONS = {
   get: "getDeploymentHttp",
   cancel: "cancelDeploymentHttp",
   releaseLock: "releaseLockHttp",
+  list: "listDeploymentsHttp",
 } as const;
 
 df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.start, { route: "deployments", methods: ["POST"], authLevel: "function", handler: startDeploymentHttp });
+// GET on the collection route, where POST starts a deployment: the host matches a route with its
+// methods (azure-functions-host #763), and two functions may share a route under distinct names
+// (azure-functions-nodejs-library #243).
+df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.list, { route: "deployments", methods: ["GET"], authLevel: "function", handler: listDeploymentsHttp });
 df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.get, { route: "deployments/{instanceId}", methods: ["GET"], authLevel: "function", handler: getDeploymentHttp });
 df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.cancel, { route: "deployments/{instanceId}/cancel", methods: ["POST"], authLevel: "function", handler: cancelDeploymentHttp });
 df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.releaseLock, { route: "deployments/{instanceId}/release-lock", methods: ["POST"], authLevel: "function", handler: releaseLockHttp });

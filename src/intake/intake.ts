@@ -7,6 +7,7 @@ import { parseDeployRequest, parseJsonText } from "../contracts/parse";
 import type { DeployRequest } from "../contracts/deployRequest";
 import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
+import { canonicalJson } from "../domain/canonicalJson";
 import { notificationMessageId } from "../domain/ids";
 import { logText } from "../domain/logText";
 import { isIdentityAllowed, isWorkspaceAllowed } from "./allowlist";
@@ -30,7 +31,7 @@ export interface IntakeDeps {
 }
 
 /** Why intake refused a message: bad input, or a target the server's policy does not allow. */
-export type RejectionCode = "InvalidRequest" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | "ExtraRoleScopeNotAllowed" | "InstanceLimitExceeded" | "InstanceTypeNotAllowed" | EventRejectionCode;
+export type RejectionCode = "InvalidRequest" | "RequestIdConflict" | "WorkspaceNotAllowed" | "IdentityNotAllowed" | "ExtraRoleScopeNotAllowed" | "InstanceLimitExceeded" | "InstanceTypeNotAllowed" | EventRejectionCode;
 
 /** Rejections decided by the server's policy rather than by the message's shape (HTTP 403). */
 export const POLICY_REJECTIONS: ReadonlySet<RejectionCode> = new Set(["WorkspaceNotAllowed", "IdentityNotAllowed", "ExtraRoleScopeNotAllowed", "InstanceLimitExceeded", "InstanceTypeNotAllowed"]);
@@ -118,12 +119,21 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
   const violation = requestPolicyViolation(request, deps.policy);
   if (violation) return reject(violation.issues, sourceId, deps, options, { request }, violation.code);
   const started = await startOnce(deps.client, request, source, { lockWaitMinutes: deps.policy.lockWaitMinutes });
+  if (started.conflict) {
+    const issue = { path: ["requestId"], message: `already used by a different request (instance ${started.instanceId}, ${started.existingStatus ?? "unknown"}); a changed request needs a new requestId` };
+    // Keyed by the body too: each different body sent under the id is its own rejection.
+    return reject([issue], `${sourceId}:${canonicalDigest(request)}`, deps, options, { request }, "RequestIdConflict");
+  }
   if (!started.started) {
     deps.log(`request ${logText(request.requestId)} already has instance ${started.instanceId} (${logText(started.existingStatus)}); duplicate ignored`);
     return { outcome: "duplicate", instanceId: started.instanceId, requestId: request.requestId };
   }
   deps.log(`request ${logText(request.requestId)} started as ${started.instanceId}`);
   return { outcome: "started", instanceId: started.instanceId, requestId: request.requestId };
+}
+
+function canonicalDigest(request: DeployRequest): string {
+  return createHash("sha256").update(canonicalJson(request), "utf8").digest("hex").slice(0, 16);
 }
 
 async function reject(

@@ -21,7 +21,7 @@ export function rejectionNotification(issues: FieldIssue[], now: Date, known: { 
     instanceId: null,
     workspace: r?.workspace ?? null,
     endpoint: r?.endpoint ? { name: r.endpoint.name, scoringUri: null } : null,
-    deployment: r?.deployment ? { name: r.deployment.name } : null,
+    deployment: r?.deployment?.name ? { name: r.deployment.name } : null,
     model: null,
     traffic: {},
     stages: [],

@@ -1,6 +1,7 @@
 import type * as df from "durable-functions";
-import type { DeployRequest } from "../contracts/deployRequest";
+import { DeployRequest } from "../contracts/deployRequest";
 import { DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
+import { canonicalJson } from "../domain/canonicalJson";
 import { instanceIdFor } from "../domain/ids";
 import { DEFAULT_POLL_POLICIES } from "../domain/pollPolicy";
 import { DEFAULT_LOCK_WAIT_MINUTES } from "./policy";
@@ -14,6 +15,8 @@ export interface StartOutcome {
   /** False when an instance with this id already existed (a duplicate delivery): nothing was started. */
   started: boolean;
   existingStatus?: string;
+  /** The existing instance was started by a *different* request under the same id: a conflict, not a duplicate. */
+  conflict?: boolean;
 }
 
 export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"], limits: DeployFlowInput["limits"] = { lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES }): DeployFlowInput {
@@ -35,16 +38,29 @@ export function deployFlowInput(request: DeployRequest, source: DeployFlowInput[
 export async function startOnce(client: StartClient, request: DeployRequest, source: DeployFlowInput["source"], limits?: DeployFlowInput["limits"]): Promise<StartOutcome> {
   const instanceId = instanceIdFor(request.requestId);
   const existing = await statusOrUndefined(client, instanceId);
-  if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus) };
+  if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus), ...conflictWith(existing, request) };
   try {
     await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source, limits) });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const winner = await statusOrUndefined(client, instanceId);
     if (!winner) throw err;
-    return { instanceId, started: false, existingStatus: String(winner.runtimeStatus) };
+    return { instanceId, started: false, existingStatus: String(winner.runtimeStatus), ...conflictWith(winner, request) };
   }
   return { instanceId, started: true };
+}
+
+/**
+ * Whether the instance under this request id deploys something else: its input's request, read back
+ * through the contract (so defaults apply on both sides), differs from this one. The same id with the
+ * same body is a redelivery; with another body it is a mistake to report, never to drop silently.
+ */
+function conflictWith(existing: df.DurableOrchestrationStatus, request: DeployRequest): { conflict?: true } {
+  const stored = (existing.input as Partial<DeployFlowInput> | null | undefined)?.request;
+  if (stored === undefined) return {};
+  const parsed = DeployRequest.safeParse(stored);
+  if (parsed.success && canonicalJson(parsed.data) === canonicalJson(request)) return {};
+  return { conflict: true };
 }
 
 /** durable-functions 3.x throws for an unknown instance (the host answers 404); that is "none". */

@@ -1,6 +1,8 @@
 import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient } from "@azure/service-bus";
 import { classifyEvent } from "../contracts/events";
+import { parseDeployRequest } from "../contracts/parse";
+import { deployRequestMessage } from "../client/messages";
 import type { DeploymentNotification, StageRecord } from "../contracts/notification";
 import { createFlowdeployClient } from "../client";
 import { DEFAULT_QUEUE_NAME } from "../client/connection";
@@ -55,6 +57,14 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   const client = createFlowdeployClient({ connectionString: stack.serviceBusConnectionString });
   const unsubscribe = stack.runtime.onEvent(progressReporter(options.onProgress));
   try {
+    if (options.event !== undefined) {
+      const ignored = ignoredEventReason(options.event);
+      if (ignored !== undefined) {
+        // Delivered all the same (the trigger logs it), but no notification will come: say so.
+        await deliverEvent(stack, options.event, options.log ?? (() => undefined));
+        throw new LocalInputIgnored(ignored, stack);
+      }
+    }
     const requestId = options.event !== undefined ? requestIdOfEvent(options.event) : requestIdOf(options.request);
     const received = receiveNotification(client, requestId);
     if (options.event !== undefined) await deliverEvent(stack, options.event, options.log ?? (() => undefined));
@@ -73,8 +83,10 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
   const sb = new ServiceBusClient(stack.serviceBusConnectionString);
   try {
+    // A valid request goes as `enqueue` sends it (message id = digest of the content); anything else as it is.
+    const parsed = parseDeployRequest(request);
     const id = requestIdOf(request);
-    await sb.createSender(DEFAULT_QUEUE_NAME).sendMessages({ body: request, contentType: "application/json", ...(id ? { messageId: id, correlationId: id } : {}) });
+    await sb.createSender(DEFAULT_QUEUE_NAME).sendMessages(parsed.ok ? deployRequestMessage(parsed.value) : { body: request, contentType: "application/json", ...(id ? { correlationId: id } : {}) });
   } finally {
     await sb.close();
   }
@@ -83,6 +95,34 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
 async function deliverEvent(stack: LocalStack, event: unknown, log: (line: string) => void): Promise<void> {
   const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => log(`bulkTestEvents: ${args.map(String).join(" ")}`) });
   for (const e of Array.isArray(event) ? event : [event]) await stack.app.handlers.bulkTestEvent(e, stack.client, context);
+}
+
+/**
+ * An input that can produce no notification: the trigger ignores it (an Azure ML event that is not a
+ * tagged run, an empty batch). `runLocalDeployment` throws this instead of waiting for ever; the stack
+ * is open for inspection and the caller closes it.
+ */
+export class LocalInputIgnored extends Error {
+  override readonly name = "LocalInputIgnored";
+  constructor(
+    readonly reason: string,
+    readonly stack_: LocalStack,
+  ) {
+    super(`ignored: ${reason}`);
+  }
+}
+
+/** Why the Event Grid trigger would ignore this delivery (every event in it), or undefined if one counts. */
+function ignoredEventReason(event: unknown): string | undefined {
+  const events = Array.isArray(event) ? event : [event];
+  if (events.length === 0) return "the event array is empty: Event Grid delivered nothing";
+  const reasons: string[] = [];
+  for (const e of events) {
+    const result = classifyEvent(e);
+    if (result.outcome !== "ignored") return undefined;
+    reasons.push(result.reason);
+  }
+  return reasons.join("; ");
 }
 
 function requestIdOfEvent(event: unknown): string | null {

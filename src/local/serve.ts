@@ -84,9 +84,11 @@ function refuseUnsafe(req: IncomingMessage): HttpResponseInit | undefined {
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStack, log: (line: string) => void): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
   const unsafe = refuseUnsafe(req);
   if (unsafe) return send(res, unsafe);
+  // The URL as the caller wrote it (the Host, a checked loopback name, carries the port), as the
+  // Functions host hands it to a function: the 202's Location and the status URLs are built from it.
+  const url = new URL(`http://${req.headers.host}${req.url?.startsWith("/") ? req.url : "/"}`);
   if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "OPTIONS") return abuseProtectionHandshake(req, res);
   const body = await readBody(req);
   if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
@@ -95,6 +97,9 @@ async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStac
   const { handlers } = stack.app;
   if (url.pathname === "/api/deployments" && req.method === "POST") {
     return send(res, await handlers.startDeploymentHttp(toHttpRequest(req, url, body), stack.client, context("startDeploymentHttp")));
+  }
+  if (url.pathname === "/api/deployments" && req.method === "GET") {
+    return send(res, await handlers.listDeploymentsHttp(toHttpRequest(req, url, body), stack.client));
   }
   const status = /^\/api\/deployments\/([^/]+)$/.exec(url.pathname);
   if (status && req.method === "GET") {

@@ -20,7 +20,7 @@ const fakeCore = {
     seen.set(id, id);
     seen.set(id.toLowerCase(), id);
     const trigger = Object.values(metadata.bindings || {}).find((b) => /trigger$/i.test(b.type));
-    registered.push({ name: metadata.name, trigger: trigger && trigger.type, authLevel: trigger && trigger.authLevel });
+    registered.push({ name: metadata.name, trigger: trigger && trigger.type, authLevel: trigger && trigger.authLevel, ...(trigger && trigger.type === "httpTrigger" ? { route: trigger.route, methods: trigger.methods } : {}) });
     return { dispose() {} };
   },
   log() {},

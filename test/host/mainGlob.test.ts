@@ -22,7 +22,7 @@ async function expandMain(pattern: string, base: string): Promise<string[]> {
 }
 
 /** Loads `files` in order as the worker does, with the strict stand-in core; returns what registered, or the entry-point error. */
-function loadAsWorker(files: string[]): { registered: { name: string; trigger: string; authLevel?: string }[] } | { error: string } {
+function loadAsWorker(files: string[]): { registered: { name: string; trigger: string; authLevel?: string; route?: string; methods?: string[] }[] } | { error: string } {
   // The worker wraps any load error as an entry-point error, and on Node 20+ that blocks the app.
   const script = `try { ${files.map((f) => `require(${JSON.stringify(f)});`).join(" ")} } catch (e) { process.stdout.write("\\nENTRYPOINT-ERROR " + e.message + "\\n"); process.exitCode = 1; }`;
   try {
@@ -59,7 +59,12 @@ describe("package.json main", () => {
     const byTrigger = (t: string) => registered.filter((r) => r.trigger === t).map((r) => r.name).sort();
     expect(byTrigger("orchestrationTrigger")).toEqual(["deployFlow", "releaseEndpointLock"]);
     expect(byTrigger("activityTrigger")).toEqual(Object.values(Activities).sort());
-    expect(byTrigger("httpTrigger")).toEqual(["cancelDeploymentHttp", "getDeploymentHttp", "releaseLockHttp", "startDeploymentHttp"]);
+    expect(byTrigger("httpTrigger")).toEqual(["cancelDeploymentHttp", "getDeploymentHttp", "listDeploymentsHttp", "releaseLockHttp", "startDeploymentHttp"]);
+    // No two HTTP functions answer the same method on the same route (the host matches a route with
+    // its methods; parameter names do not tell routes apart, and routes compare ignoring case).
+    const routes = registered.filter((r) => r.trigger === "httpTrigger").flatMap((r) => (r.methods ?? ["*"]).map((m) => `${m.toUpperCase()} ${(r.route ?? r.name).toLowerCase().replace(/\{[^}]*\}/g, "{}")}`));
+    expect(new Set(routes).size).toBe(routes.length);
+    expect(routes.sort()).toEqual(["GET deployments", "GET deployments/{}", "POST deployments", "POST deployments/{}/cancel", "POST deployments/{}/release-lock"]);
     // Unique across all kinds, ignoring case (the worker and host rule the stand-in enforces).
     const lower = registered.map((r) => r.name.toLowerCase());
     expect(new Set(lower).size).toBe(lower.length);

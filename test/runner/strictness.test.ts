@@ -33,7 +33,7 @@ describe("registration rules (worker and host)", () => {
     expect(app.files).toEqual(expected);
     expect(app.files.some((f) => f.endsWith("src/functions/endpointLock.ts"))).toBe(true);
     const names = app.functions.all().map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(["deployFlow", "releaseEndpointLock", "endpointLock", "startDeployment", "startDeploymentHttp", "cancelDeploymentHttp", "releaseLockHttp", "deployRequestsQueue", "bulkTestEvents"]));
+    expect(names).toEqual(expect.arrayContaining(["deployFlow", "releaseEndpointLock", "endpointLock", "startDeployment", "startDeploymentHttp", "cancelDeploymentHttp", "releaseLockHttp", "listDeploymentsHttp", "deployRequestsQueue", "bulkTestEvents"]));
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
   });
 });

@@ -7,6 +7,8 @@ import { ConfigError, parseConfig } from "../../config";
 import { localIntakePolicy, type IntakePolicy } from "../../intake/policy";
 import type { RegisterCommand } from "../main";
 import { readInputText } from "../readInput";
+import { formatIssues } from "../../contracts/issues";
+import { MAX_MESSAGE_BYTES, parseJsonText } from "../../contracts/parse";
 
 /** The bundled sample: the web-classification flow deployed to a new endpoint. */
 export const SAMPLE_REQUEST = join(__dirname, "..", "..", "..", "samples", "deploy-request.json");
@@ -51,10 +53,17 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
   const timeScale = flags.timeScale === undefined ? undefined : Number(flags.timeScale);
   if (timeScale !== undefined && !(timeScale > 0 && Number.isFinite(timeScale))) throw new UsageError(`--time-scale must be a positive number, got ${flags.timeScale}`);
   const inputFile = flags.event ?? flags.request ?? SAMPLE_REQUEST;
-  const input = parseLoose(await readInputText(inputFile, io.stdin));
+  // The same reading as the queue trigger's (a byte-order mark dropped, the 256 KB message limit).
+  const text = await readInputText(inputFile, io.stdin);
+  const parsedInput = parseJsonText(text);
+  if (!parsedInput.ok && Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
+    for (const line of formatIssues(parsedInput.issues)) writeLine(io.stderr, `Rejected: ${line} (the queue, the HTTP starter and Event Grid refuse it too)`);
+    return ExitCode.failure;
+  }
+  const input = parsedInput.ok ? parsedInput.value : text;
   const scenario = flags.scenario ? (loadScenario(flags.scenario) as never) : undefined;
 
-  const { runLocalDeployment } = require("../../local/localRun") as typeof import("../../local/localRun");
+  const { runLocalDeployment, LocalInputIgnored } = require("../../local/localRun") as typeof import("../../local/localRun");
   const live = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true ? liveDisplay(io) : undefined;
   const say = (line: string) => {
     if (flags.json) return;
@@ -62,7 +71,9 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     writeLine(io.stdout, line);
   };
   say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
-  const result = await runLocalDeployment({
+  let result: Awaited<ReturnType<typeof runLocalDeployment>>;
+  try {
+    result = await runLocalDeployment({
     ...(flags.event ? { event: input } : { request: input }),
     ...settingsFromEnvironment(),
     scenario,
@@ -74,7 +85,17 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
       live?.stage(p.event === "started" ? p.stage : undefined);
     },
     onStarted: (stack) => live?.start(() => stack.clock.now()),
-  });
+    });
+  } catch (err) {
+    live?.stop();
+    if (!(err instanceof LocalInputIgnored)) throw err;
+    // Nothing to wait for: the trigger ignores this input, so no notification will ever come.
+    if (flags.json) writeLine(io.stdout, JSON.stringify({ type: "ignored", reason: err.reason }));
+    else say(`Ignored: ${err.reason}`);
+    await err.stack_.close();
+    if (!flags.stateDir) rmSync(err.stack_.sim.caCertFile, { force: true });
+    return ExitCode.ok;
+  }
   live?.stop();
   try {
     const n = result.notification;
@@ -123,14 +144,6 @@ function liveDisplay(io: CliIO) {
 }
 
 /** JSON if it parses; otherwise the raw text, which the trigger will reject (and say so). */
-function parseLoose(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function loadScenario(file: string): unknown {
   const { loadScenarioFile } = require("../../local/simulator") as typeof import("../../local/simulator");
   const parsed = loadScenarioFile(file);

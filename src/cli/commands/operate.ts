@@ -10,22 +10,27 @@ import type { RegisterCommand } from "../main";
  *   flowdeploy cancel <instanceId>        POST /api/deployments/{id}/cancel
  *   flowdeploy release-lock <instanceId>  POST /api/deployments/{id}/release-lock
  * The app's base URL comes from --url or FLOWDEPLOY_URL (default: `flowdeploy serve`'s
- * http://127.0.0.1:7071); the function key from FLOWDEPLOY_FUNCTION_KEY only (never a flag, so it
- * stays out of shell history), sent as the `x-functions-key` header and never printed.
+ * http://127.0.0.1:7071); the function key from --function-key or FLOWDEPLOY_FUNCTION_KEY (preferred:
+ * a flag's value stays in shell history and shows in process lists), sent as the `x-functions-key`
+ * header, only over https or to this machine, never after a redirect, and never printed.
+ * `flowdeploy status` and `flowdeploy list` (deployments.ts) use the same options.
  */
-export interface OperateOptions {
+export interface AppOptions {
   url?: string;
-  reason?: string;
+  functionKey?: string;
   json?: boolean;
 }
 
-const DEFAULT_URL = "http://127.0.0.1:7071";
+export interface OperateOptions extends AppOptions {
+  reason?: string;
+}
+
+export const DEFAULT_URL = "http://127.0.0.1:7071";
 
 export async function runOperateCommand(action: "cancel" | "release-lock", instanceId: string, opts: OperateOptions, io: CliIO, env: NodeJS.ProcessEnv, fetchFn: typeof fetch = fetch): Promise<number> {
   if (!INSTANCE_ID_PATTERN.test(instanceId)) throw new UsageError(`<instanceId> must be an instance id such as deploy-0123abcd..., got '${instanceId}'`);
-  const base = baseUrl(opts.url ?? env["FLOWDEPLOY_URL"] ?? DEFAULT_URL);
-  const key = env["FLOWDEPLOY_FUNCTION_KEY"];
-  const headers: Record<string, string> = { "content-type": "application/json", ...(key ? { "x-functions-key": key } : {}) };
+  const base = appBaseUrl(opts, env);
+  const headers: Record<string, string> = { "content-type": "application/json", ...functionKeyHeader(opts, env) };
   const body = action === "cancel" && opts.reason !== undefined ? JSON.stringify({ reason: opts.reason }) : "";
   let response: Response;
   try {
@@ -42,18 +47,33 @@ export async function runOperateCommand(action: "cancel" | "release-lock", insta
     if (!opts.json) writeLine(io.stdout, describeSuccess(action, instanceId, json));
     return ExitCode.ok;
   }
-  if (!opts.json) {
-    const errors = (json as { errors?: unknown } | undefined)?.errors;
-    const detail = Array.isArray(errors) ? errors.map(String).join("; ") : response.status === 401 ? "unauthorized: set FLOWDEPLOY_FUNCTION_KEY to the app's function key" : text.slice(0, 200);
-    writeLine(io.stderr, `flowdeploy ${action}: HTTP ${response.status}: ${detail}`);
-  }
+  if (!opts.json) writeLine(io.stderr, `flowdeploy ${action}: HTTP ${response.status}: ${httpErrorDetail(response.status, json, text)}`);
   return ExitCode.failure;
+}
+
+/** What a refusal says: the route's `errors`, or a hint for 401, or the start of the answer. */
+export function httpErrorDetail(status: number, json: unknown, text: string): string {
+  const errors = (json as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(errors)) return errors.map(String).join("; ");
+  return status === 401 ? "unauthorized: set FLOWDEPLOY_FUNCTION_KEY (or --function-key) to the app's function key" : text.slice(0, 200);
 }
 
 function describeSuccess(action: "cancel" | "release-lock", instanceId: string, body: unknown): string {
   if (action === "cancel") return `cancel requested for ${instanceId}: honoured unless traffic has started to move (a queued run stops when its turn comes); the outcome arrives as a notification (flowdeploy watch)`;
   const lock = (body as { lock?: unknown; endpoint?: unknown } | undefined) ?? {};
   return lock.lock === "released" ? `the lock of ${instanceId} was already released` : `releasing the endpoint lock held by ${instanceId} (endpoint ${String(lock.endpoint)})`;
+}
+
+/** The app's base URL from --url, FLOWDEPLOY_URL or the default; https unless it is this machine. */
+export function appBaseUrl(opts: AppOptions, env: NodeJS.ProcessEnv): URL {
+  return baseUrl(opts.url ?? env["FLOWDEPLOY_URL"] ?? DEFAULT_URL);
+}
+
+/** The `x-functions-key` header from --function-key, else FLOWDEPLOY_FUNCTION_KEY; none when neither is set. */
+export function functionKeyHeader(opts: AppOptions, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (opts.functionKey !== undefined && opts.functionKey.trim() === "") throw new UsageError("--function-key must not be empty");
+  const key = opts.functionKey ?? env["FLOWDEPLOY_FUNCTION_KEY"];
+  return key ? { "x-functions-key": key } : {};
 }
 
 function baseUrl(value: string): URL {
@@ -69,7 +89,7 @@ function baseUrl(value: string): URL {
   return url;
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -77,19 +97,23 @@ function parseJson(text: string): unknown {
   }
 }
 
-function addCommon(command: Command): Command {
-  return command.option("--url <URL>", `the Function App's base URL (default: FLOWDEPLOY_URL, else ${DEFAULT_URL}); the key comes from FLOWDEPLOY_FUNCTION_KEY`).option("--json", "print the HTTP status and answer as one JSON line");
+/** --url, --function-key and --json, shared by the commands that call the app's HTTP routes. */
+export function addAppOptions(command: Command): Command {
+  return command
+    .option("--url <URL>", `the Function App's base URL (default: FLOWDEPLOY_URL, else ${DEFAULT_URL})`)
+    .option("--function-key <KEY>", "the app's function key, sent as x-functions-key (default: FLOWDEPLOY_FUNCTION_KEY, which keeps it out of shell history)")
+    .option("--json", "print the HTTP status and answer as one JSON line");
 }
 
 export const registerOperateCommands: RegisterCommand = (program, io, setExitCode) => {
-  addCommon(
+  addAppOptions(
     program
       .command("cancel")
       .description("cancel a running deployment: it removes or keeps at 0% its new deployment per rollout.onFailure, leaves live traffic as it was, and sends a Cancelled notification")
       .argument("<instanceId>", "the deployment's instance id (deploy-...)")
       .option("--reason <TEXT>", "why (shown in the Cancelled notification)"),
   ).action(async (instanceId: string, opts: OperateOptions) => setExitCode(await runOperateCommand("cancel", instanceId, opts, io, process.env)));
-  addCommon(
+  addAppOptions(
     program
       .command("release-lock")
       .description("free the endpoint lock held by a deployment that no longer runs (terminated, or failed by a replay error); refused while it runs")

@@ -28,6 +28,7 @@ export interface AppHandlers {
   getDeploymentHttp(request: HttpRequest, client: DurableClient): Promise<HttpResponseInit>;
   cancelDeploymentHttp(request: HttpRequest, client: DurableClient, context: InvocationContext): Promise<HttpResponseInit>;
   releaseLockHttp(request: HttpRequest, client: DurableClient, context: InvocationContext): Promise<HttpResponseInit>;
+  listDeploymentsHttp(request: HttpRequest, client: DurableClient): Promise<HttpResponseInit>;
 }
 
 export interface LoadedApp {
@@ -104,6 +105,7 @@ function handlersFrom(functions: FunctionRegistry, modules: Map<string, Record<s
     getDeploymentHttp: http.getDeploymentHttp,
     cancelDeploymentHttp: http.cancelDeploymentHttp,
     releaseLockHttp: http.releaseLockHttp,
+    listDeploymentsHttp: http.listDeploymentsHttp,
   };
 }
 

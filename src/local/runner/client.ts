@@ -33,6 +33,8 @@ export interface HttpManagementUrls {
  * - `getStatus` of an unknown id throws an Error mentioning "HTTP 404", as durable-functions 3.x does.
  * - `raiseEvent`/`terminate` on an unknown id throw "No instance with ID '…' found."; on a finished
  *   instance they do nothing (the host answers 410 Gone, which the client treats as success).
+ * - `getStatusBy`/`getStatusAll` resolve with every page at once, as the host's parsed JSON (times are
+ *   whole-second strings, not Dates) and in no promised order: see `getStatusBy`.
  *
  * Not supported (they throw): `rewind`, `suspend`, `resume`. The management URLs are produced but not
  * served: nothing listens on `baseUrl` unless the caller serves it.
@@ -67,15 +69,38 @@ export class LocalDurableClient implements df.DurableClient {
     return toStatus(rec, options);
   }
 
+  /** Every instance, as the real `getStatusAll()` answers: the same query as `getStatusBy({})`, see there. */
   async getStatusAll(): Promise<df.DurableOrchestrationStatus[]> {
-    return this.runtime.listInstances().map((r) => toStatus(r, {}));
+    return this.getStatusBy({});
   }
 
+  /**
+   * The instances that match `filter`, with the real client's semantics (durable-functions 3.5.0,
+   * lib/src/durableClient/DurableClient.js `getStatusBy` → `getStatusInternal`, and the extension's
+   * list query, HttpApiHandler.HandleGetStatusRequestAsync):
+   * - `createdTimeFrom`/`createdTimeTo` bound the creation time inclusively (DurableTask.AzureStorage
+   *   OrchestrationInstanceStatusQueryCondition: GreaterThanOrEqual / LessThanOrEqual); `runtimeStatus`
+   *   matches any of its values, an empty list does not filter. The client sends the bounds with
+   *   `toISOString()`, so anything but a Date throws a TypeError.
+   * - No paging reaches the caller: the host answers 100 instances a page (its default `top`) with an
+   *   `x-ms-continuation-token` header, and the client follows the tokens and resolves with every page
+   *   concatenated. JavaScript has no page-level list API; a caller that pages must page itself.
+   * - It resolves with the host's JSON as parsed, not wrapped in DurableOrchestrationStatus as
+   *   `getStatus` is: `createdTime` and `lastUpdatedTime` are strings (although typed Date) in the
+   *   host's format, whole seconds (HttpApiHandler.ConvertFrom: `ToString("s") + "Z"`).
+   * - `input` is included (the client never sends `showInput`; the extension's
+   *   OrchestrationStatusQueryCondition.ShowInput defaults to true), history never.
+   * - In no promised order. The Azure Storage provider lists its Instances table in partition key
+   *   (instance id) order, and so does this, so no caller comes to rely on creation order.
+   */
   async getStatusBy(filter: df.OrchestrationFilter): Promise<df.DurableOrchestrationStatus[]> {
+    const from = filter.createdTimeFrom ? Date.parse(filter.createdTimeFrom.toISOString()) : undefined;
+    const to = filter.createdTimeTo ? Date.parse(filter.createdTimeTo.toISOString()) : undefined;
     return this.runtime
       .listInstances()
-      .filter((r) => matches(r, filter))
-      .map((r) => toStatus(r, {}));
+      .filter((r) => matches(r, { from, to, runtimeStatus: filter.runtimeStatus }))
+      .sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0))
+      .map((r) => listedStatus(r));
   }
 
   async raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void> {
@@ -92,7 +117,8 @@ export class LocalDurableClient implements df.DurableClient {
 
   async purgeInstanceHistoryBy(filter: df.OrchestrationFilter): Promise<df.PurgeHistoryResult> {
     let deleted = 0;
-    for (const r of this.runtime.listInstances().filter((i) => matches(i, filter))) if (this.runtime.purge(r.instanceId)) deleted++;
+    const bounds = { from: filter.createdTimeFrom?.getTime(), to: filter.createdTimeTo?.getTime(), runtimeStatus: filter.runtimeStatus };
+    for (const r of this.runtime.listInstances().filter((i) => matches(i, bounds))) if (this.runtime.purge(r.instanceId)) deleted++;
     return { instancesDeleted: deleted };
   }
 
@@ -184,12 +210,33 @@ export function isFinished(status: df.DurableOrchestrationStatus): boolean {
   return isTerminalStatus(status.runtimeStatus as RuntimeStatus);
 }
 
-function matches(r: InstanceRecord, filter: df.OrchestrationFilter): boolean {
+function matches(r: InstanceRecord, filter: { from: number | undefined; to: number | undefined; runtimeStatus: df.OrchestrationRuntimeStatus[] | undefined }): boolean {
   const created = new Date(r.createdTime).getTime();
-  if (filter.createdTimeFrom && created < filter.createdTimeFrom.getTime()) return false;
-  if (filter.createdTimeTo && created > filter.createdTimeTo.getTime()) return false;
+  if (filter.from !== undefined && created < filter.from) return false;
+  if (filter.to !== undefined && created > filter.to) return false;
   if (filter.runtimeStatus && filter.runtimeStatus.length > 0 && !filter.runtimeStatus.includes(r.runtimeStatus as df.OrchestrationRuntimeStatus)) return false;
   return true;
+}
+
+/** A time as the host's HTTP API writes it: `DateTime.ToString("s") + "Z"`, whole seconds (truncated). */
+function hostTime(iso: string): string {
+  return `${new Date(iso).toISOString().slice(0, 19)}Z`;
+}
+
+/** One element of the host's list answer (StatusResponsePayload), as getStatusBy resolves with it. */
+function listedStatus(rec: InstanceRecord): df.DurableOrchestrationStatus {
+  const payload = {
+    name: rec.name,
+    instanceId: rec.instanceId,
+    runtimeStatus: rec.runtimeStatus,
+    input: parse(rec.exec.inputJson),
+    customStatus: parse(rec.exec.customStatusJson),
+    output: parse(rec.outputJson),
+    createdTime: hostTime(rec.createdTime),
+    lastUpdatedTime: hostTime(rec.lastUpdatedTime),
+  };
+  // The real client returns the parsed JSON under the DurableOrchestrationStatus type (dates as strings).
+  return payload as unknown as df.DurableOrchestrationStatus;
 }
 
 const parse = (json: string | undefined): unknown => (json === undefined ? null : JSON.parse(json));

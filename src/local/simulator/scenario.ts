@@ -1,12 +1,27 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { requiredOr } from "../../contracts/common";
+import { toFieldIssues } from "../../contracts/issues";
 import { FAULT_OPERATION_SELECTORS, PROVISIONING_OPERATIONS } from "./operationNames";
 
 /**
  * The scenario file: the Azure state the simulator starts from (existing endpoints, deployments,
  * traffic, model versions), how long things take, and the faults it injects. Documented in
  * docs/simulator.md; JSON Schema via `scenarioJsonSchema()`.
+ *
+ * The JSON Schema states every rule JSON Schema can state (cross-field ones through `.meta()`:
+ * `oneOf`, `dependentRequired`, `if`/`then`, `contains`/`maxContains`, `not`), so an editor and this
+ * validator agree; the few it cannot (sums, references, case-insensitive uniqueness) are listed in
+ * its `description` (CODE_ONLY_RULES). test/simulator/scenarioSchema.test.ts holds both to that.
  */
+
+/** Rules only the validator checks: JSON Schema has no keyword for them. */
+export const CODE_ONLY_RULES = [
+  "the traffic of an endpoint's deployments sums to 0 or 100",
+  "a deployment's model ('name:version') is listed in models",
+  "endpoint names are unique, ignoring case",
+  "an endpoint's deployment names are unique, ignoring case",
+] as const;
 
 const seconds = z.number().nonnegative();
 const wholeSeconds = z.number().int().nonnegative();
@@ -61,11 +76,7 @@ export const FaultSchema = z
     /** Sent as the Retry-After header (seconds). */
     retryAfterSeconds: wholeSeconds.optional(),
     /** How many matching requests it affects; -1 = forever. */
-    times: z
-      .number()
-      .int()
-      .refine((n) => n === -1 || n >= 1, "must be -1 (forever) or at least 1")
-      .default(1),
+    times: z.union([z.literal(-1), z.number().int().min(1, "must be -1 (forever) or at least 1")], { error: requiredOr("-1 (forever) or a whole number of at least 1") }).default(1),
     /** Only requests for this endpoint / deployment (case-insensitive). */
     endpoint: z.string().min(1).optional(),
     deployment: z.string().min(1).optional(),
@@ -95,12 +106,19 @@ export const FaultSchema = z
     if (fault.retryAfterSeconds !== undefined && fault.status === undefined) {
       ctx.addIssue({ code: "custom", message: "retryAfterSeconds needs a status", path: ["retryAfterSeconds"] });
     }
+  })
+  // The same rules for the JSON Schema.
+  .meta({
+    oneOf: [{ required: ["status"] }, { required: ["reset"] }, { required: ["provisioningError"] }],
+    dependentRequired: { code: ["status"], retryAfterSeconds: ["status"] },
+    if: { required: ["provisioningError"] },
+    then: { properties: { op: { enum: [...PROVISIONING_OPERATIONS] } } },
   });
 
 export type Fault = z.output<typeof FaultSchema>;
 export type FaultInput = z.input<typeof FaultSchema>;
 
-const flowKind = z.enum(["standard", "chat"]);
+const flowKind = z.enum(["standard", "chat"], { error: requiredOr('"standard" or "chat"') });
 
 const SeedDeploymentSchema = z
   .object({
@@ -117,23 +135,30 @@ const SeedDeploymentSchema = z
     /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
     managed: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  // "a deployment gets live traffic or mirrored traffic, not both" (checked on the endpoint below).
+  .meta({ not: { required: ["traffic", "mirrorTraffic"], properties: { traffic: { type: "integer", exclusiveMinimum: 0 }, mirrorTraffic: { type: "integer", exclusiveMinimum: 0 } } } });
 
 const SeedEndpointSchema = z
   .object({
     endpoint: endpointName,
-    authMode: z.enum(["Key", "AMLToken", "AADToken"]).default("Key"),
+    /** ARM's spelling (the scenario seeds ARM resources), unlike a deploy request's "key" / "aml_token". */
+    authMode: z.enum(["Key", "AMLToken", "AADToken"], { error: requiredOr('"Key", "AMLToken" or "AADToken"', "ARM's") }).default("Key"),
     /** `SystemAssigned` (default) or the ARM id of a user-assigned identity. */
     identity: z
       .union([z.literal("SystemAssigned"), z.object({ userAssigned: z.string().min(1) }).strict()])
       .default("SystemAssigned"),
     /** "Disabled": reachable only through the workspace's private endpoint (kept across PUTs that carry it). */
-    publicNetworkAccess: z.enum(["Enabled", "Disabled"]).default("Enabled"),
+    publicNetworkAccess: z.enum(["Enabled", "Disabled"], { error: requiredOr('"Enabled" or "Disabled"', "ARM's") }).default("Enabled"),
     /** Give the identity an old (already effective) Connection Secrets Reader assignment. */
     grantConnectionSecretsReader: z.boolean().default(true),
     /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
     managed: z.boolean().default(true),
-    deployments: z.array(SeedDeploymentSchema).default([]),
+    deployments: z
+      .array(SeedDeploymentSchema)
+      // "traffic can be mirrored to one deployment only" (checked below).
+      .meta({ contains: { type: "object", required: ["mirrorTraffic"], properties: { mirrorTraffic: { type: "integer", exclusiveMinimum: 0 } } }, minContains: 0, maxContains: 1 })
+      .default([]),
   })
   .strict()
   .superRefine((ep, ctx) => {
@@ -269,6 +294,10 @@ export const ScenarioSchema = z
     });
     const names = scenario.existing.map((e) => e.endpoint.toLowerCase());
     if (new Set(names).size !== names.length) ctx.addIssue({ code: "custom", message: "endpoint names must be unique", path: ["existing"] });
+  })
+  .meta({
+    title: "flowdeploy simulator scenario",
+    description: `The Azure state the local simulator starts from, its latencies and the faults it injects (docs/simulator.md). Also checked by the simulator, beyond this schema: ${CODE_ONLY_RULES.join("; ")}.`,
   });
 
 export type Scenario = z.output<typeof ScenarioSchema>;
@@ -276,9 +305,9 @@ export type ScenarioInput = z.input<typeof ScenarioSchema>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
-/** Issues as `path: message` lines, e.g. `faults[1].op: unknown operation 'x'`. */
+/** Issues as `path: message` lines, e.g. `faults[1].op: unknown operation 'x'` (zod's own wording made plain, as for the message contracts). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
+  return toFieldIssues(issues).map((issue) => {
     const path = issue.path
       .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
       .join("");

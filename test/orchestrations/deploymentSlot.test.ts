@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runLocalDeployment } from "../../src/local/localRun";
+import { deploy } from "../support/localRun";
+import { sampleRequest } from "../support/samples";
+
+/**
+ * Issue 14: an event names no deployment, so every passing bulk test can deploy: flowdeploy takes
+ * the blue/green slot without traffic, and a short name from the request id when both are busy.
+ */
+function autoRequest(requestId: string, name?: string) {
+  const request = sampleRequest();
+  request.requestId = requestId;
+  if (name === undefined) delete (request.deployment as { name?: string }).name;
+  else request.deployment.name = name;
+  return request;
+}
+
+describe("deployment slots", () => {
+  it("alternates blue and green across deployments to one endpoint, each recorded in the notification", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "flowdeploy-slots-"));
+    try {
+      const names: string[] = [];
+      for (const [id, name] of [["r-1", undefined], ["r-2", undefined], ["r-3", "auto"], ["r-4", undefined]] as const) {
+        const run = await runLocalDeployment({ request: autoRequest(id, name), stateDir });
+        await run.stack.close();
+        const n = run.notification;
+        expect(n.outcome, JSON.stringify(n.error)).toBe("Succeeded");
+        names.push(n.deployment!.name);
+        expect(n.traffic[n.deployment!.name]).toBe(100);
+      }
+      expect(names).toEqual(["blue", "green", "blue", "green"]);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it("when both slots carry traffic, takes fd-<hash of the request id>", async () => {
+    const run = await deploy({ request: autoRequest("canary-1"), scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 90 }, { name: "green", traffic: 10 }] }] } });
+    expect(run.notification.outcome).toBe("Succeeded");
+    expect(run.notification.deployment!.name).toMatch(/^fd-[0-9a-f]{8}$/);
+    expect(run.notification.traffic).toEqual({ blue: 0, green: 0, [run.notification.deployment!.name]: 100 });
+  });
+
+  it("never takes a slot someone else's deployment occupies", async () => {
+    const run = await deploy({ request: autoRequest("r-x"), scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 0, managed: false }, { name: "green", traffic: 100 }] }] } });
+    expect(run.notification.outcome).toBe("Succeeded");
+    expect(run.notification.deployment!.name).toMatch(/^fd-/);
+    expect(run.counts["onlineDeployments.createOrUpdate"]).toBe(1);
+  });
+
+  it("a named deployment that is live still fails DeploymentIsLive (the request asked for that name)", async () => {
+    const run = await deploy({ request: autoRequest("r-live", "blue"), scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 100 }] }] } });
+    expect(run.notification.error).toMatchObject({ code: "DeploymentIsLive" });
+  });
+});
