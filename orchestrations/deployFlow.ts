@@ -128,7 +128,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     }
     const deadline = propagationDeadline(grant.grantedAt, request.propagationMinutes);
     run.propagationDeadline = deadline.toISOString();
-    const propagation = run.openStage("propagation", grant.grantedAt);
+    const propagation = run.openStage("propagation", grant.grantedAt, `the roles were granted before this run (last at ${grant.grantedAt}); the wait counts from then`);
 
     model = yield* run.stage("model", () =>
       callActivity(ctx, "model", "registerModel", { workspace, requestId: request.requestId, flow: request.flow, model: request.model }, retry),

@@ -1,7 +1,7 @@
 import type * as df from "durable-functions";
 import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
 import { AUTO_DEPLOYMENT_NAME, type DeployRequest } from "../src/contracts/deployRequest";
-import { CancelRequested } from "./failures";
+import { CancelRequested, StageFailure } from "./failures";
 import type { Step } from "./steps";
 
 /** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
@@ -81,26 +81,34 @@ export class RunRecord {
 
   /** Runs `body` as stage `name`, recording it Succeeded, or Failed when it throws. */
   *stage<T>(name: StageName, body: () => Step<T>): Step<T> {
-    const record: StageRecord = { name, startedAt: this.now(), endedAt: null, outcome: "Succeeded" };
+    const record: StageRecord = { name, startedAt: this.now(), endedAt: null, outcome: "Running" };
     this.stages.push(record);
     this.current = name;
     this.publish("Running");
     try {
       const result = yield* body();
       record.endedAt = this.now();
+      record.outcome = "Succeeded";
       this.publish("Running");
       return result;
     } catch (err) {
       record.endedAt = this.now();
-      record.outcome = err instanceof CancelRequested ? "Cancelled" : "Failed";
+      // A stage that ran inside this one failed (the system-assigned grant runs while the endpoint
+      // provisions): this one did not fail, it was cut short.
+      const nested = err instanceof StageFailure && err.stage !== name;
+      record.outcome = err instanceof CancelRequested ? "Cancelled" : nested ? "Skipped" : "Failed";
       this.publish(err instanceof CancelRequested ? "Cancelled" : "Failed");
       throw err;
     }
   }
 
-  /** Opens a stage that began at a known instant (the propagation wait starts at the grant). */
-  openStage(name: StageName, startedAt: string): StageRecord {
-    const record: StageRecord = { name, startedAt, endedAt: null, outcome: "Succeeded" };
+  /**
+   * Opens a stage that began at a known instant (the propagation wait starts at the grant). An
+   * instant before this run (roles granted by an earlier one, found again) starts it now, with a note.
+   */
+  openStage(name: StageName, startedAt: string, earlierNote?: string): StageRecord {
+    const before = Date.parse(startedAt) < Date.parse(this.startedAt);
+    const record: StageRecord = { name, startedAt: before ? this.now() : startedAt, endedAt: null, outcome: "Running", ...(before && earlierNote ? { note: earlierNote } : {}) };
     this.stages.push(record);
     this.publish("Running");
     return record;
@@ -126,6 +134,7 @@ export class RunRecord {
 
   closeStage(record: StageRecord): void {
     record.endedAt = this.now();
+    record.outcome = "Succeeded";
     this.current = record.name;
     this.publish("Running");
   }

@@ -19,7 +19,10 @@ export const StageRecord = z.object({
   name: StageName,
   startedAt: isoTimestamp,
   endedAt: isoTimestamp.nullable(),
-  outcome: z.enum(["Succeeded", "Failed", "Skipped", "Cancelled"], { error: requiredOr("Succeeded, Failed, Skipped or Cancelled") }),
+  /** Running until it ends (endedAt null); Skipped: cut short by another stage's failure; Cancelled: by an operator. */
+  outcome: z.enum(["Running", "Succeeded", "Failed", "Skipped", "Cancelled"], { error: requiredOr("Running, Succeeded, Failed, Skipped or Cancelled") }),
+  /** What the record alone would not say, e.g. that the roles were granted before this run and are already in effect. */
+  note: z.string().optional(),
 });
 export type StageRecord = z.infer<typeof StageRecord>;
 

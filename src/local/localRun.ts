@@ -16,7 +16,9 @@ import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 export interface StageProgress {
   type: "stage";
   stage: string;
-  event: "started" | "succeeded" | "failed" | "skipped";
+  event: "started" | "succeeded" | "failed" | "skipped" | "cancelled";
+  /** The stage record's note (e.g. roles granted by an earlier run). */
+  note?: string;
   at: string;
   seconds?: number;
 }
@@ -168,15 +170,18 @@ function progressReporter(onProgress: LocalRunOptions["onProgress"]) {
   return (event: { type: string; customStatus?: unknown }) => {
     if (!onProgress || event.type !== "customStatus") return;
     const status = event.customStatus as DeployFlowStatus | null;
+    const lines: StageProgress[] = [];
     for (const [i, stage] of (status?.stages ?? []).entries()) {
       const key = `${stage.name}#${i}`;
       const state = stage.endedAt ? stage.outcome : "started";
       const before = seen.get(key);
       if (before === state) continue;
-      if (!before) onProgress({ type: "stage", stage: stage.name, event: "started", at: stage.startedAt });
-      if (stage.endedAt) onProgress(ended(stage));
+      if (!before) lines.push({ type: "stage", stage: stage.name, event: "started", at: stage.startedAt, ...(stage.note ? { note: stage.note } : {}) });
+      if (stage.endedAt) lines.push(ended(stage));
       seen.set(key, state);
     }
+    // In time order: one status update can end one stage and start another.
+    for (const line of lines.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) onProgress(line);
   };
 }
 
@@ -184,7 +189,7 @@ function ended(stage: StageRecord): StageProgress {
   return {
     type: "stage",
     stage: stage.name,
-    event: stage.outcome === "Succeeded" ? "succeeded" : stage.outcome === "Failed" ? "failed" : "skipped",
+    event: stage.outcome === "Succeeded" ? "succeeded" : stage.outcome === "Failed" ? "failed" : stage.outcome === "Cancelled" ? "cancelled" : "skipped",
     at: stage.endedAt!,
     seconds: (Date.parse(stage.endedAt!) - Date.parse(stage.startedAt)) / 1000,
   };

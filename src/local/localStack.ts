@@ -14,7 +14,7 @@ import { VirtualClock, ScaledClock } from "./clock";
 import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
 import { startLocalServiceBus } from "./serviceBusTopology";
 import type { LocalServiceBusBroker } from "./broker";
-import { DurableRuntime, LocalDurableClient, type DurableRuntimeOptions, type RunnerClock } from "./runner";
+import { currentActivityInvocation, DurableRuntime, LocalDurableClient, type DurableRuntimeOptions, type RunnerClock } from "./runner";
 import { loadApp, type LoadedApp } from "./appFunctions";
 
 /**
@@ -84,6 +84,12 @@ function resumedTime(stateDir: string | undefined): Date | undefined {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
+  // The activities log through one process-wide logger; inside an activity the runner invoked, the
+  // line says which deployment (instance) and activity it is about, as the host's context would.
+  const activityLog = (line: string) => {
+    const invocation = currentActivityInvocation();
+    log(invocation ? `instance=${invocation.instanceId} ${invocation.name}: ${line}` : line);
+  };
   if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
   // A resumed run continues from the simulated time it had reached: Azure's state and the
   // orchestration's timers were written on that clock.
@@ -117,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       armEndpoint: sim.url,
       scoringHostSuffixes: [new URL(sim.url).hostname],
     },
-    log: { info: log, warn: log },
+    log: { info: activityLog, warn: activityLog },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
   useAppServices({ activities: createActivities(deps), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
@@ -128,7 +134,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     clock,
     ...(options.stateDir ? { stateDir: join(options.stateDir, "runner") } : {}),
     ...(options.activityConcurrency ? { activityConcurrency: options.activityConcurrency } : {}),
-    log: (entry) => log(`${entry.functionName}: ${entry.args.map(String).join(" ")}`),
+    log: (entry) => log(`instance=${entry.instanceId} ${entry.functionName}: ${entry.args.map(String).join(" ")}`),
     ...options.runner,
   });
   const client = new LocalDurableClient(runtime);

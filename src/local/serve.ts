@@ -4,6 +4,7 @@ import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseIni
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { LOOPBACK_HOSTS } from "../domain/loopback";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
+import { deploymentLogger } from "./serveLog";
 
 /**
  * `flowdeploy serve`: the whole service on one machine without Core Tools, at the paths the Functions
@@ -26,28 +27,62 @@ export interface RunningService {
 const EVENT_TYPE_HEADER = "aeg-event-type";
 const EVENT_GRID_FUNCTION = "bulkTestEvents";
 
+/** The service's port could not be had (in use, or not allowed): nothing was started. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly code: string | undefined,
+  ) {
+    super(
+      code === "EADDRINUSE"
+        ? `port ${port} on ${host} is already in use`
+        : code === "EACCES"
+          ? `port ${port} on ${host} is not allowed for this user`
+          : `cannot listen on ${host}:${port} (${code ?? "unknown error"})`,
+    );
+  }
+}
+
 export async function serve(options: ServeOptions = {}): Promise<RunningService> {
   const log = options.log ?? (() => undefined);
-  const stack = await startLocalStack(options);
-  const stopTrigger = await stack.startQueueTrigger();
+  let stack: LocalStack | undefined;
   const server = createServer((req, res) => {
+    if (!stack) return void send(res, { status: 503, headers: { "Retry-After": "1" }, jsonBody: { errors: ["flowdeploy serve is starting"] } });
     void route(req, res, stack, log).catch((err: unknown) => {
       log(`serve: ${req.method} ${req.url} failed: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) send(res, { status: 500, jsonBody: { errors: ["internal error"] } });
     });
   });
+  // The port first: when it cannot be had, nothing else (simulator, broker, runner) is started.
+  const host = options.host ?? "127.0.0.1";
+  const wanted = options.port ?? 7071;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 7071, options.host ?? "127.0.0.1", () => resolve());
+    server.once("error", (err: NodeJS.ErrnoException) => reject(new ListenError(wanted, host, err.code)));
+    server.listen(wanted, host, () => resolve());
   });
+  let stopTrigger: () => Promise<void>;
+  let stopLogging: () => void;
+  try {
+    stack = await startLocalStack(options);
+    stopLogging = stack.runtime.onEvent(deploymentLogger(log));
+    stopTrigger = await stack.startQueueTrigger();
+  } catch (err) {
+    await closeServer(server);
+    await stack?.close().catch(() => undefined);
+    throw err;
+  }
+  const running = stack;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    stack,
+    stack: running,
     async close() {
       await closeServer(server);
       await stopTrigger();
-      await stack.close();
+      await running.close();
+      stopLogging();
     },
   };
 }

@@ -34,7 +34,7 @@ export const LOCAL_SERVICE_BUS_TOPOLOGY: Required<Pick<BrokerOptions, "queues" |
       name: DEFAULT_QUEUE_NAME,
       // Service Bus's default: the 10th failed delivery dead-letters the request (MaxDeliveryCountExceeded).
       maxDeliveryCount: 10,
-      // The request id is the message id: a request sent twice within the window is queued once.
+      // The message id is a digest of the request: the same request sent twice within the window is queued once.
       requiresDuplicateDetection: true,
     },
   ],

@@ -36,7 +36,7 @@ describe("flowdeploy enqueue", () => {
     const run = await cli(["enqueue", "-", ...connect()], JSON.stringify(requestWithId("cli-enqueue-1")));
     expect(run).toEqual({ code: 0, stdout: "cli-enqueue-1\n", stderr: "" });
     const [message] = await bus.receive(QUEUE, undefined, 1);
-    expect(message).toMatchObject({ messageId: "cli-enqueue-1", correlationId: "cli-enqueue-1", contentType: "application/json" });
+    expect(message).toMatchObject({ messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/), correlationId: "cli-enqueue-1", contentType: "application/json" });
     expect(message!.body.requestId).toBe("cli-enqueue-1");
   });
 

@@ -23,15 +23,16 @@ const settled = (path: string) => {
 };
 
 describe("enqueue", () => {
-  it("sends the validated request as JSON, with the request id as message id and correlation id", async () => {
+  it("sends the validated request as JSON, with a content digest as message id and the request id as correlation id", async () => {
     const request = requestWithId("enqueue-valid-1");
     delete request.rollout; // a default the contract fills in: the message carries the request as validated
     const result = await client.enqueue(request as any);
-    expect(result).toEqual({ requestId: "enqueue-valid-1", messageId: "enqueue-valid-1" });
+    // The message id is a digest of the content: an identical resend is a duplicate to Service Bus, a changed one is not.
+    expect(result).toEqual({ requestId: "enqueue-valid-1", messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/) });
 
     const [message, ...more] = await bus.receive(QUEUE, undefined, 1);
     expect(more).toEqual([]);
-    expect(message).toMatchObject({ contentType: "application/json", messageId: "enqueue-valid-1", correlationId: "enqueue-valid-1", subject: "DeployRequest" });
+    expect(message).toMatchObject({ contentType: "application/json", messageId: result.messageId, correlationId: "enqueue-valid-1", subject: "DeployRequest" });
     const expected = parseDeployRequest(request);
     expect(expected.ok && message!.body).toEqual(expected.ok && expected.value);
     expect(message!.body.rollout).toEqual({ strategy: "blueGreen", onFailure: "delete" });

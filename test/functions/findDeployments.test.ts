@@ -121,23 +121,27 @@ describe("GET /api/deployments", () => {
     expect(first.body.deployments.map((d: DeploymentSummary) => d.instanceId)).toEqual([ids.a]);
     expect(first.body).toMatchObject({ continuationToken: null, nextPageUri: null });
 
+    const filtered = await get("/api/deployments?outcome=Succeeded,Failed&top=1&code=the-function-key");
+    expect(filtered.body.nextPageUri).toMatch(new RegExp(`^${service.url}/api/deployments\\?outcome=Succeeded%2CFailed&top=1&continuationToken=[A-Za-z0-9_-]+$`));
+    expect(filtered.text).not.toContain("the-function-key");
+
     const seen: string[] = [];
-    let page = await get("/api/deployments?outcome=Succeeded,Failed&top=2&code=the-function-key");
+    let page = await get("/api/deployments?top=2&code=the-function-key");
     seen.push(...page.body.deployments.map((d: DeploymentSummary) => d.instanceId));
-    expect(page.body.nextPageUri).toMatch(new RegExp(`^${service.url}/api/deployments\\?outcome=Succeeded%2CFailed&top=2&continuationToken=[A-Za-z0-9_-]+$`));
-    expect(page.text).not.toContain("the-function-key");
-    // A new deployment starts between two pages: it belongs to the first page, the next ones do not move.
+    expect(page.body.nextPageUri).toMatch(new RegExp(`^${service.url}/api/deployments\\?top=2&continuationToken=[A-Za-z0-9_-]+$`));
+    // A new deployment starts between two pages: it belongs to the first page, the next ones do not
+    // move (an offset would now repeat the last deployment of the first page).
     expect((await start("find-late", "ep-late")).status).toBe(202);
     while (page.body.nextPageUri) {
-      const byToken = await get(`/api/deployments?outcome=Succeeded,Failed&top=2&continuationToken=${page.body.continuationToken}`);
+      const byToken = await get(`/api/deployments?top=2&continuationToken=${page.body.continuationToken}`);
       page = await get(page.body.nextPageUri);
       expect(byToken.body).toEqual(page.body);
       seen.push(...page.body.deployments.map((d: DeploymentSummary) => d.instanceId));
     }
-    const everything = (await get("/api/deployments?outcome=Succeeded,Failed&top=100")).body.deployments.filter((d: DeploymentSummary) => d.instanceId !== ids.late);
-    expect(seen).toEqual(everything.map((d: DeploymentSummary) => d.instanceId));
-    expect(new Set(seen).size).toBe(seen.length);
-    expect((await get("/api/deployments?top=1")).body.deployments[0].instanceId).toBe(ids.late);
+    const everything = (await get("/api/deployments?top=100")).body.deployments.map((d: DeploymentSummary) => d.instanceId);
+    expect(everything[0]).toBe(ids.late);
+    expect(seen).toEqual(everything.slice(1));
+    expect(seen.length).toBeGreaterThanOrEqual(5);
     await service.stack.runtime.waitForCompletion(ids.late, { timeoutMs: 30_000 });
   });
 

@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { instanceIdFor } from "../../src/domain/ids";
 import { serve } from "../../src/local/serve";
+import { startSimulator } from "../../src/local/simulator";
 import { runBin } from "../support/cli";
 import { repoRoot, sampleRequest } from "../support/samples";
 import { recordedDeploy, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
-import { leakScanSummary, leaksIn, recordArtifact, recordStateDirectory, scanForLeaksAfterAll, SIMULATOR_STATE_FILE } from "./support/leaks";
+import { leakScanSummary, leaksIn, readStateDirectory, recordArtifact, recordStateDirectory, scanForLeaksAfterAll, SIMULATOR_STATE_FILE } from "./support/leaks";
 import { reportRow } from "./support/report";
 
 /**
@@ -22,7 +24,8 @@ import { reportRow } from "./support/report";
  *
  * Not scanned: the simulator's own state file (simulator-state.json). It is Azure's state — the
  * endpoint's keys live there as they live in Azure — written by the stand-in, not by flowdeploy, and
- * it is where the scan reads the secrets from.
+ * it is where the scan reads the secrets from. Its temp copies (simulator-state.json.<pid>.tmp, left
+ * by a run killed mid-write) are scanned: one left behind is a leak.
  */
 scanForLeaksAfterAll({ minSecrets: 6 });
 
@@ -53,6 +56,33 @@ describe("secrets stay secret", () => {
     expect(leaksIn([{ where: "a truncated error", text: `token ${key.slice(0, 24)}...` }], [key])).toHaveLength(1);
     expect(leaksIn([{ where: "a masked key", text: `****${key.slice(-22)}` }], [key])).toHaveLength(1);
     expect(leaksIn([{ where: "clean", text: "nothing here" }], [key])).toEqual([]);
+  });
+
+  it("a temp copy of the simulator state left in a state directory is found as a leak (positive control)", () => {
+    const dir = tempDir();
+    const key = randomBytes(32).toString("base64");
+    const state = JSON.stringify({ secrets: [key], endpoints: { ep: { keys: { primaryKey: key } } } });
+    writeFileSync(join(dir, SIMULATOR_STATE_FILE), state);
+    writeFileSync(join(dir, `${SIMULATOR_STATE_FILE}.4242.tmp`), state);
+    const { artifacts, secrets } = readStateDirectory(dir, "dir");
+    expect(leaksIn(artifacts, secrets)).toEqual([{ where: `dir/${SIMULATOR_STATE_FILE}.4242.tmp`, secret: `${key.slice(0, 4)}…` }]);
+    // A torn copy (killed mid-write: not JSON) still gives the key away.
+    writeFileSync(join(dir, `${SIMULATOR_STATE_FILE}.4242.tmp`), state.slice(0, -10));
+    expect(leaksIn(readStateDirectory(dir, "dir").artifacts, secrets)).toHaveLength(1);
+  });
+
+  it("a run killed between writing the simulator state's temp copy and renaming it leaves no copy once the state is opened again", async () => {
+    const dir = tempDir();
+    const stateFile = join(dir, SIMULATOR_STATE_FILE);
+    await (await startSimulator({ stateFile })).close();
+    // What SIGKILL between writeFileSync and renameSync leaves: a process that wrote its temp copy and died.
+    const killed = spawnSync(process.execPath, ["-e", `require("fs").copyFileSync(${JSON.stringify(stateFile)}, ${JSON.stringify(stateFile)} + "." + process.pid + ".tmp"); process.kill(process.pid, "SIGKILL")`]);
+    expect(killed.signal).toBe("SIGKILL");
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toHaveLength(1);
+    const again = await startSimulator({ stateFile });
+    await again.close();
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    recordStateDirectory(dir, "killed mid-write, reopened");
   });
 
   it("key auth: a succeeded run, and one whose smoke test saw 401, 503 and a reset before passing", async () => {

@@ -57,6 +57,9 @@ describe("E1: quality gates live on the server", () => {
     const { rejected, instances } = await deliver(policy({}), bulkTestEvent({ metrics: { accuracy: 0.6 }, thresholds: { accuracy: 0.5 } }));
     expect(instances).toEqual([]);
     expect(rejected).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: "GateFailed", message: expect.stringContaining("data.metrics.accuracy: accuracy = 0.6 is below the minimum 0.85") }) })]);
+    // What is known is kept (issue 14): `watch --request-id bulktest-…` sees the rejection.
+    expect(rejected[0]!.requestId).toMatch(/^bulktest-[0-9a-f]{12}-/);
+    expect(rejected[0]).toMatchObject({ workspace: { name: expect.any(String) }, endpoint: { name: expect.any(String) } });
   });
 
   it("a gated metric the event leaves out is refused", async () => {

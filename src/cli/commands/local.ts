@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from "../../config";
 import { localIntakePolicy, type IntakePolicy } from "../../intake/policy";
 import type { RegisterCommand } from "../main";
 import { readInputText } from "../readInput";
+import { checkStateDir } from "../stateDir";
 import { formatIssues } from "../../contracts/issues";
 import { MAX_MESSAGE_BYTES, parseJsonText } from "../../contracts/parse";
 
@@ -62,6 +63,8 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
   }
   const input = parsedInput.ok ? parsedInput.value : text;
   const scenario = flags.scenario ? (loadScenario(flags.scenario) as never) : undefined;
+  const stateNote = checkStateDir(flags.stateDir, flags.scenario !== undefined);
+  if (stateNote) writeLine(io.stderr, stateNote);
 
   const { runLocalDeployment, LocalInputIgnored } = require("../../local/localRun") as typeof import("../../local/localRun");
   const live = !flags.json && (io.stdout as { isTTY?: boolean }).isTTY === true ? liveDisplay(io) : undefined;
@@ -81,7 +84,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     timeScale,
     onProgress: (p) => {
       if (flags.json) writeLine(io.stdout, JSON.stringify(p));
-      else say(`  ${p.at.slice(11, 19)}  ${p.stage.padEnd(12)} ${p.event}${p.seconds !== undefined ? ` (${formatSeconds(p.seconds)})` : ""}`);
+      else say(`  ${p.at.slice(11, 19)}  ${p.stage.padEnd(12)} ${p.event}${p.seconds !== undefined ? ` (${formatSeconds(p.seconds)})` : ""}${p.note ? ` — ${p.note}` : ""}`);
       live?.stage(p.event === "started" ? p.stage : undefined);
     },
     onStarted: (stack) => live?.start(() => stack.clock.now()),

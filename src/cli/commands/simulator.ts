@@ -1,5 +1,6 @@
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../main";
+import { loopbackListenHost } from "../../domain/loopback";
 import { formatRequestLine, loadScenarioFile, startSimulator, type Scenario } from "../../local/simulator";
 
 /**
@@ -24,6 +25,16 @@ function parsePort(value: string | undefined): number {
     throw new UsageError(`--port must be an integer from 0 to 65535 (0 = any free port), got '${value}'`);
   }
   return port;
+}
+
+/** Loopback only: the simulator's /_simulator/state route shows endpoint keys to whoever can reach it. */
+function parseHost(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const host = loopbackListenHost(value);
+  if (host === undefined) {
+    throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost): the simulator shows endpoint keys to anyone who reaches it; got '${value}'`);
+  }
+  return host;
 }
 
 function parseTimeScale(value: string | undefined): number {
@@ -54,6 +65,7 @@ export function waitForShutdownSignal(): Promise<NodeJS.Signals> {
  */
 export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: CliIO, stop: () => Promise<unknown>): Promise<number> {
   const port = parsePort(opts.port);
+  const host = parseHost(opts.host);
   const timeScale = parseTimeScale(opts.timeScale);
   let scenario: Scenario | undefined;
   if (opts.scenario !== undefined) {
@@ -70,7 +82,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Cli
     sim = await startSimulator({
       port,
       timeScale,
-      ...(opts.host ? { host: opts.host } : {}),
+      ...(host ? { host } : {}),
       ...(scenario ? { scenario } : {}),
       ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
       ...(opts.quiet ? {} : { onRequest: (entry) => writeLine(io.stderr, formatRequestLine(entry)) }),
@@ -98,7 +110,7 @@ export const registerSimulatorCommand: RegisterCommand = (program, io, setExitCo
     .option("--scenario <FILE>", "scenario JSON: existing endpoints, models, durations, faults (docs/simulator.md)")
     .option("--time-scale <N>", "simulated seconds per real second", "1")
     .option("--state-file <FILE>", "load state from FILE if present and save it after every request")
-    .option("--host <ADDRESS>", "loopback address to listen on", "127.0.0.1")
+    .option("--host <ADDRESS>", "loopback address to listen on: 127.0.0.1, ::1 or localhost", "127.0.0.1")
     .option("--quiet", "do not print the request log")
     .action(async (opts: SimulatorCommandOptions) => {
       setExitCode(await runSimulatorCommand(opts, io, waitForShutdownSignal));

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { InvocationContext, type LogLevel } from "@azure/functions";
@@ -44,6 +45,22 @@ import { EventType, parseEntitySchedulerId, ReplaySchema, toJsonText, type Failu
 export interface RunnerClock extends Clock {
   advanceTo?(to: Date | string): void;
   realDelayUntil?(at: Date): number;
+}
+
+/** The activity invocation running in the current async context (the runner sets it around each call). */
+export interface ActivityInvocation {
+  instanceId: string;
+  name: string;
+}
+const activityScope = new AsyncLocalStorage<ActivityInvocation>();
+
+/**
+ * Which orchestration instance and activity the caller runs for, when it runs inside an activity
+ * the runner invoked: lets a process-wide logger (the activities' injected `log`) say which
+ * deployment a line is about, as the host's invocation context would.
+ */
+export function currentActivityInvocation(): ActivityInvocation | undefined {
+  return activityScope.getStore();
 }
 
 export interface RunnerLogEntry {
@@ -777,7 +794,7 @@ export class DurableRuntime {
         if (!handler) throw Object.assign(new Error(`The function '${work.name}' doesn't exist, is disabled, or is not an activity function.`), { name: "FunctionNotFound" });
         const input = work.inputJson === undefined ? undefined : (JSON.parse(work.inputJson) as unknown);
         const context = new InvocationContext({ invocationId: randomUUID(), functionName: work.name, logHandler: this.logHandlerFor("activity", work.name, instanceId) });
-        const output = await handler(input, context);
+        const output = await activityScope.run({ instanceId, name: work.name }, () => handler(input, context));
         event = history.taskCompleted(taskId, this.nowIso(), toJsonText(output));
       } catch (err) {
         failure = failureDetailsFromError(err, { properties: this.options.exceptionProperties !== false });

@@ -5,6 +5,7 @@ import { isIPv6 } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock } from "../../domain/clock";
+import { loopbackListenHost } from "../../domain/loopback";
 import { ScaledClock } from "../clock";
 import { armErrorBody } from "./armErrors";
 import { addFault } from "./faults";
@@ -17,7 +18,7 @@ import { parseFault, parseScenario, type FaultInput, type Scenario, type Scenari
 import { scoringUri } from "./scoringUris";
 import { createInitialState } from "./seed";
 import { createRequestListener } from "./server";
-import { loadStateFile, saveStateFile, type SimState } from "./stateStore";
+import { loadStateFile, removeStaleTempFiles, saveStateFile, type SimState } from "./stateStore";
 import { buildStateView, type SimulatorStateView } from "./stateView";
 import { createSelfSignedCertificate } from "./tlsCertificate";
 
@@ -84,8 +85,12 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 /** Starts the HTTPS Azure ML + RBAC simulator; resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const host = options.host ?? "127.0.0.1";
+  const host = loopbackListenHost(options.host ?? "127.0.0.1");
+  // GET /_simulator/state shows endpoint keys: never to another machine.
+  if (host === undefined) throw new Error(`the simulator listens on loopback addresses only (127.0.0.1, ::1, localhost), not '${options.host}'`);
   const scenario = resolveScenario(options.scenario);
+  // A run killed while writing the state left its temp copy (keys included): gone before we go on.
+  if (options.stateFile) removeStaleTempFiles(options.stateFile);
   const loaded = options.stateFile ? loadStateFile(options.stateFile) : undefined;
   const clock =
     options.clock ??
@@ -184,6 +189,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           rmSync(tempDir, { recursive: true, force: true });
           try {
             persist();
+            if (options.stateFile) removeStaleTempFiles(options.stateFile);
           } catch (e) {
             reject(e as Error);
             return;

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Fault } from "./scenario";
 import type { WorkspaceRef } from "./ids";
 import type { RequestLogEntry } from "./requestLog";
@@ -247,9 +248,60 @@ export function loadStateFile(file: string): SimState | undefined {
   return data as SimState;
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves a half-written state file. */
+/**
+ * Writes atomically (temp file + rename) so a crash never leaves a half-written state file. The
+ * state holds endpoint keys and tokens, and so does the temp file: it is readable by its owner only
+ * (the rename keeps that mode), and removed when the write or the rename fails. A process killed
+ * between the two (SIGKILL runs no code) leaves it behind: `removeStaleTempFiles` removes it when
+ * a simulator next opens or closes the state file.
+ */
 export function saveStateFile(file: string, state: SimState): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
-  renameSync(tmp, file);
+  const tmp = tempFileFor(file, process.pid);
+  try {
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** `simulator-state.json.<pid>.tmp`: the temp file a process writes `file` through. */
+export function tempFileFor(file: string, pid: number): string {
+  return `${file}.${pid}.tmp`;
+}
+
+/**
+ * Removes the temp files of `file` left by processes that no longer run (killed mid-write), and
+ * this process's own; a live process's temp file is its write in progress and is left alone.
+ * Returns the paths removed.
+ */
+export function removeStaleTempFiles(file: string): string[] {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length, -".tmp".length));
+    if (!Number.isInteger(pid) || pid <= 0 || (pid !== process.pid && isRunning(pid))) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

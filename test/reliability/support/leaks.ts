@@ -13,7 +13,9 @@ import { reportRow } from "./report";
  *
  * The simulator's own state file (`simulator-state.json`) is not scanned: it is Azure's state
  * (endpoint keys live there as they live in Azure), written by the stand-in, not by flowdeploy.
- * It is the *source* of the secrets scanned for.
+ * It is the *source* of the secrets scanned for. Its temp copies (`simulator-state.json.<pid>.tmp`,
+ * what a run killed mid-write leaves) are scanned like any other file: nothing should leave one
+ * behind, and one holds the keys, so finding one is a leak.
  */
 export interface Artifact {
   where: string;
@@ -28,10 +30,10 @@ export const SIMULATOR_STATE_FILE = "simulator-state.json";
 
 /**
  * The simulator writes its state to `simulator-state.json.<pid>.tmp` and renames it into place; a
- * process SIGKILLed between the two leaves that temp file behind. It is the same Azure-side state
- * (keys included), not something flowdeploy wrote.
+ * process SIGKILLed between the two leaves that temp file behind until a simulator opens the state
+ * again (src/local/simulator/stateStore.ts). It holds the same keys: a secret source, and a leak.
  */
-const isSimulatorState = (name: string): boolean => name === SIMULATOR_STATE_FILE || /^simulator-state\.json\.\d+\.tmp$/.test(name);
+const isSimulatorStateTemp = (name: string): boolean => /^simulator-state\.json\.\d+\.tmp$/.test(name);
 
 export function recordSecrets(list: Iterable<string>): void {
   for (const s of list) if (s) secrets.add(s);
@@ -55,21 +57,31 @@ function simulatorSecrets(text: string): string[] {
 }
 
 export function recordStateDirectory(dir: string, label = dir): { files: number } {
-  let files = 0;
+  const read = readStateDirectory(dir, label);
+  recordSecrets(read.secrets);
+  artifacts.push(...read.artifacts);
+  return { files: read.artifacts.length };
+}
+
+/** What `recordStateDirectory` records, without recording it: the files to scan and the secrets to scan for. */
+export function readStateDirectory(dir: string, label = dir): { artifacts: Artifact[]; secrets: string[] } {
+  const found: Artifact[] = [];
+  const issued: string[] = [];
   const walk = (d: string) => {
     if (!existsSync(d)) return;
     for (const name of readdirSync(d)) {
       const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (isSimulatorState(name)) recordSecrets(simulatorSecrets(readFileSync(path, "utf8")));
-      else {
-        files++;
-        artifacts.push({ where: `${label}/${relative(dir, path)}`, text: readFileSync(path, "utf8") });
+      if (statSync(path).isDirectory()) {
+        walk(path);
+        continue;
       }
+      const text = readFileSync(path, "utf8");
+      if (name === SIMULATOR_STATE_FILE || isSimulatorStateTemp(name)) issued.push(...simulatorSecrets(text));
+      if (name !== SIMULATOR_STATE_FILE) found.push({ where: `${label}/${relative(dir, path)}`, text });
     }
   };
   walk(dir);
-  return { files };
+  return { artifacts: found, secrets: [...new Set(issued)] };
 }
 
 /**
