@@ -205,7 +205,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
       if (request.rollout.strategy === "replace") {
         // Traffic has moved: start deleting what it replaced (Azure refuses to delete a deployment with traffic).
         for (const old of replacedDeployments(previousTraffic, deploymentName)) {
-          yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName: old }, retry);
+          yield* tryDeleteDeployment(ctx, run, { workspace, endpointName, deploymentName: old }, retry);
         }
       }
       return state;
@@ -221,7 +221,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
       // Azure refuses to delete a deployment while its create runs (409): a cancel that interrupted
       // provisioning first lets it finish (a failure already saw it end).
       if (cancelled && !deploymentSettled) yield* trySettleDeployment(ctx, { workspace, endpointName, deploymentName, operationUrl: deploymentOperationUrl }, polls.deployment, retry);
-      yield* tryDeleteDeployment(ctx, { workspace, endpointName, deploymentName }, retry);
+      yield* tryDeleteDeployment(ctx, run, { workspace, endpointName, deploymentName }, retry);
     }
     // Report the traffic as it really is now (it never moved to the failed deployment).
     const now = yield* tryReadEndpoint(ctx, { workspace, endpointName }, retry);
@@ -251,11 +251,12 @@ function* finish(
     workspace: request.workspace,
     endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },
     deployment: run.deploymentName ? { name: run.deploymentName } : null,
-    model: outcome.model ? { name: outcome.model.name, version: outcome.model.version } : (request.model ?? null),
+    model: outcome.model ? { name: outcome.model.name, version: outcome.model.version, registered: outcome.model.created } : (request.model ?? null),
     traffic: outcome.endpoint?.traffic ?? {},
     stages: run.stages,
     error: outcome.error,
     ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
+    ...(run.deleted.length > 0 ? { deletedDeployments: [...run.deleted] } : {}),
     startedAt: run.startedAt,
     endedAt: run.now(),
   };
@@ -275,9 +276,10 @@ function* finish(
 }
 
 /** Cleanup whose failure must not replace the run's outcome (the deployment stays at 0% then). */
-function* tryDeleteDeployment(ctx: df.OrchestrationContext, ref: ActivityInput<"deleteDeployment">, retry: ActivityRetryPolicy): Step<void> {
+function* tryDeleteDeployment(ctx: df.OrchestrationContext, run: RunRecord, ref: ActivityInput<"deleteDeployment">, retry: ActivityRetryPolicy): Step<void> {
   try {
-    yield* callActivity(ctx, "deployment", "deleteDeployment", ref, retry);
+    const result = yield* callActivity(ctx, "deployment", "deleteDeployment", ref, retry);
+    if (result.existed && result.deleted !== false) run.deletedDeployment(ref.deploymentName);
   } catch {
     if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deleting deployment ${ref.deploymentName} failed; it keeps 0% traffic`);
   }

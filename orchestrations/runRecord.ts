@@ -31,6 +31,8 @@ export interface DeployFlowStatus {
 export class RunRecord {
   readonly stages: StageRecord[] = [];
   readonly warnings: string[] = [];
+  /** Deployments whose deletion this run started (replaced by a `replace` rollout, or the failed new one). */
+  readonly deleted: string[] = [];
   readonly startedAt: string;
   /** The deployment's name: the request's, or the slot chosen for it (undefined until then). */
   deploymentName: string | undefined;
@@ -53,6 +55,10 @@ export class RunRecord {
     this.deploymentName = name;
     this.deploymentChoice = reason;
     this.publish("Running");
+  }
+
+  deletedDeployment(name: string): void {
+    if (!this.deleted.includes(name)) this.deleted.push(name);
   }
 
   /** Adds warnings an activity reported (each once), shown in custom status and the notification. */

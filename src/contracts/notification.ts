@@ -47,11 +47,14 @@ export const DeploymentNotification = z
     workspace: WorkspaceRef.nullable(),
     endpoint: z.object({ name: z.string(), scoringUri: z.string().nullable() }).nullable(),
     deployment: z.object({ name: z.string() }).nullable(),
-    model: z.object({ name: assetName, version: assetVersion }).nullable(),
+    /** The model deployed; `registered`: this run registered that version from the flow (false: it existed). */
+    model: z.object({ name: assetName, version: assetVersion, registered: z.boolean().optional() }).nullable(),
     /** Traffic of the endpoint after the run: deployment name → percent. */
     traffic: z.record(z.string(), z.number().int().min(0).max(100)),
     stages: z.array(StageRecord),
     error: NotificationError.nullable(),
+    /** Deployments this run started deleting: those a `replace` rollout replaced, or its own failed one (cleanup). */
+    deletedDeployments: z.array(z.string()).optional(),
     /** What the owner should know although the run went on, e.g. a prompt flow runtime image that retires. */
     warnings: z.array(z.string()).optional(),
     startedAt: isoTimestamp,

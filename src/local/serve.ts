@@ -59,7 +59,8 @@ export async function serve(options: ServeOptions = {}): Promise<RunningService>
   const host = options.host ?? "127.0.0.1";
   const wanted = options.port ?? 7071;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => reject(new ListenError(wanted, host, err.code)));
+    // Closed so that its handle is released now, not when the process ends.
+    server.once("error", (err: NodeJS.ErrnoException) => server.close(() => reject(new ListenError(wanted, host, err.code))));
     server.listen(wanted, host, () => resolve());
   });
   let stopTrigger: () => Promise<void>;

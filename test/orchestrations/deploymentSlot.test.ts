@@ -56,3 +56,20 @@ describe("deployment slots", () => {
     expect(run.notification.error).toMatchObject({ code: "DeploymentIsLive" });
   });
 });
+
+describe("the notification says what the run did to Azure", () => {
+  it("the model version it registered, and the deployments replace deleted", async () => {
+    const request = autoRequest("replace-1", "green");
+    request.rollout = { strategy: "replace", onFailure: "delete" };
+    const run = await deploy({ request, scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 100 }] }] } });
+    expect(run.notification).toMatchObject({ outcome: "Succeeded", model: { name: "web-classification", version: "1", registered: true }, deletedDeployments: ["blue"] });
+  });
+
+  it("the failed new deployment cleaned up; a given model is not 'registered'", async () => {
+    const request = autoRequest("cleanup-1", "green");
+    delete request.flow;
+    request.model = { name: "web-classification-model", version: "3" };
+    const run = await deploy({ request, scenario: { models: [{ name: "web-classification-model", version: "3" }], faults: [{ op: "onlineDeployments.createOrUpdate", provisioningError: "ImagePullFailure" }] } });
+    expect(run.notification).toMatchObject({ outcome: "Failed", model: { name: "web-classification-model", version: "3", registered: false }, deletedDeployments: ["green"] });
+  });
+});

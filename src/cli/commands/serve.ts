@@ -1,4 +1,4 @@
-import { writeLine } from "../io";
+import { ExitCode, writeLine } from "../io";
 import { UsageError } from "../io";
 import { settingsFromEnvironment } from "./local";
 import type { RegisterCommand } from "../main";
@@ -31,8 +31,18 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
         if (!parsed.ok) throw new UsageError(`invalid scenario ${flags.scenario}:\n  ${parsed.errors.join("\n  ")}`);
         scenario = parsed.value;
       }
-      const { serve } = require("../../local/serve") as typeof import("../../local/serve");
-      const service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, ...settingsFromEnvironment(), log: (line) => writeLine(io.stderr, line) });
+      const { serve, ListenError } = require("../../local/serve") as typeof import("../../local/serve");
+      let service: Awaited<ReturnType<typeof serve>>;
+      try {
+        service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, ...settingsFromEnvironment(), log: (line) => writeLine(io.stderr, line) });
+      } catch (err) {
+        // The port is taken before anything else starts: nothing is left running, the process ends.
+        if (!(err instanceof ListenError)) throw err;
+        const hint = err.code === "EADDRINUSE" ? " (another flowdeploy serve or a Functions host?); choose another with --port" : "; choose another with --port";
+        writeLine(io.stderr, `flowdeploy serve: ${err.message}${hint}`);
+        setExitCode(ExitCode.failure);
+        return;
+      }
       writeLine(
         io.stdout,
         JSON.stringify({ url: service.url, serviceBusConnectionString: service.stack.serviceBusConnectionString, simulatorUrl: service.stack.sim.url, caCertFile: service.stack.sim.caCertFile }),
