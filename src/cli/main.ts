@@ -11,11 +11,12 @@ import { registerEnqueueCommand } from "./commands/enqueue";
 import { registerWatchCommand } from "./commands/watch";
 import { registerOperateCommands } from "./commands/operate";
 import { registerDeploymentQueryCommands } from "./commands/deployments";
+import { registerPlanCommand } from "./commands/plan";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
 
-const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands];
+const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands, registerPlanCommand];
 
 /** The version in package.json (this file is src/cli/main.ts; the CLI runs from the sources). */
 function packageVersion(): string {

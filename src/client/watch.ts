@@ -1,5 +1,6 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
 import { formatIssues, type DeploymentNotification, type FieldIssue } from "../contracts";
+import { onConnectionLost } from "./connectionEvents";
 import { checkFilter, matchesFilter, notificationFromMessage, type NotificationFilter } from "./notifications";
 
 /** The dead-letter reason given to a message on the notifications topic that is not a valid notification. */
@@ -26,6 +27,15 @@ export interface WatchOptions extends NotificationFilter {
   signal?: AbortSignal | undefined;
   /** Told about each message that was not a valid notification, after it was dead-lettered. */
   onDeadLettered?: ((message: DeadLetteredNotification) => void) | undefined;
+  /**
+   * Told when the connection to the namespace drops (the namespace closed it, or the network did),
+   * with why. The watch then reconnects: `onReconnected` when the subscription answers again; when
+   * it does not (after the client's retry policy), the watch ends with that error.
+   */
+  onDisconnected?: ((reason: string) => void) | undefined;
+  onReconnected?: (() => void) | undefined;
+  /** How long one receive call waits before it asks again (default 60 s); tests shorten it. */
+  receiveWaitMs?: number | undefined;
 }
 
 export interface DeadLetteredNotification {
@@ -84,7 +94,15 @@ export async function startWatch(receiver: ServiceBusReceiver, options: WatchOpt
     }
   }
   const counts: WatchCounts = { handled: 0, skipped: 0, deadLettered: 0 };
-  const state: WatchState = { filter, handler, counts, onDeadLettered: options.onDeadLettered };
+  const state: WatchState = {
+    filter,
+    handler,
+    counts,
+    onDeadLettered: options.onDeadLettered,
+    onDisconnected: options.onDisconnected,
+    onReconnected: options.onReconnected,
+    receiveWaitMs: options.receiveWaitMs ?? RECEIVE_WAIT_MS,
+  };
   const done = receiveUntilStopped(receiver, state, stopping.signal).finally(async () => {
     options.signal?.removeEventListener("abort", onAbort);
     await receiver.close();
@@ -106,21 +124,74 @@ interface WatchState {
   handler: NotificationHandler;
   counts: WatchCounts;
   onDeadLettered: WatchOptions["onDeadLettered"];
+  onDisconnected: WatchOptions["onDisconnected"];
+  onReconnected: WatchOptions["onReconnected"];
+  receiveWaitMs: number;
 }
 
 async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchState, stop: AbortSignal): Promise<void> {
   while (!stop.aborted) {
-    let messages: ServiceBusReceivedMessage[];
+    // Each receive gets its own signal, linked to `stop` for the call only. The SDK adds an abort
+    // listener per receive and, when an idle receive ends by draining its credit, never removes it
+    // (BatchingReceiverLite.tryDrainReceiver, @azure/service-bus 7.9.5): on one long-lived signal
+    // that was a listener a minute, and a MaxListenersExceededWarning after ten idle minutes.
+    const call = new AbortController();
+    const abortCall = () => call.abort();
+    stop.addEventListener("abort", abortCall, { once: true });
+    let lost: string | undefined;
+    const stopListening = onConnectionLost(receiver, (reason) => {
+      lost = reason;
+      call.abort();
+    });
+    let messages: ServiceBusReceivedMessage[] = [];
     try {
       // One at a time: the link holds no credit while a message is being handled, so stopping never
       // leaves a second message locked (and invisible to other receivers) until its lock expires.
-      messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: RECEIVE_WAIT_MS, abortSignal: stop });
+      messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: state.receiveWaitMs, abortSignal: call.signal });
     } catch (err) {
       if (stop.aborted) return;
-      throw err;
+      lost ??= connectionLoss(err);
+      if (lost === undefined) throw err;
+    } finally {
+      stop.removeEventListener("abort", abortCall);
+      stopListening();
+    }
+    if (lost !== undefined) {
+      await reconnect(receiver, state, lost, stop);
+      continue;
     }
     for (const message of messages) await processMessage(receiver, message, state);
   }
+}
+
+/**
+ * After the connection dropped: says so, then asks the subscription again (a peek, which locks
+ * nothing) through the client's retry policy, which opens a new connection. Resolves when it
+ * answered; rejects with the error when it did not, which ends the watch.
+ */
+async function reconnect(receiver: ServiceBusReceiver, state: WatchState, reason: string, stop: AbortSignal): Promise<void> {
+  state.onDisconnected?.(reason);
+  try {
+    await receiver.peekMessages(1, { abortSignal: stop });
+  } catch (err) {
+    if (stop.aborted) return;
+    throw err;
+  }
+  state.onReconnected?.();
+}
+
+/**
+ * Why a receive failed when the connection went away under it, or undefined for any other error.
+ * The SDK ends a pending receive with "Unknown error occurred on the AMQP connection while
+ * receiving messages." when the socket drops (BatchingReceiver.onDetached, @azure/service-bus 7.9.5),
+ * or with a retryable ServiceBusError (ServiceCommunicationProblem) when the namespace is unreachable.
+ */
+function connectionLoss(err: unknown): string | undefined {
+  const e = (typeof err === "object" && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  const message = typeof e.message === "string" ? e.message : "";
+  if (/occurred on the AMQP connection/i.test(message)) return "the network connection dropped";
+  if (e.code === "ServiceCommunicationProblem") return `the namespace cannot be reached: ${message.split(/\r?\n/, 1)[0]}`;
+  return undefined;
 }
 
 async function processMessage(receiver: ServiceBusReceiver, message: ServiceBusReceivedMessage, state: WatchState): Promise<void> {

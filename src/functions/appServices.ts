@@ -8,6 +8,9 @@ import { systemClock, type Clock } from "../domain/clock";
 import type { IntakeDeps } from "../intake/intake";
 import { intakePolicyFrom, settingsWarnings, type IntakePolicy } from "../intake/policy";
 import type { StartClient } from "../intake/startOnce";
+import type { DeployRequest } from "../contracts/deployRequest";
+import { planRequest, type PlanResult } from "../intake/planRequest";
+import { planDeployment, type DeploymentPlan } from "../plan/planDeployment";
 
 /**
  * Process-wide services of the Function App, built on first use (not at import, so a bad setting
@@ -16,6 +19,8 @@ import type { StartClient } from "../intake/startOnce";
  */
 interface AppServices {
   activities: ActivityImplementations;
+  /** Dry runs (`POST /api/deployments?dryRun=true`): the same clients, reading only. */
+  plan: (request: DeployRequest) => Promise<DeploymentPlan>;
   publisher: NotificationPublisher;
   policy: IntakePolicy;
   clock: Clock;
@@ -28,7 +33,8 @@ function current(): AppServices {
     const config = loadConfig();
     // Functions sends console output to the app's logs: the operator sees what a setting will not do.
     for (const warning of settingsWarnings(config)) console.warn(`flowdeploy settings: ${warning}`);
-    services = { activities: createActivities(productionActivityDeps(config)), publisher: productionPublisher(config), policy: intakePolicyFrom(config), clock: systemClock };
+    const deps = productionActivityDeps(config);
+    services = { activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher: productionPublisher(config), policy: intakePolicyFrom(config), clock: systemClock };
   }
   return services;
 }
@@ -44,6 +50,12 @@ export function useAppServices(replacement: AppServices): void {
 
 export function appActivities(): ActivityImplementations {
   return current().activities;
+}
+
+/** Plans a request with the app's clients and policy (a dry run). */
+export function planWithApp(body: unknown): Promise<PlanResult> {
+  const s = current();
+  return planRequest(body, s.policy, s.plan);
 }
 
 export function intakeDeps(client: StartClient, context: InvocationContext): IntakeDeps {

@@ -7,7 +7,7 @@ import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
 import { isNotFound } from "../intake/startOnce";
 import { encodeCursor, findByRequestId, listDeployments, nextPageUri, parseDeploymentQuery, summarize } from "../intake/deploymentQueries";
-import { intakeDeps } from "./appServices";
+import { intakeDeps, planWithApp } from "./appServices";
 
 /**
  * POST /api/deployments: a DeployRequest body → 202 with the status and cancel URLs; an invalid body
@@ -17,6 +17,16 @@ import { intakeDeps } from "./appServices";
 export async function startDeploymentHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return problem(413, [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`]);
+  const dryRun = request.query.get("dryRun");
+  if (dryRun !== null) {
+    if (dryRun !== "true" && dryRun !== "false") return problem(400, ['dryRun: expected "true" or "false"']);
+    if (dryRun === "true") {
+      // A plan of what the request would do, read from Azure; nothing is started (no instance, no notification).
+      const planned = await planWithApp(text);
+      if (planned.outcome === "rejected") return problem(POLICY_REJECTIONS.has(planned.code) ? 403 : 400, planned.lines);
+      return { status: 200, jsonBody: { dryRun: true, plan: planned.plan } };
+    }
+  }
   const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
   if (result.outcome === "rejected") return problem(result.code === "RequestIdConflict" ? 409 : POLICY_REJECTIONS.has(result.code) ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);

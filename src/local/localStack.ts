@@ -4,6 +4,7 @@ import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
 import { createActivities } from "../activities";
 import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps, type NotificationPublisher } from "../activities/deps";
+import { planDeployment } from "../plan/planDeployment";
 import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient } from "../azure/clients";
 import { createNotificationPublisher } from "../azure/serviceBus";
 import { staticTokenCredential } from "../azure/staticCredential";
@@ -126,7 +127,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log: { info: activityLog, warn: activityLog },
   };
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
-  useAppServices({ activities: createActivities(deps), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
+  useAppServices({ activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
 
   const app = await loadApp();
   const runtime = new DurableRuntime({

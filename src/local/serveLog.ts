@@ -25,21 +25,23 @@ export function deploymentLogger(log: (line: string) => void): (event: RunnerEve
         if (!Array.isArray(stages)) return;
         const seen = printed.get(event.instanceId) ?? new Map<number, StageRecord["outcome"]>();
         printed.set(event.instanceId, seen);
-        const lines: { at: string; order: number; text: string }[] = [];
+        // rank at the same time: a stage that ran before ends (0), then stages start (1), then those that took no time end (2).
+        const lines: { at: string; rank: number; text: string }[] = [];
         stages.forEach((stage, i) => {
           const before = seen.get(i);
           if (before === stage.outcome) return;
           const name = `stage=${logText(stage.name)}`;
-          if (before === undefined) lines.push({ at: stage.startedAt, order: 0, text: `${id} ${name} started` });
+          if (before === undefined) lines.push({ at: stage.startedAt, rank: 1, text: `${id} ${name} started` });
           if (stage.outcome !== "Running") {
             const took = stage.endedAt ? ` ${duration(Date.parse(stage.endedAt) - Date.parse(stage.startedAt))}` : "";
             const note = stage.note ? ` (${logText(stage.note)})` : "";
-            lines.push({ at: stage.endedAt ?? stage.startedAt, order: 1, text: `${id} ${name} outcome=${stage.outcome}${took}${note}` });
+            const at = stage.endedAt ?? stage.startedAt;
+            lines.push({ at, rank: at === stage.startedAt ? 2 : 0, text: `${id} ${name} outcome=${stage.outcome}${took}${note}` });
           }
           seen.set(i, stage.outcome);
         });
         // Stage lines in time order (a stage that ends before another starts prints first).
-        lines.sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
+        lines.sort((a, b) => a.at.localeCompare(b.at) || a.rank - b.rank);
         for (const line of lines) log(line.text);
         return;
       }

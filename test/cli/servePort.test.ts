@@ -20,7 +20,18 @@ afterEach(async () => {
   holder = undefined;
 });
 
-const listeningServers = () => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+/** Listening sockets of this process, counted once the count holds still (a closed one is released a turn or two later). */
+async function settledListeningServers(): Promise<number> {
+  const count = () => process.getActiveResourcesInfo().filter((r) => r === "TCPServerWrap").length;
+  let last = count();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = count();
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
+}
 
 describe("flowdeploy serve on a port already in use", () => {
   it("the real bin exits 1 with one line naming the port, having started nothing", async () => {
@@ -44,16 +55,14 @@ describe("flowdeploy serve on a port already in use", () => {
   it("serve() rejects with ListenError before starting the simulator, the broker or the runner", async () => {
     const { port, server } = await occupiedPort();
     holder = server;
-    const before = listeningServers();
+    const before = await settledListeningServers();
     const failed = await serve({ port }).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(failed).toBeInstanceOf(ListenError);
     expect(failed).toMatchObject({ port, code: "EADDRINUSE", message: `port ${port} on 127.0.0.1 is already in use` });
-    // A closed handle is released on a later turn of the event loop.
-    for (let i = 0; i < 50 && listeningServers() !== before; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(listeningServers()).toBe(before);
+    expect(await settledListeningServers()).toBe(before);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Option } from "commander";
 import { createFlowdeployClient } from "../../client/client";
-import { DEFAULT_TOPIC_NAME, describeConnection } from "../../client/connection";
+import { DEFAULT_TOPIC_NAME, describeConnection, redactSecrets } from "../../client/connection";
 import { describeServiceBusError } from "../../client/errors";
 import { OUTCOMES, type DeploymentNotification, type Outcome } from "../../contracts";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
@@ -11,7 +11,10 @@ import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, reso
  * `flowdeploy watch`: prints notifications from a subscription of the notifications topic, one per
  * line, completing each after printing. `--once` ends after the first match (exit 0 if it
  * Succeeded, else 1); `--timeout` ends after that many seconds (exit 1 if nothing matched);
- * SIGINT/SIGTERM end it cleanly (exit 0).
+ * SIGINT/SIGTERM end it cleanly (exit 0). When the connection drops (the namespace or local broker
+ * went away), one line on stderr says so at once and the watch reconnects: a second line says when
+ * it is watching again; if the namespace cannot be reached (after the retry policy), it ends with
+ * one line naming the error, exit 1, so a script waiting on it is not left hanging.
  */
 
 /** Declared by the local topology (src/local/serviceBusTopology.ts); on Azure, create it (docs/client.md). */
@@ -60,6 +63,8 @@ export async function runWatchCommand(opts: WatchCommandOptions, io: CliIO, env:
   };
 
   const client = createOrUsageError(() => createFlowdeployClient(connection, { topicName, serviceBusClientOptions: CLI_SERVICE_BUS_OPTIONS }), connection);
+  const where = describeConnection(connection);
+  let dropped = false;
   try {
     const handle = await client.watch(
       {
@@ -68,13 +73,21 @@ export async function runWatchCommand(opts: WatchCommandOptions, io: CliIO, env:
         requestId: opts.requestId,
         signal: ending.signal,
         onDeadLettered: (d) => writeLine(io.stderr, `flowdeploy watch: dead-lettered message ${d.messageId ?? "(no id)"} (${d.reason}): ${d.description}`),
+        onDisconnected: (reason) => {
+          dropped = true;
+          writeLine(io.stderr, `flowdeploy watch: lost the connection to ${where} (${redactSecrets(reason, connection)}); reconnecting`);
+        },
+        onReconnected: () => {
+          dropped = false;
+          writeLine(io.stderr, `flowdeploy watch: reconnected to ${where}; watching ${entity} again`);
+        },
       },
       print,
     );
-    if (!ending.signal.aborted) writeLine(io.stderr, `flowdeploy watch: watching ${entity} on ${describeConnection(connection)}${describeFilter(opts)}; Ctrl+C to stop`);
+    if (!ending.signal.aborted) writeLine(io.stderr, `flowdeploy watch: watching ${entity} on ${where}${describeFilter(opts)}; Ctrl+C to stop`);
     await handle.done;
   } catch (err) {
-    writeLine(io.stderr, `flowdeploy watch: ${describeServiceBusError(err, { connection, entity })}`);
+    writeLine(io.stderr, `flowdeploy watch: ${dropped ? "cannot reconnect: " : ""}${describeServiceBusError(err, { connection, entity })}`);
     return ExitCode.failure;
   } finally {
     clearTimeout(timer);
