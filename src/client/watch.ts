@@ -20,6 +20,9 @@ export const MAX_DEAD_LETTER_DESCRIPTION_LENGTH = 4096;
  */
 const RECEIVE_WAIT_MS = 60_000;
 
+/** Long enough for a local broker (`flowdeploy serve`) to be restarted, short enough that a script is not left waiting. */
+const RECONNECT_FOR_MS = 30_000;
+
 export interface WatchOptions extends NotificationFilter {
   /** The topic subscription to receive from; it must exist (see docs/client.md). */
   subscription: string;
@@ -36,6 +39,8 @@ export interface WatchOptions extends NotificationFilter {
   onReconnected?: (() => void) | undefined;
   /** How long one receive call waits before it asks again (default 60 s); tests shorten it. */
   receiveWaitMs?: number | undefined;
+  /** How long to keep trying to reconnect after the connection dropped before the watch ends (default 30 s). */
+  reconnectForMs?: number | undefined;
 }
 
 export interface DeadLetteredNotification {
@@ -102,6 +107,7 @@ export async function startWatch(receiver: ServiceBusReceiver, options: WatchOpt
     onDisconnected: options.onDisconnected,
     onReconnected: options.onReconnected,
     receiveWaitMs: options.receiveWaitMs ?? RECEIVE_WAIT_MS,
+    reconnectForMs: options.reconnectForMs ?? RECONNECT_FOR_MS,
   };
   const done = receiveUntilStopped(receiver, state, stopping.signal).finally(async () => {
     options.signal?.removeEventListener("abort", onAbort);
@@ -127,6 +133,7 @@ interface WatchState {
   onDisconnected: WatchOptions["onDisconnected"];
   onReconnected: WatchOptions["onReconnected"];
   receiveWaitMs: number;
+  reconnectForMs: number;
 }
 
 async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchState, stop: AbortSignal): Promise<void> {
@@ -166,18 +173,38 @@ async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchSta
 
 /**
  * After the connection dropped: says so, then asks the subscription again (a peek, which locks
- * nothing) through the client's retry policy, which opens a new connection. Resolves when it
- * answered; rejects with the error when it did not, which ends the watch.
+ * nothing and opens a new connection) until it answers, backing off from 0.5 s to 5 s between
+ * tries, for `reconnectForMs`. Resolves when it answered; rejects with the last error when it did
+ * not in that time, which ends the watch. (The SDK's own retry policy does not retry a refused or
+ * reset connection: a namespace or broker that is restarting would end the watch at once.)
  */
 async function reconnect(receiver: ServiceBusReceiver, state: WatchState, reason: string, stop: AbortSignal): Promise<void> {
   state.onDisconnected?.(reason);
-  try {
-    await receiver.peekMessages(1, { abortSignal: stop });
-  } catch (err) {
+  const giveUpAt = Date.now() + state.reconnectForMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      await receiver.peekMessages(1, { abortSignal: stop });
+      break;
+    } catch (err) {
+      if (stop.aborted) return;
+      if (Date.now() + delay > giveUpAt) throw err;
+    }
+    await abortableDelay(delay, stop);
     if (stop.aborted) return;
-    throw err;
   }
   state.onReconnected?.();
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /**

@@ -73,7 +73,9 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     else await sendRequest(stack, options.request);
     const fromInstance = requestId ? outputOfInstance(stack, instanceIdFor(requestId)) : new Promise<never>(() => undefined);
     const notification = await Promise.race([received.promise, fromInstance]);
-    return { notification, simulatedSeconds: (stack.clock.now().getTime() - simStart) / 1000, wallMs: Date.now() - wallStart, stack };
+    // The whole deployment's simulated time, from the notification (a resumed run started before this process did).
+    const whole = (Date.parse(notification.endedAt) - Date.parse(notification.startedAt)) / 1000;
+    return { notification, simulatedSeconds: Number.isFinite(whole) && whole > 0 ? whole : (stack.clock.now().getTime() - simStart) / 1000, wallMs: Date.now() - wallStart, stack };
   } finally {
     unsubscribe();
     await stopTrigger();

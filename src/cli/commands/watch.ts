@@ -2,6 +2,7 @@ import { Option } from "commander";
 import { createFlowdeployClient } from "../../client/client";
 import { DEFAULT_TOPIC_NAME, describeConnection, redactSecrets } from "../../client/connection";
 import { describeServiceBusError } from "../../client/errors";
+import type { WatchOptions } from "../../client/watch";
 import { OUTCOMES, type DeploymentNotification, type Outcome } from "../../contracts";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../main";
@@ -36,7 +37,14 @@ export interface WatchCommandOptions extends ConnectionFlags {
 type EndReason = "signal" | "once" | "timeout";
 
 /** Runs the watch until `--once`, `--timeout` or `stop` ends it; resolves to the exit code. */
-export async function runWatchCommand(opts: WatchCommandOptions, io: CliIO, env: Record<string, string | undefined>, stop?: AbortSignal): Promise<number> {
+export async function runWatchCommand(
+  opts: WatchCommandOptions,
+  io: CliIO,
+  env: Record<string, string | undefined>,
+  stop?: AbortSignal,
+  /** Tests shorten the waits; the command uses the library's defaults. */
+  tuning: Pick<WatchOptions, "receiveWaitMs" | "reconnectForMs"> = {},
+): Promise<number> {
   const connection = resolveConnection(opts, env);
   const timeoutSeconds = parseTimeout(opts.timeout);
   const topicName = opts.topic ?? (env["NOTIFICATION_TOPIC_NAME"]?.trim() || DEFAULT_TOPIC_NAME);
@@ -72,6 +80,7 @@ export async function runWatchCommand(opts: WatchCommandOptions, io: CliIO, env:
         outcome: opts.outcome,
         requestId: opts.requestId,
         signal: ending.signal,
+        ...tuning,
         onDeadLettered: (d) => writeLine(io.stderr, `flowdeploy watch: dead-lettered message ${d.messageId ?? "(no id)"} (${d.reason}): ${d.description}`),
         onDisconnected: (reason) => {
           dropped = true;
