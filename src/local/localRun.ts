@@ -52,7 +52,7 @@ const NOTIFICATION_GRACE_MS = 3000;
  */
 export async function runLocalDeployment(options: LocalRunOptions): Promise<LocalRunResult> {
   const wallStart = Date.now();
-  const stack = await startLocalStack(options);
+  const stack = await startLocalStack({ ...options, scenario: scenarioInTargetWorkspace(options) });
   options.onStarted?.(stack);
   const simStart = stack.clock.now().getTime();
   const stopTrigger = await stack.startQueueTrigger();
@@ -99,6 +99,25 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
 async function deliverEvent(stack: LocalStack, event: unknown, log: (line: string) => void): Promise<void> {
   const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => log(`bulkTestEvents: ${args.map(String).join(" ")}`) });
   for (const e of Array.isArray(event) ? event : [event]) await stack.app.handlers.bulkTestEvent(e, stack.client, context);
+}
+
+/**
+ * A scenario that names no workspace seeds its endpoints and models where this run deploys: the
+ * request's (or the event's target's) workspace, so `--request mine.json --scenario existing.json`
+ * finds the endpoint the user described. A scenario naming its workspace is kept as it is.
+ */
+function scenarioInTargetWorkspace(options: LocalRunOptions): LocalRunOptions["scenario"] {
+  const scenario = options.scenario;
+  if (!scenario || (scenario as { workspace?: unknown }).workspace !== undefined) return scenario;
+  const target = options.event !== undefined ? targetOfEvent(options.event) : parseDeployRequest(options.request);
+  const ws = target?.ok ? target.value.workspace : undefined;
+  return ws ? { ...scenario, workspace: { subscriptionId: ws.subscriptionId, resourceGroup: ws.resourceGroup, name: ws.name } } : scenario;
+}
+
+function targetOfEvent(event: unknown): { ok: true; value: { workspace: { subscriptionId: string; resourceGroup: string; name: string } } } | undefined {
+  const first = Array.isArray(event) ? event[0] : event;
+  const result = classifyEvent(first);
+  return result.outcome === "accepted" ? { ok: true, value: result.request } : undefined;
 }
 
 /**

@@ -73,3 +73,14 @@ describe("the notification says what the run did to Azure", () => {
     expect(run.notification).toMatchObject({ outcome: "Failed", model: { name: "web-classification-model", version: "3", registered: false }, deletedDeployments: ["green"] });
   });
 });
+
+describe("flowdeploy local seeds a scenario where the user deploys (issue 15 item 6)", () => {
+  it("a scenario without a workspace puts its existing endpoint in the request's workspace", async () => {
+    const request = autoRequest("elsewhere-1");
+    request.workspace = { subscriptionId: "11111111-2222-3333-4444-555555555555", resourceGroup: "rg-mine", name: "ws-mine" };
+    const run = await deploy({ request, scenario: { existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 100 }] }] } });
+    expect(run.notification).toMatchObject({ outcome: "Succeeded", traffic: { blue: 0, green: 100 } });
+    expect(run.state.endpoints).toHaveLength(1);
+    expect(run.state.endpoints[0]!.id).toContain("/resourceGroups/rg-mine/providers/Microsoft.MachineLearningServices/workspaces/ws-mine/");
+  });
+});
