@@ -124,7 +124,7 @@ export class ConfigError extends Error {
 export function parseConfig(env: Record<string, string | undefined>): AppConfig {
   const result = ConfigSchema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    const lines = formatIssues(result.error.issues);
     throw new ConfigError(`invalid app settings:\n  ${lines.join("\n  ")}`);
   }
   return result.data;

@@ -143,18 +143,32 @@ async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchSta
     // (BatchingReceiverLite.tryDrainReceiver, @azure/service-bus 7.9.5): on one long-lived signal
     // that was a listener a minute, and a MaxListenersExceededWarning after ten idle minutes.
     const call = new AbortController();
-    const abortCall = () => call.abort();
+    // Resolved when the connection drops or the watch is stopped: either ends the wait at once.
+    let wake!: () => void;
+    const woken = new Promise<undefined>((resolve) => (wake = () => resolve(undefined)));
+    const abortCall = () => {
+      call.abort();
+      wake();
+    };
     stop.addEventListener("abort", abortCall, { once: true });
     let lost: string | undefined;
     const stopListening = onConnectionLost(receiver, (reason) => {
       lost = reason;
       call.abort();
+      wake();
     });
+    // One at a time: the link holds no credit while a message is being handled, so stopping never
+    // leaves a second message locked (and invisible to other receivers) until its lock expires.
+    const receiving = receiver.receiveMessages(1, { maxWaitTimeInMs: state.receiveWaitMs, abortSignal: call.signal });
+    receiving.catch(() => undefined);
     let messages: ServiceBusReceivedMessage[] = [];
     try {
-      // One at a time: the link holds no credit while a message is being handled, so stopping never
-      // leaves a second message locked (and invisible to other receivers) until its lock expires.
-      messages = await receiver.receiveMessages(1, { maxWaitTimeInMs: state.receiveWaitMs, abortSignal: call.signal });
+      // A drop or a stop is acted on at once, whatever the SDK's receive is doing: aborted while it
+      // attaches its link, it ends only when its retry loop looks again.
+      const got = await Promise.race([receiving, woken]);
+      // Stopped while waiting: nothing in hand (a message already received is still handled below).
+      if (got === undefined && stop.aborted) return;
+      messages = got ?? [];
     } catch (err) {
       if (stop.aborted) return;
       lost ??= connectionLoss(err);
@@ -164,22 +178,40 @@ async function receiveUntilStopped(receiver: ServiceBusReceiver, state: WatchSta
       stopListening();
     }
     if (lost !== undefined) {
-      await reconnect(receiver, state, lost, stop);
+      state.onDisconnected?.(lost);
+      // The SDK refuses a new receive while that one is pending ("already receiving"): let it end.
+      // A message it still returns was locked on the dropped link and is delivered again when its
+      // lock expires (at least once, as documented).
+      await settledOrAborted(receiving, stop);
+      if (stop.aborted) return;
+      await reconnect(receiver, state, stop);
       continue;
     }
     for (const message of messages) await processMessage(receiver, message, state);
   }
 }
 
+/** Resolves when `promise` settles or `signal` aborts, whichever comes first (leaving no listener behind). */
+function settledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    promise.then(done, done);
+  });
+}
+
 /**
- * After the connection dropped: says so, then asks the subscription again (a peek, which locks
- * nothing and opens a new connection) until it answers, backing off from 0.5 s to 5 s between
- * tries, for `reconnectForMs`. Resolves when it answered; rejects with the last error when it did
- * not in that time, which ends the watch. (The SDK's own retry policy does not retry a refused or
- * reset connection: a namespace or broker that is restarting would end the watch at once.)
+ * After the connection dropped: asks the subscription again (a peek, which locks nothing and opens a
+ * new connection) until it answers, backing off from 0.5 s to 5 s between tries, for
+ * `reconnectForMs`. Resolves when it answered; rejects with the last error when it did not in that
+ * time, which ends the watch. (The SDK's own retry policy does not retry a refused or reset
+ * connection: a namespace or broker that is restarting would end the watch at once.)
  */
-async function reconnect(receiver: ServiceBusReceiver, state: WatchState, reason: string, stop: AbortSignal): Promise<void> {
-  state.onDisconnected?.(reason);
+async function reconnect(receiver: ServiceBusReceiver, state: WatchState, stop: AbortSignal): Promise<void> {
   const giveUpAt = Date.now() + state.reconnectForMs;
   for (let delay = 500; ; delay = Math.min(delay * 2, 5_000)) {
     try {
