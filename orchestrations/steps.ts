@@ -50,6 +50,8 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
   const idle = () => (idleUntil ? { now: ctx.df.currentUtcDateTime, until: idleUntil } : undefined);
   const giveUpAt = addSeconds(ctx.df.currentUtcDateTime, policy.timeoutSeconds);
   let wait: number | null = TERMINAL_STATES.includes(first.provisioningState) ? null : pollDelaySeconds(policy, first.retryAfterSeconds, idle(), true);
+  // Busy polls (after any idle period) without a result: the interval backs off with them.
+  let busyPolls = 0;
   for (;;) {
     if (wait !== null) yield* sleepUntil(ctx, addSeconds(ctx.df.currentUtcDateTime, wait));
     const state = yield* poll();
@@ -58,7 +60,9 @@ export function* pollUntilTerminal<T extends { provisioningState: ProvisioningSt
     if (ctx.df.currentUtcDateTime.getTime() >= giveUpAt.getTime()) {
       throw new StageFailure(stage, "PollTimeout", `still ${state.provisioningState} after ${Math.round(policy.timeoutSeconds / 60)} minutes`);
     }
-    wait = pollDelaySeconds(policy, null, idle());
+    const idling = idleUntil !== undefined && ctx.df.currentUtcDateTime.getTime() < idleUntil.getTime();
+    if (!idling) busyPolls++;
+    wait = pollDelaySeconds(policy, null, idle(), false, Math.max(0, busyPolls - 1));
   }
 }
 

@@ -18,6 +18,13 @@ export interface PollPolicy {
    * propagation deadline: it cannot be smoke-tested earlier). Only failures are noticed later.
    */
   idleIntervalSeconds?: number;
+  /**
+   * After each busy poll without a result the interval grows by this factor, up to
+   * `maxIntervalSeconds` (the idle interval resets it): a long operation costs a bounded number of ARM
+   * reads and history events, and completion is noticed within one (current) interval.
+   */
+  backoffFactor?: number;
+  maxIntervalSeconds?: number;
 }
 
 export interface PollPolicies {
@@ -35,8 +42,9 @@ export const DEFAULT_POLL_POLICIES: PollPolicies = {
   // first after 30 s, then every 10 s.
   endpoint: { firstDelaySeconds: 30, intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
   // Before the permission deadline a ready deployment waits anyway: every 4 minutes only notices
-  // failures (ImagePullFailure, OutOfQuota) sooner; after it, every 30 s.
-  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 240 },
+  // failures (ImagePullFailure, OutOfQuota) sooner; after it, 30 s, then 60 s, then every 120 s — a
+  // deployment that takes long keeps its history and ARM reads bounded (docs/benchmarks.md).
+  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 240, backoffFactor: 2, maxIntervalSeconds: 120 },
   traffic: { intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
 };
 
@@ -45,11 +53,17 @@ export const DEFAULT_POLL_POLICIES: PollPolicies = {
  * floor. With `idleUntil` in the future, polls are spaced `idleIntervalSeconds` apart but never past
  * that instant (the result is first needed then).
  */
-export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null, idle?: { now: Date; until: Date }, first = false): number {
-  let wanted = retryAfterSeconds ?? (first ? (policy.firstDelaySeconds ?? policy.intervalSeconds) : policy.intervalSeconds);
+export function pollDelaySeconds(policy: PollPolicy, retryAfterSeconds?: number | null, idle?: { now: Date; until: Date }, first = false, busyPolls = 0): number {
+  let wanted = retryAfterSeconds ?? (first ? (policy.firstDelaySeconds ?? policy.intervalSeconds) : backedOffInterval(policy, busyPolls));
   if (idle && policy.idleIntervalSeconds !== undefined) {
     const untilIdleEnds = (idle.until.getTime() - idle.now.getTime()) / 1000;
     if (untilIdleEnds > wanted) wanted = Math.min(policy.idleIntervalSeconds, untilIdleEnds);
   }
   return Math.max(policy.minIntervalSeconds, wanted);
+}
+
+/** The interval after `busyPolls` busy polls without a result: `intervalSeconds × backoffFactor^n`, capped. */
+export function backedOffInterval(policy: PollPolicy, busyPolls: number): number {
+  if (!policy.backoffFactor || busyPolls <= 0) return policy.intervalSeconds;
+  return Math.min(policy.maxIntervalSeconds ?? policy.intervalSeconds, policy.intervalSeconds * policy.backoffFactor ** busyPolls);
 }

@@ -79,3 +79,11 @@ describe("idle polling before a deadline", () => {
     expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() - 1000) })).toBe(30);
   });
 });
+
+describe("poll backoff (issue 15 item 5)", () => {
+  it("grows the busy interval by the factor up to the cap; no backoff without a factor", async () => {
+    const { backedOffInterval, DEFAULT_POLL_POLICIES } = await import("../../src/domain/pollPolicy");
+    expect([0, 1, 2, 3, 4].map((n) => backedOffInterval(DEFAULT_POLL_POLICIES.deployment, n))).toEqual([30, 60, 120, 120, 120]);
+    expect(backedOffInterval(DEFAULT_POLL_POLICIES.endpoint, 5)).toBe(10);
+  });
+});
