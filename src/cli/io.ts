@@ -16,6 +16,8 @@ export const ExitCode = {
   failure: 1,
   /** Wrong flags or arguments. */
   usage: 2,
+  /** A bug: something `main` threw, printed as one line by bin/flowdeploy.cjs (which sets this code itself). */
+  internal: 3,
 } as const;
 
 export function writeLine(stream: Writable, line: string): void {

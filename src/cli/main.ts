@@ -12,6 +12,7 @@ import { registerWatchCommand } from "./commands/watch";
 import { registerOperateCommands } from "./commands/operate";
 import { registerDeploymentQueryCommands } from "./commands/deployments";
 import { registerPlanCommand } from "./commands/plan";
+import { addExitCodesHelp } from "./exitCodes";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
@@ -25,7 +26,8 @@ function packageVersion(): string {
 
 /**
  * Runs the flowdeploy CLI and resolves to its exit code: 0 success, 1 invalid input or a failed
- * deployment, 2 usage error. Never prints a stack trace for bad input.
+ * deployment, 2 usage error (exitCodes.ts). Never prints a stack trace for bad input. What it throws
+ * is a bug: bin/flowdeploy.cjs prints it as one line and exits 3 (ExitCode.internal).
  */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -40,6 +42,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     .showHelpAfterError("(run with --help for usage)");
   for (const register of commands) register(program, io, (code) => (exitCode = code));
   for (const sub of program.commands) sub.exitOverride().configureOutput(program.configureOutput());
+  addExitCodesHelp(program);
 
   try {
     await program.parseAsync([...argv], { from: "node" });

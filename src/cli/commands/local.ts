@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import { Option } from "commander";
 import type { DeploymentNotification } from "../../contracts/notification";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
@@ -73,7 +73,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     live?.clear();
     writeLine(io.stdout, line);
   };
-  say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${inputFile}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
+  say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${shownPath(inputFile)}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
   let result: Awaited<ReturnType<typeof runLocalDeployment>>;
   try {
     result = await runLocalDeployment({
@@ -144,6 +144,13 @@ function liveDisplay(io: CliIO) {
       timer = undefined;
     },
   };
+}
+
+/** The bundled sample as the README shows it, relative to the working directory when it is below it; any other input as given. */
+function shownPath(file: string): string {
+  if (file !== SAMPLE_REQUEST) return file;
+  const rel = relative(process.cwd(), file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }
 
 /** JSON if it parses; otherwise the raw text, which the trigger will reject (and say so). */
