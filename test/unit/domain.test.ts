@@ -1,3 +1,4 @@
+import { backedOffInterval, DEFAULT_POLL_POLICIES as POLICIES } from "../../src/domain/pollPolicy";
 import { describe, expect, it } from "vitest";
 import { instanceIdFor, notificationMessageId, roleAssignmentName } from "../../src/domain/ids";
 import { DEFAULT_POLL_POLICIES, pollDelaySeconds } from "../../src/domain/pollPolicy";
@@ -81,9 +82,8 @@ describe("idle polling before a deadline", () => {
 });
 
 describe("poll backoff (issue 15 item 5)", () => {
-  it("grows the busy interval by the factor up to the cap; no backoff without a factor", async () => {
-    const { backedOffInterval, DEFAULT_POLL_POLICIES } = await import("../../src/domain/pollPolicy");
-    expect([0, 1, 2, 3, 4].map((n) => backedOffInterval(DEFAULT_POLL_POLICIES.deployment, n))).toEqual([30, 60, 120, 120, 120]);
-    expect(backedOffInterval(DEFAULT_POLL_POLICIES.endpoint, 5)).toBe(10);
+  it("grows the busy interval by the factor up to the cap; no backoff without a factor", () => {
+    expect([0, 1, 2, 3, 4].map((n) => backedOffInterval(POLICIES.deployment, n))).toEqual([30, 60, 120, 120, 120]);
+    expect(backedOffInterval(POLICIES.endpoint, 5)).toBe(10);
   });
 });
