@@ -10,7 +10,7 @@ export const COMMAND_EXIT_CODES: Readonly<Record<string, readonly [ok: string, f
   validate: ["accepted (or ignored: an event that maps to nothing)", "invalid: one line per problem, each naming the field"],
   schema: ["printed"],
   simulator: ["stopped by Ctrl+C or SIGTERM", "a scenario file that does not validate, or a port it cannot listen on"],
-  enqueue: ["sent; the request id is printed", "an invalid request (nothing sent), or the queue cannot be reached"],
+  enqueue: ["sent; the request id is printed (with --wait: and its notification, Succeeded)", "an invalid request (nothing sent), the queue cannot be reached, or with --wait: another outcome (e.g. Rejected RequestIdConflict) or --timeout"],
   watch: [
     "--once and the notification Succeeded, --timeout after printing one, or stopped by Ctrl+C or SIGTERM",
     "--once and another outcome, --timeout with nothing printed, or the subscription cannot be reached",

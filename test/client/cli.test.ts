@@ -110,6 +110,28 @@ describe("flowdeploy enqueue", () => {
   });
 });
 
+describe("flowdeploy enqueue --wait", () => {
+  it("sends, then prints the request's notification: a RequestIdConflict rejection ends with exit 1", async () => {
+    const running = cli(["enqueue", "-", "--wait", "--json", "--timeout", "10", ...connect()], JSON.stringify(requestWithId("cli-wait-1")));
+    // The pipeline's answer to a request id already used by another request (published by its intake).
+    const rejected = notification("Rejected", "cli-wait-1");
+    rejected.error = { stage: "request", code: "RequestIdConflict", message: "requestId: already used by a different request (instance deploy-0, Running); a changed request needs a new requestId" };
+    await new Promise((r) => setTimeout(r, 300));
+    await bus.publish(notification("Succeeded", "cli-someone-else"), rejected);
+    const run = await running;
+    expect(run.code).toBe(1);
+    const [id, line] = run.stdout.trim().split("\n");
+    expect(id).toBe("cli-wait-1");
+    expect(JSON.parse(line!)).toMatchObject({ outcome: "Rejected", requestId: "cli-wait-1", error: { code: "RequestIdConflict" } });
+  });
+
+  it("ends with exit 1 after --timeout when no notification comes", async () => {
+    const run = await cli(["enqueue", "-", "--wait", "--timeout", "1", ...connect()], JSON.stringify(requestWithId("cli-wait-2")));
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim()).toBe("cli-wait-2");
+  });
+});
+
 describe("flowdeploy watch", () => {
   it("--once --json prints the notification as one JSON line, completes it and exits 0 for Succeeded", async () => {
     const n = notification("Succeeded", "cli-watch-ok");

@@ -5,6 +5,7 @@ import { formatIssues, parseJsonText, type DeployRequestInput } from "../../cont
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../main";
 import { readInputText } from "../readInput";
+import { runWatchCommand } from "./watch";
 import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, resolveConnection, type ConnectionFlags } from "./serviceBusOptions";
 
 /**
@@ -14,6 +15,11 @@ import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, reso
  */
 export interface EnqueueCommandOptions extends ConnectionFlags {
   queue?: string;
+  /** After sending, wait for this request's notification (as `watch --once --request-id`). */
+  wait?: boolean;
+  subscription?: string;
+  timeout?: string;
+  json?: boolean;
 }
 
 export async function runEnqueueCommand(file: string, opts: EnqueueCommandOptions, io: CliIO, env: Record<string, string | undefined>): Promise<number> {
@@ -29,7 +35,10 @@ export async function runEnqueueCommand(file: string, opts: EnqueueCommandOption
     // The client validates whatever it is given against the contract before sending anything.
     const { requestId } = await client.enqueue(json.value as DeployRequestInput);
     writeLine(io.stdout, requestId);
-    return ExitCode.ok;
+    if (!opts.wait) return ExitCode.ok;
+    // The queue's verdict is only known downstream: a request id already used by another request is
+    // rejected by the pipeline (RequestIdConflict), which --wait shows, as every other outcome.
+    return await runWatchCommand({ ...opts, once: true, requestId }, io, env);
   } catch (err) {
     if (err instanceof RequestValidationError) {
       for (const line of err.lines()) writeLine(io.stderr, line);
@@ -59,6 +68,10 @@ export const registerEnqueueCommand: RegisterCommand = (program, io, setExitCode
       .argument("<FILE>", 'the deploy request JSON, or "-" for standard input'),
   )
     .option("--queue <Q>", `queue name (default: DEPLOY_QUEUE_NAME, else ${DEFAULT_QUEUE_NAME})`)
+    .option("--wait", "then wait for the request's notification and print it (exit 0 Succeeded, 1 otherwise: Failed, Rejected — e.g. RequestIdConflict — or Cancelled)")
+    .option("--subscription <NAME>", "with --wait: the topic subscription to receive from (as watch)")
+    .option("--timeout <SECONDS>", "with --wait: give up after this long (exit 1)")
+    .option("--json", "with --wait: print the notification as JSON")
     .action(async (file: string, opts: EnqueueCommandOptions) => {
       setExitCode(await runEnqueueCommand(file, opts, io, process.env));
     });
