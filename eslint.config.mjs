@@ -53,6 +53,14 @@ export default tseslint.config(
     },
   },
   {
+    // Product code (what the Function App runs, and the client library) never reaches into the local
+    // stand-ins: the simulator, broker and runner exist for tests and `flowdeploy local` only.
+    files: ["src/activities/**/*.ts", "src/azure/**/*.ts", "src/client/**/*.ts", "src/contracts/**/*.ts", "src/domain/**/*.ts", "src/functions/**/*.ts", "src/intake/**/*.ts", "src/plan/**/*.ts", "src/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["**/local", "**/local/**"], message: "Product code never imports the local stand-ins (src/local)." }] }],
+    },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", module: "readonly", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -46,3 +46,15 @@ describe("orchestrator determinism lint", () => {
     expect(await ruleHits("export const t = Date.now();", "src/activities/probe.ts")).toEqual([]);
   });
 });
+
+describe("product code and the local stand-ins (issue 15 item 4)", () => {
+  it.each([["src/functions/probe.ts"], ["src/intake/probe.ts"], ["src/activities/probe.ts"], ["src/client/probe.ts"], ["src/config.probe.ts"]])("%s may not import src/local", async (file) => {
+    const depth = file.split("/").length - 2;
+    const up = depth === 0 ? "./" : "../".repeat(depth);
+    expect(await ruleHits(`import { VirtualClock } from "${up}local/clock";\nexport const c = VirtualClock;`, file)).toContain("no-restricted-imports");
+  });
+
+  it("the CLI still may (it hosts the stand-ins)", async () => {
+    expect(await ruleHits('import { VirtualClock } from "../../local/clock";\nexport const c = VirtualClock;', "src/cli/commands/probe.ts")).not.toContain("no-restricted-imports");
+  });
+});
