@@ -15,7 +15,8 @@ import { registerPlanCommand } from "./commands/plan";
 import { addExitCodesHelp } from "./exitCodes";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
-export type RegisterCommand = (program: Command, io: CliIO, setExitCode: (code: number) => void) => void;
+import type { RegisterCommand } from "./command";
+export type { RegisterCommand };
 
 const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands, registerPlanCommand];
 

@@ -1,6 +1,6 @@
 import { DEPLOYMENT_OUTCOMES, isLookupRequestId, parseDeploymentQuery } from "../../intake/deploymentQueries";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { addAppOptions, appBaseUrl, functionKeyHeader, httpErrorDetail, parseJson, type AppOptions } from "./operate";
 
 /**

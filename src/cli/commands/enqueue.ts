@@ -3,7 +3,7 @@ import { DEFAULT_QUEUE_NAME, redactSecrets } from "../../client/connection";
 import { describeServiceBusError, RequestValidationError } from "../../client/errors";
 import { formatIssues, parseJsonText, type DeployRequestInput } from "../../contracts";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { readInputText } from "../readInput";
 import { runWatchCommand } from "./watch";
 import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, resolveConnection, type ConnectionFlags } from "./serviceBusOptions";

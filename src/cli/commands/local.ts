@@ -5,7 +5,7 @@ import type { DeploymentNotification } from "../../contracts/notification";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import { ConfigError, parseConfig } from "../../config";
 import { localIntakePolicy, type IntakePolicy } from "../../intake/policy";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { readInputText } from "../readInput";
 import { checkStateDir } from "../stateDir";
 import { formatIssues } from "../../contracts/issues";

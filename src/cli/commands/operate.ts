@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { INSTANCE_ID_PATTERN } from "../../domain/ids";
 import { LOOPBACK_HOSTS } from "../../domain/loopback";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 
 /**
  * Operator commands on a running deployment, through the Function App's HTTP routes (the Durable

@@ -1,6 +1,6 @@
 import type { DeploymentPlan } from "../../plan/planDeployment";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { readInputText } from "../readInput";
 import { addAppOptions, appBaseUrl, functionKeyHeader, httpErrorDetail, parseJson, type AppOptions } from "./operate";
 

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import { MESSAGE_KINDS, messageJsonSchemas, type MessageKind } from "../../contracts";
 import { scenarioJsonSchema } from "../../local/simulator/scenario";
 import { writeLine } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 
 /** `--kind scenario`: the simulator's scenario file (not a message: left out of the all-contracts output). */
 const SCHEMA_KINDS = [...MESSAGE_KINDS, "scenario"] as const;

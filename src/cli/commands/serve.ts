@@ -1,7 +1,7 @@
 import { ExitCode, writeLine } from "../io";
 import { UsageError } from "../io";
 import { settingsFromEnvironment } from "./local";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 
 interface ServeFlags {
   port: string;

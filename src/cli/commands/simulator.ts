@@ -1,5 +1,5 @@
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { loopbackListenHost } from "../../domain/loopback";
 import { formatRequestLine, loadScenarioFile, startSimulator, type Scenario } from "../../local/simulator";
 

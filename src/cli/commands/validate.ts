@@ -14,7 +14,7 @@ import { eventPolicyViolation } from "../../intake/eventPolicy";
 import { requestPolicyViolation } from "../../intake/intake";
 import { intakePolicyFrom, type IntakePolicy } from "../../intake/policy";
 import { ExitCode, UsageError, writeLine } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { readInputText } from "../readInput";
 
 /** What validation of one input concluded, as the lines to print and its exit code. */

@@ -5,7 +5,7 @@ import { describeServiceBusError } from "../../client/errors";
 import type { WatchOptions } from "../../client/watch";
 import { OUTCOMES, type DeploymentNotification, type Outcome } from "../../contracts";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
-import type { RegisterCommand } from "../main";
+import type { RegisterCommand } from "../command";
 import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, resolveConnection, type ConnectionFlags } from "./serviceBusOptions";
 
 /**
