@@ -14,6 +14,7 @@
  * stage, code and message.
  */
 import * as df from "durable-functions";
+import { DEPLOY_FLOW } from "../src/contracts/orchestration";
 import type { EndpointState, GrantRolesResult, RegisteredModel, ResolvedIdentity } from "../src/contracts/activities";
 import { AUTO_DEPLOYMENT_NAME } from "../src/contracts/deployRequest";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
@@ -28,7 +29,7 @@ import { CancelRequested, StageFailure } from "./failures";
 import { RunRecord } from "./runRecord";
 import { callActivity, Cancellation, pollUntilTerminal, sleepUntil, type Step } from "./steps";
 
-export const DEPLOY_FLOW = "deployFlow";
+export { DEPLOY_FLOW };
 
 export function* deployFlow(ctx: df.OrchestrationContext): Step<DeploymentNotification> {
   const input = ctx.df.getInput() as DeployFlowInput;

@@ -12,11 +12,12 @@
  * someone else holds the lock meanwhile, it simply waits its turn and lets go.
  */
 import * as df from "durable-functions";
+import { RELEASE_ENDPOINT_LOCK } from "../src/contracts/orchestration";
 import type { ReleaseEndpointLockInput } from "../src/contracts/orchestration";
 import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
 import type { Step } from "./steps";
 
-export const RELEASE_ENDPOINT_LOCK = "releaseEndpointLock";
+export { RELEASE_ENDPOINT_LOCK };
 
 export interface ReleaseEndpointLockOutput extends ReleaseEndpointLockInput {
   releasedAt: string;

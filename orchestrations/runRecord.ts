@@ -1,28 +1,12 @@
 import type * as df from "durable-functions";
 import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
+import type { DeployFlowStatus } from "../src/contracts/orchestration";
+
+export type { DeployFlowStatus };
 import { AUTO_DEPLOYMENT_NAME, type DeployRequest } from "../src/contracts/deployRequest";
 import { CancelRequested, StageFailure } from "./failures";
 import type { Step } from "./steps";
 
-/** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
-export interface DeployFlowStatus {
-  /** queued: waiting for another deployment to the same endpoint to finish. */
-  stage: "queued" | StageName | "notify" | "done";
-  outcome: "Running" | "Succeeded" | "Failed" | "Cancelled";
-  endpoint: string;
-  /** The deployment's name; "auto" until flowdeploy has chosen the slot. */
-  deployment: string;
-  /** Why that name, when flowdeploy chose it. */
-  deploymentChoice?: string;
-  stages: StageRecord[];
-  /** When the role assignments can be relied on (grant + propagation minutes). */
-  propagationDeadline: string | null;
-  /** What the owner should know although the run goes on (e.g. a retiring runtime image). */
-  warnings?: string[];
-  /** Whether the outcome notification reached the topic (set when the run ends; "failed" after the notify retries). */
-  notification?: "sent" | "failed";
-  updatedAt: string;
-}
 
 /**
  * Records each stage's start, end and outcome (history time, so replays agree) and publishes them

@@ -1,5 +1,6 @@
 import type { PollPolicies } from "../domain/pollPolicy";
 import type { DeployRequest } from "./deployRequest";
+import type { StageName, StageRecord } from "./notification";
 
 /** How activity failures marked retryable are retried by the orchestrator (on durable timers). */
 export interface ActivityRetryPolicy {
@@ -41,4 +42,31 @@ export interface ReleaseEndpointLockInput {
   endpointName: string;
   /** The dead holder (its instance id is reused: this orchestration runs under it). */
   previous: { requestId: string; runtimeStatus: string; stage: string | null };
+}
+
+/**
+ * The orchestrations' registered names: the host starts and lists instances by them, so intake and
+ * queries use these constants and never import the orchestrator modules themselves.
+ */
+export const DEPLOY_FLOW = "deployFlow";
+export const RELEASE_ENDPOINT_LOCK = "releaseEndpointLock";
+
+/** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
+export interface DeployFlowStatus {
+  /** queued: waiting for another deployment to the same endpoint to finish. */
+  stage: "queued" | StageName | "notify" | "done";
+  outcome: "Running" | "Succeeded" | "Failed" | "Cancelled";
+  endpoint: string;
+  /** The deployment's name; "auto" until flowdeploy has chosen the slot. */
+  deployment: string;
+  /** Why that name, when flowdeploy chose it. */
+  deploymentChoice?: string;
+  stages: StageRecord[];
+  /** When the role assignments can be relied on (grant + propagation minutes). */
+  propagationDeadline: string | null;
+  /** What the owner should know although the run goes on (e.g. a retiring runtime image). */
+  warnings?: string[];
+  /** Whether the outcome notification reached the topic (set when the run ends; "failed" after the notify retries). */
+  notification?: "sent" | "failed";
+  updatedAt: string;
 }

@@ -1,8 +1,8 @@
 import * as df from "durable-functions";
 import type { DeployFlowInput, ReleaseEndpointLockInput } from "../contracts/orchestration";
 import { endpointLockKey } from "../domain/ids";
-import { DEPLOY_FLOW } from "../../orchestrations/deployFlow";
-import { RELEASE_ENDPOINT_LOCK } from "../../orchestrations/releaseEndpointLock";
+import { DEPLOY_FLOW } from "../contracts/orchestration";
+import { RELEASE_ENDPOINT_LOCK } from "../contracts/orchestration";
 import { stageOf } from "./cancel";
 import { isAlreadyExists, isNotFound } from "./startOnce";
 

@@ -5,7 +5,7 @@ import { canonicalJson } from "../domain/canonicalJson";
 import { instanceIdFor } from "../domain/ids";
 import { DEFAULT_POLL_POLICIES } from "../domain/pollPolicy";
 import { DEFAULT_LOCK_WAIT_MINUTES } from "./policy";
-import { DEPLOY_FLOW } from "../../orchestrations/deployFlow";
+import { DEPLOY_FLOW } from "../contracts/orchestration";
 
 /** The subset of the Durable client the edges use (the real one, or the local runner's). */
 export type StartClient = Pick<df.DurableClient, "getStatus" | "startNew">;

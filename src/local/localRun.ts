@@ -8,7 +8,7 @@ import { createFlowdeployClient } from "../client";
 import { DEFAULT_QUEUE_NAME } from "../client/connection";
 import { instanceIdFor } from "../domain/ids";
 import { requestIdOf } from "../intake/rejection";
-import type { DeployFlowStatus } from "../../orchestrations/runRecord";
+import type { DeployFlowStatus } from "../contracts/orchestration";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
