@@ -16,7 +16,6 @@
 import * as df from "durable-functions";
 import { DEPLOY_FLOW } from "../src/contracts/orchestration";
 import type { EndpointState, GrantRolesResult, RegisteredModel, ResolvedIdentity } from "../src/contracts/activities";
-import { AUTO_DEPLOYMENT_NAME } from "../src/contracts/deployRequest";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import type { ActivityRetryPolicy, DeployFlowInput } from "../src/contracts/orchestration";
 import type { ActivityInput } from "../src/activities/catalog";
@@ -66,7 +65,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
   const { workspace } = request;
   const endpointName = request.endpoint.name;
   // Named by the request, or chosen at the deployment stage (the blue/green slot without traffic).
-  let deploymentName = request.deployment.name && request.deployment.name !== AUTO_DEPLOYMENT_NAME ? request.deployment.name : "";
+  let deploymentName = run.deploymentName ?? "";
   // A cancel is honoured from here until traffic starts to move (see Cancellation).
   const cancellation = new Cancellation(ctx);
 

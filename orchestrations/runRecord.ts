@@ -3,7 +3,7 @@ import type { DeploymentNotification, StageName, StageRecord } from "../src/cont
 import type { DeployFlowStatus } from "../src/contracts/orchestration";
 
 export type { DeployFlowStatus };
-import { AUTO_DEPLOYMENT_NAME, type DeployRequest } from "../src/contracts/deployRequest";
+import { AUTO_DEPLOYMENT_NAME, requestedDeploymentName, type DeployRequest } from "../src/contracts/deployRequest";
 import { CancelRequested, StageFailure } from "./failures";
 import type { Step } from "./steps";
 
@@ -30,8 +30,7 @@ export class RunRecord {
     private readonly request: DeployRequest,
   ) {
     this.startedAt = ctx.df.currentUtcDateTime.toISOString();
-    const named = request.deployment.name;
-    this.deploymentName = named && named !== AUTO_DEPLOYMENT_NAME ? named : undefined;
+    this.deploymentName = requestedDeploymentName(request.deployment);
   }
 
   /** flowdeploy chose the deployment's name (the request left it to it). */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { getOnlineEndpoint } from "../azure/mlOperations";
 import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { DeleteDeploymentResult, DeploymentRef, DeploymentState, StartDeploymentInput, StartedDeployment } from "../contracts/activities";
-import { ENVIRONMENT_REF } from "../contracts/deployRequest";
+import { environmentNameAndVersion } from "../contracts/deployRequest";
 import { retiringImageWarning } from "../domain/promptFlowRuntime";
 import { requestSettingsFor } from "../domain/requestSettings";
 import { NonRetryableError } from "../errors";
@@ -139,10 +139,9 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
  * environment answers /health and /score on 8080), or the deployment would never become healthy.
  */
 async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeploymentInput, ref: string): Promise<{ id: string; image: string | null }> {
-  const m = ENVIRONMENT_REF.exec(ref);
-  const name = m?.[1] ?? m?.[6];
-  const version = m?.[2] ?? m?.[7];
-  if (!name || !version) throw new NonRetryableError(`deployment.environment ${ref} is not an environment version`, { code: "InvalidInput", stage: "deployment" });
+  const named = environmentNameAndVersion(ref);
+  if (!named) throw new NonRetryableError(`deployment.environment ${ref} is not an environment version`, { code: "InvalidInput", stage: "deployment" });
+  const { name, version } = named;
   const env = await getOrUndefined(() => deps.ml(input.workspace.subscriptionId).environmentVersions.get(...wsArgs(input.workspace), name, version));
   if (!env?.id) {
     throw new NonRetryableError(`environment ${name}:${version} does not exist in workspace ${input.workspace.name} (deployment.environment)`, { code: "EnvironmentNotFound", stage: "deployment", status: 404 });

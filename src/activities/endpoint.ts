@@ -72,20 +72,27 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
 
 /** An existing endpoint is reused only if it is what the request asks for; changing auth or identity would break its callers. */
 function assertCompatible(existing: OnlineEndpoint, spec: EndpointSpec): void {
-  const wantedAuth = ARM_AUTH_MODE[spec.authMode];
-  if (existing.properties.authMode && existing.properties.authMode.toLowerCase() !== wantedAuth.toLowerCase()) {
-    throw new NonRetryableError(`endpoint ${spec.name} exists with auth mode ${existing.properties.authMode}, the request asks for ${wantedAuth}`, {
+  const conflict = endpointConflicts(existing, spec)[0];
+  if (conflict) {
+    throw new NonRetryableError(conflict, {
       code: "EndpointConflict",
       stage: "endpoint",
     });
+  }
+}
+
+/** How an existing endpoint differs from what the request asks for (auth mode, identity type); empty when it may be reused. */
+export function endpointConflicts(existing: OnlineEndpoint, spec: EndpointSpec): string[] {
+  const conflicts: string[] = [];
+  const wantedAuth = ARM_AUTH_MODE[spec.authMode];
+  if (existing.properties.authMode && existing.properties.authMode.toLowerCase() !== wantedAuth.toLowerCase()) {
+    conflicts.push(`endpoint ${spec.name} exists with auth mode ${existing.properties.authMode}, the request asks for ${wantedAuth}`);
   }
   const type = existing.identity?.type ?? "";
   if (!type.split(",").map((t) => t.trim()).includes(spec.identity.type)) {
-    throw new NonRetryableError(`endpoint ${spec.name} exists with identity ${type || "None"}, the request asks for ${spec.identity.type}`, {
-      code: "EndpointConflict",
-      stage: "endpoint",
-    });
+    conflicts.push(`endpoint ${spec.name} exists with identity ${type || "None"}, the request asks for ${spec.identity.type}`);
   }
+  return conflicts;
 }
 
 /** Reads the endpoint's provisioning state, identity principal, scoring URI and traffic. */

@@ -45,7 +45,7 @@ export async function registerModel(deps: ActivityDeps, input: RegisterModelInpu
   const mine = versions.find((v) => v.properties.tags?.[REQUEST_TAG] === input.requestId);
   if (mine?.name && mine.id) return { name: flow.name, version: mine.name, id: mine.id, created: false };
 
-  const version = String(Math.max(0, ...versions.map((v) => Number(v.name)).filter(Number.isInteger)) + 1);
+  const version = nextModelVersion(versions);
   try {
     const created = await ml.modelVersions.createOrUpdate(rg, ws, flow.name, version, {
       properties: {
@@ -72,6 +72,11 @@ async function resolveModel(deps: ActivityDeps, input: RegisterModelInput & { mo
     throw new NonRetryableError(`model ${name}:${version} does not exist in workspace ${input.workspace.name}`, { code: "ModelNotFound", stage: "model", status: 404 });
   }
   return { name, version, id: found.id ?? versionId(input, name, version), created: false };
+}
+
+/** The version after the highest numeric one (versions are strings; non-numeric ones are skipped). */
+export function nextModelVersion(versions: readonly { name?: string | undefined }[]): string {
+  return String(Math.max(0, ...versions.map((v) => Number(v.name)).filter(Number.isInteger)) + 1);
 }
 
 function versionId(input: RegisterModelInput, name: string, version: string): string {

@@ -123,12 +123,25 @@ export const ENVIRONMENT_REF = new RegExp(
   `^(?:azureml:(${ENVIRONMENT_NAME}):(${ENVIRONMENT_VERSION})|/subscriptions/([0-9a-fA-F-]{36})/resource[Gg]roups/([-\\w.()]{1,90})/providers/Microsoft\\.MachineLearningServices/workspaces/([-\\w]{1,64})/environments/(${ENVIRONMENT_NAME})/versions/(${ENVIRONMENT_VERSION}))$`,
   "i",
 );
+/** The name and version an environment reference names (either form), or undefined when it is not one. */
+export function environmentNameAndVersion(ref: string): { name: string; version: string } | undefined {
+  const m = ENVIRONMENT_REF.exec(ref);
+  const name = m?.[1] ?? m?.[6];
+  const version = m?.[2] ?? m?.[7];
+  return name && version ? { name, version } : undefined;
+}
+
 const environmentRef = z
   .string({ error: requiredOr("an environment version such as azureml:my-flow-env:3") })
   .regex(ENVIRONMENT_REF, "expected azureml:<name>:<version> or the ARM id of an environment version in the target workspace");
 
 /** `deployment.name` that asks flowdeploy to pick the blue/green slot (as does leaving the name out). */
 export const AUTO_DEPLOYMENT_NAME = "auto";
+
+/** The deployment name the request asks for, or undefined when flowdeploy is to choose the slot. */
+export function requestedDeploymentName(deployment: { name?: string | undefined }): string | undefined {
+  return deployment.name && deployment.name !== AUTO_DEPLOYMENT_NAME ? deployment.name : undefined;
+}
 
 export const DeploymentSpec = z.strictObject({
   /** Absent or "auto": the blue/green slot without traffic (docs/pipeline.md, "Deployment names"). */

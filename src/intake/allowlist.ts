@@ -6,9 +6,17 @@ import { workspaceResourceId, type WorkspaceRef } from "../contracts/common";
  * none, so a forgotten setting fails closed.
  */
 export function isWorkspaceAllowed(allowed: readonly string[], workspace: WorkspaceRef): boolean {
+  return isResourceAllowed(allowed, workspaceResourceId(workspace));
+}
+
+/**
+ * Whether a resource id is in an allow-list: `*` allows any (local stand-ins only), an empty list
+ * none. Compared ignoring case on both sides, as ARM does: a list given as ARM spells ids
+ * (`resourceGroups`, `Microsoft.MachineLearningServices`) must match too.
+ */
+export function isResourceAllowed(allowed: readonly string[], resourceId: string): boolean {
   if (allowed.includes("*")) return true;
-  const id = workspaceResourceId(workspace).toLowerCase();
-  // Both sides: a list given as ARM spells ids (`resourceGroups`, `Microsoft.MachineLearningServices`) must match too.
+  const id = resourceId.toLowerCase();
   return allowed.some((a) => a.toLowerCase() === id);
 }
 
@@ -19,8 +27,5 @@ export function isWorkspaceAllowed(allowed: readonly string[], workspace: Worksp
  * Azure for the endpoint and need no listing. `*` allows any (local stand-ins only); empty allows none.
  */
 export function isIdentityAllowed(allowed: readonly string[], identity: { type: string; resourceId?: string }): boolean {
-  if (identity.type !== "UserAssigned") return true;
-  if (allowed.includes("*")) return true;
-  const id = (identity.resourceId ?? "").toLowerCase();
-  return allowed.some((a) => a.toLowerCase() === id);
+  return identity.type !== "UserAssigned" || isResourceAllowed(allowed, identity.resourceId ?? "");
 }

@@ -10,7 +10,7 @@ import type { Clock } from "../domain/clock";
 import { canonicalJson } from "../domain/canonicalJson";
 import { notificationMessageId } from "../domain/ids";
 import { logText } from "../domain/logText";
-import { isIdentityAllowed, isWorkspaceAllowed } from "./allowlist";
+import { isIdentityAllowed, isResourceAllowed, isWorkspaceAllowed } from "./allowlist";
 import { eventPolicyViolation, type EventRejectionCode } from "./eventPolicy";
 import type { IntakePolicy } from "./policy";
 import { rejectionNotification, requestIdOf } from "./rejection";
@@ -44,8 +44,7 @@ export function requestPolicyViolation(request: DeployRequest, policy: IntakePol
   if (!isIdentityAllowed(policy.allowedIdentities, request.endpoint.identity)) {
     return { code: "IdentityNotAllowed", issues: [{ path: ["endpoint", "identity", "resourceId"], message: "this user-assigned identity is not in FLOWDEPLOY_ALLOWED_IDENTITIES" }] };
   }
-  const scopes = policy.extraRoleScopes;
-  const outside = (request.endpoint.extraRoles ?? []).findIndex((r) => !scopes.includes("*") && !scopes.some((s) => s.toLowerCase() === r.scope.toLowerCase()));
+  const outside = (request.endpoint.extraRoles ?? []).findIndex((r) => !isResourceAllowed(policy.extraRoleScopes, r.scope));
   if (outside >= 0) {
     return { code: "ExtraRoleScopeNotAllowed", issues: [{ path: ["endpoint", "extraRoles", outside, "scope"], message: "this resource is not in FLOWDEPLOY_EXTRA_ROLE_SCOPES" }] };
   }

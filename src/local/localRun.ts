@@ -2,6 +2,7 @@ import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient } from "@azure/service-bus";
 import { classifyEvent } from "../contracts/events";
 import { parseDeployRequest } from "../contracts/parse";
+import type { DeployRequest } from "../contracts/deployRequest";
 import { deployRequestMessage } from "../client/messages";
 import type { DeploymentNotification, StageRecord } from "../contracts/notification";
 import { createFlowdeployClient } from "../client";
@@ -67,7 +68,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
         throw new LocalInputIgnored(ignored, stack);
       }
     }
-    const requestId = options.event !== undefined ? requestIdOfEvent(options.event) : requestIdOf(options.request);
+    const requestId = options.event !== undefined ? (requestOfEvent(options.event)?.requestId ?? null) : requestIdOf(options.request);
     const received = receiveNotification(client, requestId);
     if (options.event !== undefined) await deliverEvent(stack, options.event, options.log ?? (() => undefined));
     else await sendRequest(stack, options.request);
@@ -109,16 +110,11 @@ async function deliverEvent(stack: LocalStack, event: unknown, log: (line: strin
 function scenarioInTargetWorkspace(options: LocalRunOptions): LocalRunOptions["scenario"] {
   const scenario = options.scenario;
   if (!scenario || (scenario as { workspace?: unknown }).workspace !== undefined) return scenario;
-  const target = options.event !== undefined ? targetOfEvent(options.event) : parseDeployRequest(options.request);
-  const ws = target?.ok ? target.value.workspace : undefined;
+  const parsed = options.event === undefined ? parseDeployRequest(options.request) : undefined;
+  const ws = options.event !== undefined ? requestOfEvent(options.event)?.workspace : parsed?.ok ? parsed.value.workspace : undefined;
   return ws ? { ...scenario, workspace: { subscriptionId: ws.subscriptionId, resourceGroup: ws.resourceGroup, name: ws.name } } : scenario;
 }
 
-function targetOfEvent(event: unknown): { ok: true; value: { workspace: { subscriptionId: string; resourceGroup: string; name: string } } } | undefined {
-  const first = Array.isArray(event) ? event[0] : event;
-  const result = classifyEvent(first);
-  return result.outcome === "accepted" ? { ok: true, value: result.request } : undefined;
-}
 
 /**
  * An input that can produce no notification: the trigger ignores it (an Azure ML event that is not a
@@ -148,10 +144,11 @@ function ignoredEventReason(event: unknown): string | undefined {
   return reasons.join("; ");
 }
 
-function requestIdOfEvent(event: unknown): string | null {
+/** The deploy request the (first) event maps to, when the trigger would accept it. */
+function requestOfEvent(event: unknown): DeployRequest | undefined {
   const first = Array.isArray(event) ? event[0] : event;
   const result = classifyEvent(first);
-  return result.outcome === "accepted" ? result.request.requestId : null;
+  return result.outcome === "accepted" ? result.request : undefined;
 }
 
 /** The first notification for `requestId` (or the first Rejected one when the input had no usable id). */

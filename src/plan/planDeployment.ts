@@ -1,14 +1,14 @@
 import { getOnlineEndpoint } from "../azure/mlOperations";
 import { getOrUndefined, wsArgs } from "../activities/arm";
 import type { ActivityDeps } from "../activities/deps";
-import { ARM_AUTH_MODE } from "../activities/endpoint";
+import { ARM_AUTH_MODE, endpointConflicts } from "../activities/endpoint";
 import { resolveIdentity } from "../activities/identity";
 import { isManaged } from "../activities/managed";
-import { REQUEST_TAG } from "../activities/model";
+import { nextModelVersion, REQUEST_TAG } from "../activities/model";
 import { workspaceResources } from "../activities/roles";
 import { chooseDeploymentName } from "../activities/slot";
 import { workspaceResourceId } from "../contracts/common";
-import { AUTO_DEPLOYMENT_NAME, type DeployRequest } from "../contracts/deployRequest";
+import { environmentNameAndVersion, requestedDeploymentName, type DeployRequest } from "../contracts/deployRequest";
 import { retiringImageWarning } from "../domain/promptFlowRuntime";
 import { requestSettingsFor } from "../domain/requestSettings";
 import { extraGrants, roleGuidOf, rolesFor } from "../domain/roles";
@@ -52,9 +52,7 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
   const wantedAuth = ARM_AUTH_MODE[request.endpoint.authMode];
   if (existing) {
     if (!isManaged(existing.tags) && !deps.settings.adoptEndpoints) problems.push({ code: "EndpointNotManaged", message: `endpoint ${request.endpoint.name} exists and was not created by flowdeploy` });
-    if (existing.properties.authMode && existing.properties.authMode.toLowerCase() !== wantedAuth.toLowerCase()) problems.push({ code: "EndpointConflict", message: `endpoint ${request.endpoint.name} has auth mode ${existing.properties.authMode}, the request asks for ${wantedAuth}` });
-    const types = (existing.identity?.type ?? "").split(",").map((t) => t.trim());
-    if (!types.includes(request.endpoint.identity.type)) problems.push({ code: "EndpointConflict", message: `endpoint ${request.endpoint.name} has identity ${existing.identity?.type ?? "None"}, the request asks for ${request.endpoint.identity.type}` });
+    for (const message of endpointConflicts(existing, request.endpoint)) problems.push({ code: "EndpointConflict", message });
   }
 
   // The principal the roles go to: Azure's, never the request's.
@@ -99,12 +97,12 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
       // No container yet: the first version.
     }
     const mine = versions.find((v) => v.tags?.[REQUEST_TAG] === request.requestId);
-    const next = String(Math.max(0, ...versions.map((v) => Number(v.name)).filter(Number.isInteger)) + 1);
+    const next = nextModelVersion(versions);
     model = mine?.name ? { name: flow.name, version: mine.name, action: "reuse" } : { name: flow.name, version: next, action: "register" };
   }
 
   // Deployment name: the request's, or the slot the run would choose now.
-  const named = request.deployment.name && request.deployment.name !== AUTO_DEPLOYMENT_NAME ? request.deployment.name : undefined;
+  const named = requestedDeploymentName(request.deployment);
   const chosen = named ? undefined : await attempt(() => chooseDeploymentName(deps, { workspace: request.workspace, endpointName: request.endpoint.name, requestId: request.requestId }));
   const deploymentName = named ?? chosen?.name ?? "blue";
   const before = existing?.properties.traffic ?? {};
@@ -114,8 +112,8 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
 
   const environment = request.deployment.environment ?? `${deps.settings.servingEnvironment.name} (${deps.settings.servingImage})`;
   if (request.deployment.environment) {
-    const m = /^azureml:([^:]+):([^:]+)$/.exec(request.deployment.environment) ?? /\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(request.deployment.environment);
-    if (m && !(await getOrUndefined(() => ml.environmentVersions.get(rg, ws, m[1]!, m[2]!)))) problems.push({ code: "EnvironmentNotFound", message: `environment ${m[1]}:${m[2]} does not exist in workspace ${request.workspace.name}` });
+    const ref = environmentNameAndVersion(request.deployment.environment);
+    if (ref && !(await getOrUndefined(() => ml.environmentVersions.get(rg, ws, ref.name, ref.version)))) problems.push({ code: "EnvironmentNotFound", message: `environment ${ref.name}:${ref.version} does not exist in workspace ${request.workspace.name}` });
   }
   const settings = requestSettingsFor(request.deployment);
   const after = trafficAfterRollout(before, deploymentName, request.rollout.strategy);

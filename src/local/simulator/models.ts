@@ -1,3 +1,4 @@
+import { canonicalJson } from "../../domain/canonicalJson";
 import { ArmError, conflict, resourceNotFound } from "./armErrors";
 import { json, type SimResponse } from "./httpResponse";
 import { modelContainerId, modelVersionId, resourceKey, type WorkspaceRef } from "./ids";
@@ -149,10 +150,6 @@ function parseVersionBody(body: unknown): ModelVersionInput {
   };
 }
 
-const stable = (value: unknown): string =>
-  JSON.stringify(value, (_k, v: unknown) =>
-    isRecord(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
 
 /** Registers a model version (also used by scenario seeding). */
 export function putModelVersion(state: SimState, ws: WorkspaceRef, name: string, version: string, input: ModelVersionInput, now: Date): { record: ModelVersionRecord; created: boolean } {
@@ -160,7 +157,7 @@ export function putModelVersion(state: SimState, ws: WorkspaceRef, name: string,
   const key = resourceKey(id);
   const existing = state.modelVersions[key];
   if (existing) {
-    const immutable = (v: ModelVersionInput | ModelVersionRecord) => stable([v.modelUri, v.modelType, v.properties, v.flavors]);
+    const immutable = (v: ModelVersionInput | ModelVersionRecord) => canonicalJson([v.modelUri, v.modelType, v.properties, v.flavors]);
     if (immutable(existing) !== immutable(input)) {
       throw conflict(`Model ${name}:${version} already exists with a different modelUri, modelType, properties or flavors; model versions are immutable. Register a new version instead.`);
     }
