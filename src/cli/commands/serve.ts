@@ -1,6 +1,7 @@
 import { ExitCode, writeLine } from "../io";
 import { UsageError } from "../io";
 import { settingsFromEnvironment } from "./local";
+import { waitForShutdownSignal } from "./simulator";
 import type { RegisterCommand } from "../command";
 
 interface ServeFlags {
@@ -43,16 +44,15 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
         setExitCode(ExitCode.failure);
         return;
       }
+      // Listen for the signals before announcing readiness: stdout to a pipe is synchronous, so a
+      // supervisor may send SIGTERM as soon as it reads the line (the simulator command does the same).
+      const stopped = waitForShutdownSignal();
       writeLine(
         io.stdout,
         JSON.stringify({ url: service.url, serviceBusConnectionString: service.stack.serviceBusConnectionString, simulatorUrl: service.stack.sim.url, caCertFile: service.stack.sim.caCertFile }),
       );
       writeLine(io.stderr, `flowdeploy serve: POST ${service.url}/api/deployments, Event Grid webhook ${service.url}/runtime/webhooks/eventgrid?functionName=bulkTestEvents; Ctrl+C stops`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
+      await stopped;
       await service.close();
       writeLine(io.stderr, "flowdeploy serve stopped");
       setExitCode(0);
