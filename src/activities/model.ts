@@ -42,8 +42,10 @@ export async function registerModel(deps: ActivityDeps, input: RegisterModelInpu
 
   const versions: ModelVersion[] = [];
   for await (const v of ml.modelVersions.list(rg, ws, flow.name)) versions.push(v);
+  // A version tagged with this request id was registered by this request: an earlier attempt whose
+  // result was lost (a crash between the PUT and the activity's completion). Still "registered".
   const mine = versions.find((v) => v.properties.tags?.[REQUEST_TAG] === input.requestId);
-  if (mine?.name && mine.id) return { name: flow.name, version: mine.name, id: mine.id, created: false };
+  if (mine?.name && mine.id) return { name: flow.name, version: mine.name, id: mine.id, created: true };
 
   const version = nextModelVersion(versions);
   try {
