@@ -4,7 +4,7 @@
  * times, ARM calls by operation, the runner's per-instance metrics.
  */
 import type { DeploymentNotification } from "../src/contracts";
-import type { PollPolicies } from "../src/domain/pollPolicy";
+import type { PollPolicies } from "../src/contracts/orchestration";
 import { instanceIdFor } from "../src/domain/ids";
 import { deployFlowInput } from "../src/intake/startOnce";
 import { runLocalDeployment } from "../src/local/localRun";

@@ -4,7 +4,7 @@
  * sweep of latencies spread across 60 s (a multiple of every interval compared) and reports the mean
  * and the worst case.
  */
-import { DEFAULT_POLL_POLICIES, type PollPolicies } from "../src/domain/pollPolicy";
+import { DEFAULT_POLL_POLICIES, type PollPolicies } from "../src/contracts/orchestration";
 import { deployWithPolicies, round, type DeploymentRun } from "./measure";
 import { mixNamed, referenceTimes, type LatencyMix } from "./scenarios";
 

@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_POLL_POLICIES } from "../src/domain/pollPolicy";
+import { DEFAULT_POLL_POLICIES } from "../src/contracts/orchestration";
 import type { LoadResult } from "./load";
 import { deployViaQueue, median, round, type DeploymentRun } from "./measure";
 import { runPolicyTradeoff, type PolicyRow } from "./policy";

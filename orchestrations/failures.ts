@@ -1,5 +1,5 @@
 import * as df from "durable-functions";
-import type { ErrorStage } from "../src/contracts/notification";
+import type { ErrorStage } from "../src/contracts/stages";
 import { isRetryableStatus } from "../src/errors";
 
 /** Why a stage ended the run: what the Failed notification says. */

@@ -1,5 +1,6 @@
 import type * as df from "durable-functions";
-import type { DeploymentNotification, StageName, StageRecord } from "../src/contracts/notification";
+import type { DeploymentNotification, StageRecord } from "../src/contracts/notification";
+import type { StageName } from "../src/contracts/stages";
 import type { DeployFlowStatus } from "../src/contracts/orchestration";
 
 export type { DeployFlowStatus };

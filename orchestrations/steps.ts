@@ -1,10 +1,10 @@
 import type * as df from "durable-functions";
-import { Activities, type ActivityInput, type ActivityName, type ActivityOutput } from "../src/activities/catalog";
+import { Activities, type ActivityInput, type ActivityName, type ActivityOutput, type ActivityStage } from "../src/activities/catalog";
 import type { ProvisioningState } from "../src/contracts/activities";
 import { TERMINAL_STATES } from "../src/contracts/activities";
-import type { ErrorStage } from "../src/contracts/notification";
-import type { ActivityRetryPolicy } from "../src/contracts/orchestration";
-import { pollDelaySeconds, type PollPolicy } from "../src/domain/pollPolicy";
+import type { ErrorStage } from "../src/contracts/stages";
+import type { ActivityRetryPolicy, PollPolicy } from "../src/contracts/orchestration";
+import { pollDelaySeconds } from "./pollDelays";
 import { addSeconds } from "../src/domain/time";
 import { CANCEL_EVENT } from "../src/domain/ids";
 import { activityFailure, CancelRequested, StageFailure } from "./failures";
@@ -14,10 +14,10 @@ type Ctx = df.OrchestrationContext;
 
 /**
  * Calls an activity by its catalog name with typed input and output (closing the `any` of
- * `yield context.df.callActivity`). Failures marked retryable are retried on durable timers, waiting
+ * `yield context.df.callActivity`), for a stage the catalog lists for it (a failure is that stage's). Failures marked retryable are retried on durable timers, waiting
  * the Retry-After the service gave or an exponential backoff; others end the stage at once.
  */
-export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ErrorStage, name: K, input: ActivityInput<K>, retry: ActivityRetryPolicy): Step<ActivityOutput<K>> {
+export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ActivityStage<K>, name: K, input: ActivityInput<K>, retry: ActivityRetryPolicy): Step<ActivityOutput<K>> {
   cancellationOf(ctx)?.throwIfRequested();
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,14 +1,14 @@
 /**
  * Errors that say whether to retry. Activities throw `PipelineError`s; the exception-properties
- * provider (registered in src/index.ts) copies `{code, stage, retryable}` into the Durable task's
- * failure details, so the orchestrator branches on those and never on message text.
+ * provider (registered in src/index.ts) copies `{code, retryable, retryAfterSeconds, status}` into
+ * the Durable task's failure details, so the orchestrator branches on those and never on message
+ * text. An error names no stage: the orchestrator knows which stage called the activity
+ * (src/contracts/stages.ts holds the one list of stage names).
  * Messages never carry secrets: keys and tokens are read inside activities and never put in errors.
  */
-export type PipelineStage = "request" | "endpoint" | "roles" | "model" | "deployment" | "propagation" | "smokeTest" | "traffic" | "notify";
 
 export interface PipelineErrorOptions {
   code: string;
-  stage: PipelineStage;
   retryable: boolean;
   /** Seconds the service asked us to wait (HTTP Retry-After), when it did. */
   retryAfterSeconds?: number | undefined;
@@ -20,7 +20,6 @@ export interface PipelineErrorOptions {
 export class PipelineError extends Error {
   override readonly name: string = "PipelineError";
   readonly code: string;
-  readonly stage: PipelineStage;
   readonly retryable: boolean;
   readonly retryAfterSeconds: number | undefined;
   readonly status: number | undefined;
@@ -28,7 +27,6 @@ export class PipelineError extends Error {
   constructor(message: string, options: PipelineErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
-    this.stage = options.stage;
     this.retryable = options.retryable;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.status = options.status;
@@ -38,7 +36,6 @@ export class PipelineError extends Error {
   toProperties(): PipelineErrorProperties {
     return {
       code: this.code,
-      stage: this.stage,
       retryable: this.retryable,
       ...(this.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: this.retryAfterSeconds }),
       ...(this.status === undefined ? {} : { status: this.status }),
@@ -48,7 +45,6 @@ export class PipelineError extends Error {
 
 export interface PipelineErrorProperties {
   code: string;
-  stage: PipelineStage;
   retryable: boolean;
   retryAfterSeconds?: number;
   status?: number;
@@ -78,11 +74,11 @@ export function isRetryableStatus(status: number): boolean {
 const TRANSIENT_NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /**
- * Converts anything thrown into a PipelineError for `stage`, in the spirit of the Functions
+ * Converts anything thrown into a PipelineError, in the spirit of the Functions
  * library's `ensureErrorType`: Azure `RestError`s keep their ARM error code and status; network
  * resets are retryable; anything else is an internal, non-retryable error.
  */
-export function toPipelineError(err: unknown, stage: PipelineStage): PipelineError {
+export function toPipelineError(err: unknown): PipelineError {
   if (err instanceof PipelineError) return err;
   if (err instanceof Error) {
     const status = numberProp(err, "statusCode");
@@ -91,7 +87,6 @@ export function toPipelineError(err: unknown, stage: PipelineStage): PipelineErr
     if (status !== undefined) {
       return new PipelineError(armMessage(err) ?? err.message, {
         code: armCode ?? `Http${status}`,
-        stage,
         retryable: isRetryableStatus(status),
         status,
         retryAfterSeconds: retryAfterFrom(err),
@@ -99,11 +94,11 @@ export function toPipelineError(err: unknown, stage: PipelineStage): PipelineErr
       });
     }
     if (netCode && TRANSIENT_NETWORK_CODES.has(netCode)) {
-      return new PipelineError(`network error: ${netCode}`, { code: netCode, stage, retryable: true, cause: err });
+      return new PipelineError(`network error: ${netCode}`, { code: netCode, retryable: true, cause: err });
     }
-    return new PipelineError(err.message, { code: armCode ?? "InternalError", stage, retryable: false, cause: err });
+    return new PipelineError(err.message, { code: armCode ?? "InternalError", retryable: false, cause: err });
   }
-  return new PipelineError(typeof err === "string" ? err : "unknown error", { code: "InternalError", stage, retryable: false });
+  return new PipelineError(typeof err === "string" ? err : "unknown error", { code: "InternalError", retryable: false });
 }
 
 function numberProp(obj: object, key: string): number | undefined {

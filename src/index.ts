@@ -8,7 +8,7 @@ import { PipelineError } from "./errors";
  */
 app.setup({ enableHttpStream: false });
 
-// Activities throw PipelineErrors; their {code, stage, retryable} reach the orchestrator in
+// Activities throw PipelineErrors; their {code, retryable, retryAfterSeconds, status} reach the orchestrator in
 // TaskFailedError.failureDetails.properties, so it branches on data, never on message text.
 df.app.setExceptionPropertiesProvider({
   getExceptionProperties(error: unknown) {

@@ -92,7 +92,7 @@ export function assertArmOrigin(armEndpoint: string, url: string): void {
     origin = undefined;
   }
   if (origin !== new URL(host).origin) {
-    throw new NonRetryableError(`operation URL is not on the ARM endpoint ${new URL(host).origin}; not followed`, { code: "UntrustedOperationUrl", stage: "request" });
+    throw new NonRetryableError(`operation URL is not on the ARM endpoint ${new URL(host).origin}; not followed`, { code: "UntrustedOperationUrl" });
   }
 }
 

@@ -1,5 +1,6 @@
 import type * as io from "../contracts/activities";
 import type { DeploymentNotification } from "../contracts/notification";
+import type { ErrorStage } from "../contracts/stages";
 
 /**
  * The one list of activities: their registered names and input/output types. The orchestrator
@@ -21,6 +22,28 @@ export const Activities = {
 } as const;
 
 export type ActivityName = keyof typeof Activities;
+
+/**
+ * The stages each activity serves (docs/pipeline.md, the activity table). An activity names no stage
+ * of its own; the orchestrator's step that calls it does, and `callActivity` accepts only a stage
+ * listed here, so a failure is always reported under a stage that owns the activity.
+ */
+export const ACTIVITY_STAGES = {
+  ensureEndpoint: ["endpoint"],
+  getEndpointState: ["endpoint", "traffic"],
+  resolveIdentity: ["roles"],
+  grantEndpointRoles: ["roles"],
+  registerModel: ["model"],
+  chooseDeploymentName: ["deployment"],
+  startDeployment: ["deployment"],
+  getDeploymentState: ["deployment"],
+  smokeTest: ["smokeTest"],
+  setTraffic: ["traffic"],
+  deleteDeployment: ["deployment"],
+  notify: ["notify"],
+} as const satisfies { [K in ActivityName]: readonly ErrorStage[] };
+
+export type ActivityStage<K extends ActivityName> = (typeof ACTIVITY_STAGES)[K][number];
 
 export interface ActivityIO {
   ensureEndpoint: { input: io.EnsureEndpointInput; output: io.EnsureEndpointResult };

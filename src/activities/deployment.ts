@@ -57,13 +57,12 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null, ...warningsFor(deps, environment.image) };
   }
   if (existing) {
-    assertManagedOrAdopted("deployment", input.deployment.name, existing.tags, deps.settings.adoptEndpoints, "deployment");
+    assertManagedOrAdopted("deployment", input.deployment.name, existing.tags, deps.settings.adoptEndpoints);
     const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpoint.name);
     const live = endpoint.properties.traffic?.[input.deployment.name] ?? 0;
     if (live > 0) {
       throw new NonRetryableError(`deployment ${input.deployment.name} serves ${live}% of ${input.endpoint.name}'s traffic; deploy under a new name (blue/green)`, {
         code: "DeploymentIsLive",
-        stage: "deployment",
       });
     }
   }
@@ -129,7 +128,7 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
   const env = await deps.ml(input.workspace.subscriptionId).environmentVersions.createOrUpdate(...wsArgs(input.workspace), name, version, {
     properties: { description: "Prompt flow serving runtime (flowdeploy)", ...content },
   });
-  if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid", stage: "deployment" });
+  if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid" });
   return { id: env.id, image: content.image };
 }
 
@@ -140,18 +139,17 @@ async function ensureServingEnvironment(deps: ActivityDeps, input: StartDeployme
  */
 async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeploymentInput, ref: string): Promise<{ id: string; image: string | null }> {
   const named = environmentNameAndVersion(ref);
-  if (!named) throw new NonRetryableError(`deployment.environment ${ref} is not an environment version`, { code: "InvalidInput", stage: "deployment" });
+  if (!named) throw new NonRetryableError(`deployment.environment ${ref} is not an environment version`, { code: "InvalidInput" });
   const { name, version } = named;
   const env = await getOrUndefined(() => deps.ml(input.workspace.subscriptionId).environmentVersions.get(...wsArgs(input.workspace), name, version));
   if (!env?.id) {
-    throw new NonRetryableError(`environment ${name}:${version} does not exist in workspace ${input.workspace.name} (deployment.environment)`, { code: "EnvironmentNotFound", stage: "deployment", status: 404 });
+    throw new NonRetryableError(`environment ${name}:${version} does not exist in workspace ${input.workspace.name} (deployment.environment)`, { code: "EnvironmentNotFound", status: 404 });
   }
   const routes = env.properties.inferenceConfig;
   const missing = (["livenessRoute", "readinessRoute", "scoringRoute"] as const).filter((r) => !routes?.[r]?.path);
   if (missing.length > 0) {
     throw new NonRetryableError(`environment ${name}:${version} has no ${missing.join(", ")} in its inference config; a prompt flow environment serves /health and /score on ${SERVING_PORT} (docs/pipeline.md, "Flows with their own packages")`, {
       code: "EnvironmentInvalid",
-      stage: "deployment",
     });
   }
   return { id: env.id, image: env.properties.image ?? null };

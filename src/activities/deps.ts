@@ -5,8 +5,9 @@ import type { DeploymentNotification } from "../contracts/notification";
 import type { Clock } from "../domain/clock";
 import { DEFAULT_SERVING_IMAGE } from "../domain/promptFlowRuntime";
 
-export type { ScoringClient } from "../azure/clients";
-import type { ScoringClient } from "../azure/clients";
+export type { ScoreRequest, ScoreResponse, ScoringClient } from "./scoring";
+import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient, type AzureClientOptions } from "../azure/clients";
+import type { ScoringClient } from "./scoring";
 
 /** Publishes a notification on the notifications topic (the notify activity's only effect). */
 export interface NotificationPublisher {
@@ -59,3 +60,55 @@ export const DEFAULT_ACTIVITY_SETTINGS: ActivitySettings = {
   // Managed online endpoints score at https://<endpoint>.<region>.inference.ml.azure.com/score (public Azure).
   scoringHostSuffixes: ["inference.ml.azure.com"],
 };
+
+/**
+ * What differs between the places the activities run (the Function App, the local stack, tests):
+ * where ARM is and how to reach it, where notifications go, the clock, and settings that differ from
+ * DEFAULT_ACTIVITY_SETTINGS. `createActivityDeps` builds the rest the same way everywhere.
+ */
+export interface ActivityEnvironment {
+  /** The ARM clients' endpoint (default public Azure), credential (default DefaultAzureCredential), extra CA and retry policy. */
+  arm: Omit<AzureClientOptions, "subscriptionId">;
+  bus: NotificationPublisher;
+  clock: Clock;
+  /** Only what differs from DEFAULT_ACTIVITY_SETTINGS; `armEndpoint` follows `arm.endpoint`. */
+  settings?: Partial<Omit<ActivitySettings, "armEndpoint">>;
+  log?: ActivityLogger;
+}
+
+/**
+ * The activities' dependencies: one SDK client per subscription and kind (made on first use, then
+ * reused), and a scoring client trusting the same extra CA as the ARM clients.
+ */
+export function createActivityDeps(env: ActivityEnvironment): ActivityDeps {
+  const client = <T>(make: (options: AzureClientOptions) => T) => perKey((subscriptionId) => make({ ...env.arm, subscriptionId }));
+  return {
+    ml: client(createMachineLearningClient),
+    authz: client(createAuthorizationClient),
+    msi: client(createManagedIdentityClient),
+    scoring: createScoringClient(env.arm.caCertPem ? { caCertPem: env.arm.caCertPem } : {}),
+    bus: env.bus,
+    clock: env.clock,
+    settings: {
+      ...DEFAULT_ACTIVITY_SETTINGS,
+      ...withoutUndefined(env.settings ?? {}),
+      // The origin an operation URL must have is the one the clients (and their token) talk to.
+      ...(env.arm.endpoint ? { armEndpoint: env.arm.endpoint } : {}),
+    },
+    ...(env.log ? { log: env.log } : {}),
+  };
+}
+
+/** A setting left undefined keeps its default. */
+function withoutUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function perKey<T>(make: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) cache.set(key, (value = make(key)));
+    return value;
+  };
+}

@@ -33,7 +33,7 @@ export async function ensureEndpoint(deps: ActivityDeps, input: EnsureEndpointIn
     // shows no identity block until the create has finished, which looked like a conflict.
     const ours = input.tags[REQUEST_TAG] !== undefined && existing.tags?.[REQUEST_TAG] === input.tags[REQUEST_TAG];
     if (!ours) {
-      assertManagedOrAdopted("endpoint", input.endpoint.name, existing.tags, deps.settings.adoptEndpoints, "endpoint");
+      assertManagedOrAdopted("endpoint", input.endpoint.name, existing.tags, deps.settings.adoptEndpoints);
       assertCompatible(existing, input.endpoint);
     }
     const state = normalizeState(existing.properties.provisioningState);
@@ -76,7 +76,6 @@ function assertCompatible(existing: OnlineEndpoint, spec: EndpointSpec): void {
   if (conflict) {
     throw new NonRetryableError(conflict, {
       code: "EndpointConflict",
-      stage: "endpoint",
     });
   }
 }

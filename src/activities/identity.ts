@@ -13,13 +13,13 @@ const IDENTITY_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/provide
  */
 export async function resolveIdentity(deps: ActivityDeps, input: ResolveIdentityInput): Promise<ResolvedIdentity> {
   const match = IDENTITY_ID.exec(input.resourceId);
-  if (!match) throw new NonRetryableError(`not a user-assigned identity id: ${input.resourceId}`, { code: "InvalidIdentity", stage: "roles" });
+  if (!match) throw new NonRetryableError(`not a user-assigned identity id: ${input.resourceId}`, { code: "InvalidIdentity" });
   const [, subscriptionId, resourceGroup, name] = match as unknown as [string, string, string, string];
   const identity = await deps.msi(subscriptionId).userAssignedIdentities.get(resourceGroup, name);
   const principalId = identity.principalId;
   const clientId = identity.clientId;
   if (!principalId || !clientId) {
-    throw new NonRetryableError(`identity ${name} has no principal or client id in Azure`, { code: "InvalidIdentity", stage: "roles" });
+    throw new NonRetryableError(`identity ${name} has no principal or client id in Azure`, { code: "InvalidIdentity" });
   }
   const mismatch = [
     input.claimedPrincipalId && input.claimedPrincipalId.toLowerCase() !== principalId.toLowerCase() ? "principalId" : undefined,
@@ -28,7 +28,6 @@ export async function resolveIdentity(deps: ActivityDeps, input: ResolveIdentity
   if (mismatch.length > 0) {
     throw new NonRetryableError(`endpoint.identity.${mismatch.join(" and ")} in the request differ from the identity ${name} in Azure; nothing was granted (omit them: flowdeploy reads them from Azure)`, {
       code: "IdentityMismatch",
-      stage: "roles",
     });
   }
   deps.log?.info(`identity ${name}: principal ${principalId}`);

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import * as io from "../contracts/activities";
-import { toPipelineError, type PipelineStage } from "../errors";
+import { toPipelineError } from "../errors";
 import type { ActivityImplementations, ActivityInput, ActivityName, ActivityOutput } from "./catalog";
 import type { ActivityDeps } from "./deps";
 import { deleteDeployment, getDeploymentState, startDeployment } from "./deployment";
@@ -17,51 +17,45 @@ export { Activities, type ActivityIO, type ActivityName } from "./catalog";
 export { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps, type NotificationPublisher, type ScoringClient } from "./deps";
 
 interface ActivityDefinition<K extends ActivityName> {
-  stage: PipelineStage;
   input: z.ZodType<unknown>;
   run: (deps: ActivityDeps, input: ActivityInput<K>) => Promise<ActivityOutput<K>>;
 }
 
 const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
-  ensureEndpoint: { stage: "endpoint", input: io.EnsureEndpointInput, run: ensureEndpoint },
-  getEndpointState: { stage: "endpoint", input: io.GetEndpointStateInput, run: getEndpointState },
-  resolveIdentity: { stage: "roles", input: io.ResolveIdentityInput, run: resolveIdentity },
-  grantEndpointRoles: { stage: "roles", input: io.GrantRolesInput, run: grantEndpointRoles },
-  registerModel: { stage: "model", input: io.RegisterModelInput, run: registerModel },
-  chooseDeploymentName: { stage: "deployment", input: io.ChooseDeploymentNameInput, run: chooseDeploymentName },
-  startDeployment: { stage: "deployment", input: io.StartDeploymentInput, run: startDeployment },
-  getDeploymentState: { stage: "deployment", input: io.DeploymentRef, run: getDeploymentState },
-  smokeTest: { stage: "smokeTest", input: io.SmokeTestInput, run: smokeTest },
-  setTraffic: { stage: "traffic", input: io.SetTrafficInput, run: setTraffic },
-  deleteDeployment: { stage: "deployment", input: io.DeploymentRef, run: deleteDeployment },
-  notify: { stage: "notify", input: io.NotifyInput, run: notify },
+  ensureEndpoint: { input: io.EnsureEndpointInput, run: ensureEndpoint },
+  getEndpointState: { input: io.GetEndpointStateInput, run: getEndpointState },
+  resolveIdentity: { input: io.ResolveIdentityInput, run: resolveIdentity },
+  grantEndpointRoles: { input: io.GrantRolesInput, run: grantEndpointRoles },
+  registerModel: { input: io.RegisterModelInput, run: registerModel },
+  chooseDeploymentName: { input: io.ChooseDeploymentNameInput, run: chooseDeploymentName },
+  startDeployment: { input: io.StartDeploymentInput, run: startDeployment },
+  getDeploymentState: { input: io.DeploymentRef, run: getDeploymentState },
+  smokeTest: { input: io.SmokeTestInput, run: smokeTest },
+  setTraffic: { input: io.SetTrafficInput, run: setTraffic },
+  deleteDeployment: { input: io.DeploymentRef, run: deleteDeployment },
+  notify: { input: io.NotifyInput, run: notify },
 };
 
 /**
  * Builds every activity from its injected clients. Each one validates its input (a history written
  * by an incompatible orchestrator fails loudly), runs, and turns anything thrown into a
- * PipelineError {code, stage, retryable} for the orchestrator.
+ * PipelineError {code, retryable} for the orchestrator (which knows the stage it called from).
  */
 export function createActivities(deps: ActivityDeps): ActivityImplementations {
   const entries = (Object.keys(definitions) as ActivityName[]).map((name) => [name, wrap(deps, definitions[name] as ActivityDefinition<typeof name>)]);
   return Object.fromEntries(entries) as ActivityImplementations;
 }
 
-/** The activity names with the stage each belongs to. */
-export const activityStages: Record<ActivityName, PipelineStage> = Object.fromEntries(
-  Object.entries(definitions).map(([name, d]) => [name, d.stage]),
-) as Record<ActivityName, PipelineStage>;
-
 function wrap<K extends ActivityName>(deps: ActivityDeps, def: ActivityDefinition<K>) {
   return async (rawInput: ActivityInput<K>): Promise<ActivityOutput<K>> => {
     const parsed = def.input.safeParse(rawInput);
     if (!parsed.success) {
-      throw toPipelineError(new Error(`invalid activity input: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`), def.stage);
+      throw toPipelineError(new Error(`invalid activity input: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
     }
     try {
       return await def.run(deps, parsed.data as ActivityInput<K>);
     } catch (err) {
-      throw toPipelineError(err, def.stage);
+      throw toPipelineError(err);
     }
   };
 }

@@ -1,4 +1,4 @@
-import { NonRetryableError, type PipelineStage } from "../errors";
+import { NonRetryableError } from "../errors";
 
 /**
  * flowdeploy changes only what it manages: endpoints and deployments it creates carry this tag, and
@@ -15,10 +15,9 @@ export function isManaged(tags: Record<string, string> | undefined): boolean {
 }
 
 /** Refuses to change an existing resource flowdeploy did not create, unless adoption is allowed. */
-export function assertManagedOrAdopted(kind: "endpoint" | "deployment", name: string, tags: Record<string, string> | undefined, adopt: boolean, stage: PipelineStage): void {
+export function assertManagedOrAdopted(kind: "endpoint" | "deployment", name: string, tags: Record<string, string> | undefined, adopt: boolean): void {
   if (isManaged(tags) || adopt) return;
   throw new NonRetryableError(`${kind} ${name} exists and was not created by flowdeploy (no ${MANAGED_TAG} tag); it is left alone. Set FLOWDEPLOY_ADOPT_ENDPOINTS=true to let flowdeploy change it, or choose another name`, {
     code: kind === "endpoint" ? "EndpointNotManaged" : "DeploymentNotManaged",
-    stage,
   });
 }

@@ -30,7 +30,7 @@ export function promptFlowProperties(flow: FlowSource): Record<string, string> {
  */
 export async function registerModel(deps: ActivityDeps, input: RegisterModelInput): Promise<RegisteredModel> {
   if (input.model) return resolveModel(deps, input);
-  if (!input.flow) throw new NonRetryableError("neither flow nor model given", { code: "InvalidInput", stage: "model" });
+  if (!input.flow) throw new NonRetryableError("neither flow nor model given", { code: "InvalidInput" });
   const flow = input.flow;
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
@@ -60,9 +60,9 @@ export async function registerModel(deps: ActivityDeps, input: RegisterModelInpu
     });
     return { name: flow.name, version, id: created.id ?? versionId(input, flow.name, version), created: true };
   } catch (err) {
-    const error = toPipelineError(err, "model");
+    const error = toPipelineError(err);
     // Another registration took this version number between our list and PUT: retry picks the next.
-    if (error.status === 409) throw new RetryAfterError(error.message, { code: "ModelVersionConflict", stage: "model", status: 409, retryAfterSeconds: 1, cause: err });
+    if (error.status === 409) throw new RetryAfterError(error.message, { code: "ModelVersionConflict", status: 409, retryAfterSeconds: 1, cause: err });
     throw error;
   }
 }
@@ -71,7 +71,7 @@ async function resolveModel(deps: ActivityDeps, input: RegisterModelInput & { mo
   const { name, version } = input.model!;
   const found = await getOrUndefined(() => deps.ml(input.workspace.subscriptionId).modelVersions.get(...wsArgs(input.workspace), name, version));
   if (!found) {
-    throw new NonRetryableError(`model ${name}:${version} does not exist in workspace ${input.workspace.name}`, { code: "ModelNotFound", stage: "model", status: 404 });
+    throw new NonRetryableError(`model ${name}:${version} does not exist in workspace ${input.workspace.name}`, { code: "ModelNotFound", status: 404 });
   }
   return { name, version, id: found.id ?? versionId(input, name, version), created: false };
 }

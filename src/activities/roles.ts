@@ -60,10 +60,10 @@ async function createOrFind(deps: ActivityDeps, authz: AuthzClient, scope: strin
     });
     return { assignment, created: true };
   } catch (err) {
-    const error = toPipelineError(err, "roles");
+    const error = toPipelineError(err);
     if (error.code === "RoleAssignmentExists") return { assignment: await findExisting(authz, scope, input.principalId, grant.roleDefinitionGuid, deps), created: false };
     if (error.code === "PrincipalNotFound") {
-      throw new RetryAfterError(`principal ${input.principalId} is not replicated yet`, { code: "PrincipalNotFound", stage: "roles", retryAfterSeconds: PRINCIPAL_NOT_FOUND_RETRY_SECONDS, status: error.status, cause: err });
+      throw new RetryAfterError(`principal ${input.principalId} is not replicated yet`, { code: "PrincipalNotFound", retryAfterSeconds: PRINCIPAL_NOT_FOUND_RETRY_SECONDS, status: error.status, cause: err });
     }
     throw error;
   }
@@ -101,7 +101,7 @@ export async function workspaceResources(deps: ActivityDeps, workspace: GrantRol
   let owner = ws;
   if (hubId || ws.kind?.toLowerCase() === "project") {
     const hub = hubId ? WORKSPACE_ID.exec(hubId) : null;
-    if (!hub) throw new NonRetryableError(`workspace ${workspace.name} is a project without a readable hub id (${hubId ?? "none"})`, { code: "WorkspaceIncomplete", stage: "roles" });
+    if (!hub) throw new NonRetryableError(`workspace ${workspace.name} is a project without a readable hub id (${hubId ?? "none"})`, { code: "WorkspaceIncomplete" });
     const [, sub, rg, name] = hub as unknown as [string, string, string, string];
     owner = await getWorkspaceCurrent(deps.ml(sub), rg, name);
   }
@@ -109,7 +109,7 @@ export async function workspaceResources(deps: ActivityDeps, workspace: GrantRol
   const storageAccount = owner.properties?.storageAccount;
   const holder = hubId ? `hub ${hubId.split("/").pop()} of project ${workspace.name}` : `workspace ${workspace.name}`;
   if (!containerRegistry || !storageAccount) {
-    throw new RetryAfterError(`${holder} reports no ${containerRegistry ? "storage account" : "container registry"} yet`, { code: "WorkspaceIncomplete", stage: "roles" });
+    throw new RetryAfterError(`${holder} reports no ${containerRegistry ? "storage account" : "container registry"} yet`, { code: "WorkspaceIncomplete" });
   }
   return { containerRegistry, storageAccount, hub: hubId };
 }

@@ -3,7 +3,7 @@ import { getOnlineEndpoint } from "../azure/mlOperations";
 import { SmokeTestInput } from "../contracts/activities";
 import { NonRetryableError, RetryAfterError } from "../errors";
 import { wsArgs } from "./arm";
-import type { ScoreResponse } from "../azure/clients";
+import type { ScoreResponse } from "./scoring";
 import type { ActivityDeps, ScoringClient } from "./deps";
 
 /** Longest excerpt of an answer kept in a reason: enough to diagnose, too short to carry a payload. */
@@ -57,7 +57,7 @@ export function assertTrustedScoringUri(uri: string, suffixes: readonly string[]
     return host === s || host.endsWith(`.${s}`);
   });
   if (!trusted) {
-    throw new NonRetryableError(`the endpoint's scoring URI is not https on an allowed inference host (${suffixes.join(", ")}); no key was sent`, { code: "UntrustedScoringUri", stage: "smokeTest" });
+    throw new NonRetryableError(`the endpoint's scoring URI is not https on an allowed inference host (${suffixes.join(", ")}); no key was sent`, { code: "UntrustedScoringUri" });
   }
 }
 
@@ -67,7 +67,7 @@ async function post(scoring: ScoringClient, uri: string, secret: string, input: 
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     // Never pass the original error on: its request options hold the Authorization header.
-    throw new RetryAfterError(`scoring request failed: ${typeof code === "string" ? code : "network error"}`, { code: typeof code === "string" ? code : "ScoringUnreachable", stage: "smokeTest" });
+    throw new RetryAfterError(`scoring request failed: ${typeof code === "string" ? code : "network error"}`, { code: typeof code === "string" ? code : "ScoringUnreachable" });
   }
 }
 
@@ -89,7 +89,7 @@ export function classify(answer: ScoreResponse, expectFields: readonly string[])
     return SECRETS_NOT_READABLE.test(typeof body === "string" ? body : JSON.stringify(body ?? "")) ? { outcome: "notYetAuthorized", status, reason } : { outcome: "failed", status, reason };
   }
   // 429 (too many pending requests) and 503 are the front end asking for patience.
-  if (status === 429 || status === 503) throw new RetryAfterError(`scoring answered HTTP ${status}`, { code: `Http${status}`, stage: "smokeTest", status });
+  if (status === 429 || status === 503) throw new RetryAfterError(`scoring answered HTTP ${status}`, { code: `Http${status}`, status });
   return { outcome: "failed", status, reason: `HTTP ${status}${detail ? `: ${detail}` : ""}` };
 }
 

@@ -13,7 +13,7 @@ import { endpointPutBody } from "./endpointBody";
  */
 export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Promise<StartedOperation> {
   const total = Object.values(input.traffic).reduce((a, b) => a + b, 0);
-  if (total !== 0 && total !== 100) throw new NonRetryableError(`traffic adds up to ${total}; Azure requires 0 or 100`, { code: "InvalidTraffic", stage: "traffic" });
+  if (total !== 0 && total !== 100) throw new NonRetryableError(`traffic adds up to ${total}; Azure requires 0 or 100`, { code: "InvalidTraffic" });
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
   const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);

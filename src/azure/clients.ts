@@ -9,6 +9,7 @@ import {
   type PipelineRetryOptions,
 } from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import type { ScoringClient } from "../activities/scoring";
 
 /**
  * The one place Azure SDK clients are constructed. Production: public ARM + DefaultAzureCredential.
@@ -68,29 +69,6 @@ export interface ScoringClientOptions {
   timeoutMs?: number;
   /** Replace the HTTP client (tests). */
   httpClient?: HttpClient;
-}
-
-export interface ScoreRequest {
-  scoringUri: string;
-  /** Endpoint key or AML token; sent as `Authorization: Bearer <secret>` and never logged. */
-  secret: string;
-  /** The flow inputs. */
-  input: unknown;
-  /** Target one deployment through the `azureml-model-deployment` header (bypasses traffic). */
-  deployment?: string;
-  /** Overrides the client's timeout for this call. */
-  timeoutMs?: number;
-}
-
-export interface ScoreResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Parsed JSON body, or the raw text when it is not JSON. */
-  body: unknown;
-}
-
-export interface ScoringClient {
-  score(request: ScoreRequest): Promise<ScoreResponse>;
 }
 
 /**

@@ -1,40 +1,30 @@
 import { readFileSync } from "node:fs";
-import type { ActivityDeps, NotificationPublisher } from "../activities/deps";
-import { DEFAULT_ACTIVITY_SETTINGS } from "../activities/deps";
+import type { ActivityEnvironment, NotificationPublisher } from "../activities/deps";
 import type { AppConfig } from "../config";
 import { systemClock } from "../domain/clock";
-import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient } from "./clients";
 import { createNotificationPublisher, createServiceBusClient } from "./serviceBus";
 
 /**
- * The activities' dependencies in the Function App: SDK clients per subscription against public ARM
- * (or FLOWDEPLOY_ARM_ENDPOINT with its CA, for the simulator), DefaultAzureCredential, and the
- * notifications topic.
+ * What the activities get in the Function App (`createActivityDeps` builds the clients from it): public
+ * ARM (or FLOWDEPLOY_ARM_ENDPOINT with its CA, for the simulator) with DefaultAzureCredential, the
+ * notifications topic, the system clock and the settings the app's configuration changes.
  */
-export function productionActivityDeps(config: AppConfig): ActivityDeps {
+export function productionActivityEnvironment(config: AppConfig): ActivityEnvironment {
   const caCertPem = config.arm.caFile ? readFileSync(config.arm.caFile, "utf8") : undefined;
-  const clientOptions = { ...(config.arm.endpoint ? { endpoint: config.arm.endpoint } : {}), ...(caCertPem ? { caCertPem } : {}) };
-  const ml = memoize((subscriptionId: string) => createMachineLearningClient({ subscriptionId, ...clientOptions }));
-  const authz = memoize((subscriptionId: string) => createAuthorizationClient({ subscriptionId, ...clientOptions }));
-  const msi = memoize((subscriptionId: string) => createManagedIdentityClient({ subscriptionId, ...clientOptions }));
   return {
-    ml,
-    authz,
-    msi,
-    scoring: createScoringClient(caCertPem ? { caCertPem } : {}),
+    arm: { ...(config.arm.endpoint ? { endpoint: config.arm.endpoint } : {}), ...(caCertPem ? { caCertPem } : {}) },
     bus: productionPublisher(config),
     clock: systemClock,
     settings: {
-      ...DEFAULT_ACTIVITY_SETTINGS,
       adoptEndpoints: config.adoptEndpoints,
       ...(config.servingImage ? { servingImage: config.servingImage } : {}),
-      ...(config.arm.endpoint ? { armEndpoint: config.arm.endpoint } : {}),
       ...(config.scoringHostSuffixes.length > 0 ? { scoringHostSuffixes: config.scoringHostSuffixes } : {}),
     },
   };
 }
 
-export function productionPublisher(config: AppConfig): NotificationPublisher {
+/** The notifications topic, connected on the first publish (a missing setting fails that publish, not the app's start). */
+function productionPublisher(config: AppConfig): NotificationPublisher {
   let publisher: NotificationPublisher | undefined;
   return {
     publish(notification, messageId) {
@@ -42,14 +32,5 @@ export function productionPublisher(config: AppConfig): NotificationPublisher {
       publisher ??= createNotificationPublisher(createServiceBusClient(config.serviceBus), config.notificationTopicName);
       return publisher.publish(notification, messageId);
     },
-  };
-}
-
-function memoize<T>(make: (key: string) => T): (key: string) => T {
-  const cache = new Map<string, T>();
-  return (key) => {
-    let value = cache.get(key);
-    if (value === undefined) cache.set(key, (value = make(key)));
-    return value;
   };
 }

@@ -1,6 +1,7 @@
 export * from "./common";
 export * from "./deployRequest";
 export * from "./events";
+export * from "./stages";
 export * from "./notification";
 export * from "./issues";
 export * from "./parse";

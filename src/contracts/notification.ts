@@ -1,14 +1,6 @@
 import { z } from "zod";
 import { assetName, assetVersion, isoTimestamp, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
-
-/** The pipeline's stages, in order; notifications and custom status name them exactly so. */
-export const STAGE_NAMES = ["endpoint", "roles", "model", "deployment", "propagation", "smokeTest", "traffic"] as const;
-export const StageName = z.enum(STAGE_NAMES, { error: requiredOr(`one of ${STAGE_NAMES.join(", ")}`) });
-export type StageName = z.infer<typeof StageName>;
-
-/** Where an error arose: a pipeline stage, or "request" for input rejected before anything ran. */
-export const ErrorStage = z.enum([...STAGE_NAMES, "request"], { error: requiredOr(`a stage name or "request"`) });
-export type ErrorStage = z.infer<typeof ErrorStage>;
+import { ErrorStage, StageName } from "./stages";
 
 /** Cancelled: an operator cancelled the run before traffic moved (`POST /api/deployments/{id}/cancel`). */
 export const OUTCOMES = ["Succeeded", "Failed", "Rejected", "Cancelled"] as const;

@@ -1,6 +1,6 @@
-import type { PollPolicies } from "../domain/pollPolicy";
 import type { DeployRequest } from "./deployRequest";
-import type { StageName, StageRecord } from "./notification";
+import type { StageRecord } from "./notification";
+import type { RunPosition } from "./stages";
 
 /** How activity failures marked retryable are retried by the orchestrator (on durable timers). */
 export interface ActivityRetryPolicy {
@@ -32,6 +32,56 @@ export interface DeployFlowInput {
   limits?: { lockWaitMinutes: number };
 }
 
+/**
+ * How often the orchestrator polls a long-running ARM operation. Each poll is one activity (one ARM
+ * GET) plus a durable timer, i.e. ~3 history events; polling less often saves ARM reads (ARM allows
+ * ~12,000 reads/hour per subscription) and history, at the cost of noticing completion later.
+ * bench/ measures the trade-off (docs/benchmarks.md); orchestrations/pollDelays.ts computes the waits.
+ */
+export interface PollPolicy {
+  /** Seconds between polls when the service gave no Retry-After. */
+  intervalSeconds: number;
+  /** The first wait when the service gave no Retry-After (default: `intervalSeconds`). */
+  firstDelaySeconds?: number;
+  /** Never poll more often than this, even if Retry-After says so. */
+  minIntervalSeconds: number;
+  /** Give up (the stage fails with code PollTimeout) after this long. */
+  timeoutSeconds: number;
+  /**
+   * Seconds between polls while the result could not be used yet anyway (the deployment before the
+   * propagation deadline: it cannot be smoke-tested earlier). Only failures are noticed later.
+   */
+  idleIntervalSeconds?: number;
+  /**
+   * After each busy poll without a result the interval grows by this factor, up to
+   * `maxIntervalSeconds` (the idle interval resets it): a long operation costs a bounded number of ARM
+   * reads and history events, and completion is noticed within one (current) interval.
+   */
+  backoffFactor?: number;
+  maxIntervalSeconds?: number;
+}
+
+export interface PollPolicies {
+  /** Managed online endpoint create: ~90 s in Azure. */
+  endpoint: PollPolicy;
+  /** Managed online deployment create: often 10+ minutes in Azure. */
+  deployment: PollPolicy;
+  /** Endpoint traffic update: well under a minute. */
+  traffic: PollPolicy;
+}
+
+export const DEFAULT_POLL_POLICIES: PollPolicies = {
+  // An endpoint takes from ~15 s (recorded) to 1-2 minutes; its system-assigned principal appears when
+  // it is ready and starts the 16-minute permission clock, so lateness here delays everything: look
+  // first after 30 s, then every 10 s.
+  endpoint: { firstDelaySeconds: 30, intervalSeconds: 10, minIntervalSeconds: 5, timeoutSeconds: 30 * 60, backoffFactor: 2, maxIntervalSeconds: 30 },
+  // Before the permission deadline a ready deployment waits anyway: every 4 minutes only notices
+  // failures (ImagePullFailure, OutOfQuota) sooner; after it, 30 s, then 60 s, then every 120 s — a
+  // deployment that takes long keeps its history and ARM reads bounded (docs/benchmarks.md).
+  deployment: { intervalSeconds: 30, minIntervalSeconds: 10, timeoutSeconds: 90 * 60, idleIntervalSeconds: 480, backoffFactor: 2, maxIntervalSeconds: 120 },
+  traffic: { firstDelaySeconds: 30, intervalSeconds: 15, minIntervalSeconds: 5, timeoutSeconds: 30 * 60 },
+};
+
 export const DEFAULT_RETRY_POLICY: ActivityRetryPolicy = { maxAttempts: 5, firstDelaySeconds: 5, backoffCoefficient: 2, maxDelaySeconds: 120 };
 /** Role assignments usually take effect within the 16-minute wait; allow 10 more minutes past it. */
 export const DEFAULT_SMOKE_TEST_POLICY: SmokeTestPolicy = { maxAttempts: 11, retryDelaySeconds: 60, timeoutSeconds: 30 };
@@ -54,7 +104,7 @@ export const RELEASE_ENDPOINT_LOCK = "releaseEndpointLock";
 /** What `setCustomStatus` shows while a deployment runs: stages and timings, never a key. */
 export interface DeployFlowStatus {
   /** queued: waiting for another deployment to the same endpoint to finish. */
-  stage: "queued" | StageName | "notify" | "done";
+  stage: RunPosition;
   outcome: "Running" | "Succeeded" | "Failed" | "Cancelled";
   endpoint: string;
   /** The deployment's name; "auto" until flowdeploy has chosen the slot. */
@@ -70,3 +120,4 @@ export interface DeployFlowStatus {
   notification?: "sent" | "failed";
   updatedAt: string;
 }
+

@@ -1,10 +1,10 @@
 import type { InvocationContext } from "@azure/functions";
 import { createActivities } from "../activities";
 import type { ActivityImplementations } from "../activities/catalog";
-import type { NotificationPublisher } from "../activities/deps";
-import { productionActivityDeps, productionPublisher } from "../azure/productionDeps";
+import { createActivityDeps, type NotificationPublisher } from "../activities/deps";
+import { productionActivityEnvironment } from "../azure/productionDeps";
 import { loadConfig } from "../config";
-import { systemClock, type Clock } from "../domain/clock";
+import type { Clock } from "../domain/clock";
 import type { IntakeDeps } from "../intake/intake";
 import { intakePolicyFrom, settingsWarnings, type IntakePolicy } from "../intake/policy";
 import type { StartClient } from "../intake/startOnce";
@@ -33,8 +33,9 @@ function current(): AppServices {
     const config = loadConfig();
     // Functions sends console output to the app's logs: the operator sees what a setting will not do.
     for (const warning of settingsWarnings(config)) console.warn(`flowdeploy settings: ${warning}`);
-    const deps = productionActivityDeps(config);
-    services = { activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher: productionPublisher(config), policy: intakePolicyFrom(config), clock: systemClock };
+    const deps = createActivityDeps(productionActivityEnvironment(config));
+    // Rejections published by the triggers go through the notify activity's publisher (one Service Bus connection).
+    services = { activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher: deps.bus, policy: intakePolicyFrom(config), clock: deps.clock };
   }
   return services;
 }

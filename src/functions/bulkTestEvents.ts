@@ -1,5 +1,5 @@
 import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { admitEvent } from "../intake/intake";
 import { intakeDeps } from "./appServices";
 
@@ -11,7 +11,3 @@ import { intakeDeps } from "./appServices";
 export async function bulkTestEvent(event: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
   await admitEvent(event, intakeDeps(client, context));
 }
-
-export const BULK_TEST_EVENTS_FUNCTION = "bulkTestEvents";
-
-df.app.client.eventGrid(BULK_TEST_EVENTS_FUNCTION, { handler: bulkTestEvent });

@@ -1,5 +1,5 @@
 import type { InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { admitRequest } from "../intake/intake";
 import { intakeDeps } from "./appServices";
 
@@ -12,7 +12,3 @@ export async function deployRequestFromQueue(message: unknown, client: df.Durabl
   const messageId = String(context.triggerMetadata?.["messageId"] ?? context.invocationId);
   await admitRequest(message, `queue:${messageId}`, "queue", intakeDeps(client, context), { publishRejection: true });
 }
-
-export const DEPLOY_REQUESTS_QUEUE_FUNCTION = "deployRequestsQueue";
-
-df.app.client.serviceBusQueue(DEPLOY_REQUESTS_QUEUE_FUNCTION, { connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue });

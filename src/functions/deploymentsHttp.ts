@@ -1,11 +1,11 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { INSTANCE_ID_PATTERN } from "../domain/ids";
 import { requestCancel } from "../intake/cancel";
 import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
-import { isNotFound } from "../intake/startOnce";
+import { getStatusOrUndefined } from "../intake/instanceStatus";
 import { encodeCursor, findByRequestId, listDeployments, nextPageUri, parseDeploymentQuery, summarize } from "../intake/deploymentQueries";
 import { intakeDeps, planWithApp } from "./appServices";
 
@@ -51,13 +51,7 @@ function accepted(request: HttpRequest, instanceId: string): HttpResponseInit {
 export async function getDeploymentHttp(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {
   const instanceId = request.params["instanceId"] ?? "";
   if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(instanceId);
-  } catch (err) {
-    if (isNotFound(err)) return problem(404, [`no deployment ${instanceId}`]);
-    throw err;
-  }
+  const status = await getStatusOrUndefined(client, instanceId);
   if (!status?.instanceId) return problem(404, [`no deployment ${instanceId}`]);
   return { status: 200, jsonBody: deploymentBody(status) };
 }
@@ -197,24 +191,3 @@ function problem(status: number, errors: string[]): HttpResponseInit {
   return { status, jsonBody: { errors } };
 }
 
-/**
- * Function names are unique across every trigger kind, compared ignoring case (the worker refuses a
- * second registration of a name): the HTTP functions carry an `Http` suffix, so none can collide with
- * an activity (the activity `startDeployment` once did).
- */
-export const DEPLOYMENT_HTTP_FUNCTIONS = {
-  start: "startDeploymentHttp",
-  get: "getDeploymentHttp",
-  cancel: "cancelDeploymentHttp",
-  releaseLock: "releaseLockHttp",
-  list: "listDeploymentsHttp",
-} as const;
-
-df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.start, { route: "deployments", methods: ["POST"], authLevel: "function", handler: startDeploymentHttp });
-// GET on the collection route, where POST starts a deployment: the host matches a route with its
-// methods (azure-functions-host #763), and two functions may share a route under distinct names
-// (azure-functions-nodejs-library #243).
-df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.list, { route: "deployments", methods: ["GET"], authLevel: "function", handler: listDeploymentsHttp });
-df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.get, { route: "deployments/{instanceId}", methods: ["GET"], authLevel: "function", handler: getDeploymentHttp });
-df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.cancel, { route: "deployments/{instanceId}/cancel", methods: ["POST"], authLevel: "function", handler: cancelDeploymentHttp });
-df.app.client.http(DEPLOYMENT_HTTP_FUNCTIONS.releaseLock, { route: "deployments/{instanceId}/release-lock", methods: ["POST"], authLevel: "function", handler: releaseLockHttp });

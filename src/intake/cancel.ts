@@ -1,6 +1,6 @@
 import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../domain/ids";
-import { isNotFound } from "./startOnce";
+import { getStatusOrUndefined } from "./instanceStatus";
 
 /** What an operator's cancel asks the orchestration; the reason ends up in the Cancelled notification. */
 export interface CancelRequest {
@@ -25,14 +25,8 @@ export type CancelClient = Pick<df.DurableClient, "getStatus" | "raiseEvent">;
  * finishes (the orchestration ignores a late cancel, so live traffic never stops half-way).
  */
 export async function requestCancel(client: CancelClient, instanceId: string, request: CancelRequest): Promise<CancelOutcome> {
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(instanceId);
-  } catch (err) {
-    if (isNotFound(err)) return { outcome: "notFound", instanceId };
-    throw err;
-  }
-  if (!status?.instanceId) return { outcome: "notFound", instanceId };
+  const status = await getStatusOrUndefined(client, instanceId);
+  if (!status) return { outcome: "notFound", instanceId };
   const runtimeStatus = String(status.runtimeStatus);
   if (runtimeStatus !== "Running" && runtimeStatus !== "Pending") return { outcome: "notRunning", instanceId, runtimeStatus };
   const stage = stageOf(status.customStatus);

@@ -4,7 +4,7 @@ import { INSTANCE_ID_PATTERN, instanceIdFor } from "../domain/ids";
 import { DEPLOY_FLOW } from "../contracts/orchestration";
 import { RELEASE_ENDPOINT_LOCK } from "../contracts/orchestration";
 import { stageOf } from "./cancel";
-import { isNotFound } from "./startOnce";
+import { getStatusOrUndefined } from "./instanceStatus";
 
 /**
  * Finding deployments without computing `deploy-<sha256>` by hand: the deployment a request id
@@ -73,14 +73,8 @@ type ListClient = Pick<df.DurableClient, "getStatusBy">;
  * undefined. The instance must name the same request id: an id is never attributed by its hash alone.
  */
 export async function findByRequestId(client: StatusClient, requestId: string): Promise<df.DurableOrchestrationStatus | undefined> {
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(instanceIdFor(requestId));
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-  if (!status?.instanceId) return undefined;
+  const status = await getStatusOrUndefined(client, instanceIdFor(requestId));
+  if (!status) return undefined;
   return requestIdOf(status) === requestId ? status : undefined;
 }
 

@@ -4,7 +4,7 @@ import { endpointLockKey } from "../domain/ids";
 import { DEPLOY_FLOW } from "../contracts/orchestration";
 import { RELEASE_ENDPOINT_LOCK } from "../contracts/orchestration";
 import { stageOf } from "./cancel";
-import { isAlreadyExists, isNotFound } from "./startOnce";
+import { getStatusOrUndefined } from "./instanceStatus";
 
 export type LockRecoveryClient = Pick<df.DurableClient, "getStatus" | "getStatusBy" | "startNew">;
 
@@ -28,14 +28,8 @@ const STILL_RUNS = new Set(["Running", "Pending", "Suspended", "ContinuedAsNew"]
  * lock (see orchestrations/releaseEndpointLock.ts for why that works on the real extension).
  */
 export async function recoverEndpointLock(client: LockRecoveryClient, instanceId: string): Promise<LockRecoveryOutcome> {
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await client.getStatus(instanceId, { showInput: true });
-  } catch (err) {
-    if (isNotFound(err)) return { outcome: "notFound", instanceId };
-    throw err;
-  }
-  if (!status?.instanceId) return { outcome: "notFound", instanceId };
+  const status = await getStatusOrUndefined(client, instanceId, { showInput: true });
+  if (!status) return { outcome: "notFound", instanceId };
   const runtimeStatus = String(status.runtimeStatus);
   if (status.name === RELEASE_ENDPOINT_LOCK) return STILL_RUNS.has(runtimeStatus) ? { outcome: "releasing", instanceId, endpoint: (status.input as ReleaseEndpointLockInput).endpointName } : { outcome: "alreadyReleased", instanceId, runtimeStatus };
   if (status.name !== DEPLOY_FLOW) return { outcome: "notADeployment", instanceId, name: status.name };
@@ -59,8 +53,11 @@ export async function recoverEndpointLock(client: LockRecoveryClient, instanceId
   try {
     await client.startNew(RELEASE_ENDPOINT_LOCK, { instanceId, input });
   } catch (err) {
-    // Two operators at once: the other start won, and it is releasing the same lock.
-    if (!isAlreadyExists(err)) throw err;
+    // Two operators at once: the other start won, and it is releasing the same lock. The client's
+    // refusal is a plain Error with a message only (see ./instanceStatus), so what tells is the
+    // instance itself: it is a releaseEndpointLock now. Anything else is this start's own failure.
+    const now = await getStatusOrUndefined(client, instanceId).catch(() => undefined);
+    if (now?.name !== RELEASE_ENDPOINT_LOCK) throw err;
   }
   return { outcome: "releasing", instanceId, endpoint: request.endpoint.name };
 }

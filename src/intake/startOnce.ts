@@ -1,9 +1,9 @@
 import type * as df from "durable-functions";
 import { DeployRequest } from "../contracts/deployRequest";
-import { DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
+import { DEFAULT_POLL_POLICIES, DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
 import { canonicalJson } from "../domain/canonicalJson";
 import { instanceIdFor } from "../domain/ids";
-import { DEFAULT_POLL_POLICIES } from "../domain/pollPolicy";
+import { getStatusOrUndefined } from "./instanceStatus";
 import { DEFAULT_LOCK_WAIT_MINUTES } from "./policy";
 import { DEPLOY_FLOW } from "../contracts/orchestration";
 
@@ -31,19 +31,23 @@ export function deployFlowInput(request: DeployRequest, source: DeployFlowInput[
  *   `overridableExistingInstanceStates` defaults to NonRunningStates), so without this a redelivered
  *   request would deploy again. A failed deployment is retried with a new request id.
  * - Two deliveries racing past that check: the extension refuses the second `startNew` while the
- *   first instance is Pending or Running (OrchestrationAlreadyExistsException, answered as an HTTP
- *   error the client throws). That refusal is read as "duplicate": the status is read again and
- *   reported, never surfaced as a failure (which would redeliver a queue message or answer HTTP 500).
+ *   first instance is Pending or Running (OrchestrationAlreadyExistsException, answered with HTTP 500,
+ *   which durable-functions' client throws as a plain Error carrying only a message). So a failed
+ *   start is judged by what the task hub holds, not by the error's text: the status is read again,
+ *   and an instance that exists now, where there was none a moment ago, was started by the other
+ *   delivery. It is reported as a duplicate, never surfaced as a failure (which would redeliver a
+ *   queue message or answer HTTP 500). With no instance, the start failed for its own reason and
+ *   that error is thrown. (Should the failed start itself have created the instance, say an answer
+ *   lost after the extension took it, reporting it as a duplicate is still right: it runs this request.)
  */
 export async function startOnce(client: StartClient, request: DeployRequest, source: DeployFlowInput["source"], limits?: DeployFlowInput["limits"]): Promise<StartOutcome> {
   const instanceId = instanceIdFor(request.requestId);
-  const existing = await statusOrUndefined(client, instanceId);
+  const existing = await getStatusOrUndefined(client, instanceId);
   if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus), ...conflictWith(existing, request) };
   try {
     await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source, limits) });
   } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    const winner = await statusOrUndefined(client, instanceId);
+    const winner = await getStatusOrUndefined(client, instanceId).catch(() => undefined);
     if (!winner) throw err;
     return { instanceId, started: false, existingStatus: String(winner.runtimeStatus), ...conflictWith(winner, request) };
   }
@@ -63,28 +67,3 @@ function conflictWith(existing: df.DurableOrchestrationStatus, request: DeployRe
   return { conflict: true };
 }
 
-/** durable-functions 3.x throws for an unknown instance (the host answers 404); that is "none". */
-async function statusOrUndefined(client: StartClient, instanceId: string): Promise<df.DurableOrchestrationStatus | undefined> {
-  try {
-    const status = await client.getStatus(instanceId);
-    return status && status.instanceId ? status : undefined;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-/** The client's error for an unknown instance: "...replied with HTTP 404 response...". */
-export function isNotFound(err: unknown): boolean {
-  return err instanceof Error && /\b404\b/.test(err.message);
-}
-
-/**
- * The refusal of a start over a Pending/Running instance: the extension throws
- * OrchestrationAlreadyExistsException ("An Orchestration instance with the status Running already
- * exists."), its HTTP API answers 500 with that message in the body, and durable-functions' client
- * throws "The operation failed with an unexpected status code: 500. Details: {...}".
- */
-export function isAlreadyExists(err: unknown): boolean {
-  return err instanceof Error && /An Orchestration instance with the status \w+ already exists|OrchestrationAlreadyExistsException/.test(err.message);
-}

@@ -10,6 +10,7 @@ import { DEFAULT_QUEUE_NAME } from "../client/connection";
 import { instanceIdFor } from "../domain/ids";
 import { requestIdOf } from "../intake/rejection";
 import type { DeployFlowStatus } from "../contracts/orchestration";
+import { soleTrigger } from "./appFunctions/localTriggers";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
@@ -97,9 +98,11 @@ async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
   }
 }
 
+/** Delivers the event as Event Grid would to the app's Event Grid trigger: each event of an array in turn. */
 async function deliverEvent(stack: LocalStack, event: unknown, log: (line: string) => void): Promise<void> {
-  const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => log(`bulkTestEvents: ${args.map(String).join(" ")}`) });
-  for (const e of Array.isArray(event) ? event : [event]) await stack.app.handlers.bulkTestEvent(e, stack.client, context);
+  const trigger = soleTrigger(stack.app.triggers.eventGrid, "Event Grid");
+  const context = new InvocationContext({ functionName: trigger.name, logHandler: (_level, ...args) => log(`${trigger.name}: ${args.map(String).join(" ")}`) });
+  for (const e of Array.isArray(event) ? event : [event]) await trigger.handler(e, stack.client, context);
 }
 
 /**

@@ -3,9 +3,8 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { InvocationContext } from "@azure/functions";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
 import { createActivities } from "../activities";
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps, type NotificationPublisher } from "../activities/deps";
+import { createActivityDeps, type NotificationPublisher } from "../activities/deps";
 import { planDeployment } from "../plan/planDeployment";
-import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient } from "../azure/clients";
 import { createNotificationPublisher } from "../azure/serviceBus";
 import { staticTokenCredential } from "../azure/staticCredential";
 import { DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME } from "../client/connection";
@@ -17,6 +16,7 @@ import { startLocalServiceBus } from "./serviceBusTopology";
 import type { LocalServiceBusBroker } from "./broker";
 import { currentActivityInvocation, DurableRuntime, LocalDurableClient, type DurableRuntimeOptions, type RunnerClock } from "./runner";
 import { loadApp, type LoadedApp } from "./appFunctions";
+import { resolveSettings } from "./appFunctions/localTriggers";
 
 /**
  * The whole product on one machine: the ARM simulator, the AMQP broker, the local durable runner on
@@ -65,12 +65,15 @@ export interface LocalStack {
   publisher: NotificationPublisher;
   serviceBusConnectionString: string;
   /**
-   * Starts the Service Bus queue trigger (as the Functions host would); returns a stop function.
+   * Starts the wiring table's Service Bus queue triggers (as the Functions host would); returns a stop function.
    * `client` replaces the Durable client (tests use a failing one to exercise redelivery).
    */
   startQueueTrigger(options?: { client?: StartClientLike }): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** The app settings the local hosts resolve `%NAME%` in trigger options from (the defaults of local.settings.sample.json). */
+export const LOCAL_APP_SETTINGS: Readonly<Record<string, string>> = { DEPLOY_QUEUE_NAME: DEFAULT_QUEUE_NAME };
 
 /** The simulated time a previous run in `stateDir` had reached, if any. */
 function resumedTime(stateDir: string | undefined): Date | undefined {
@@ -105,27 +108,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const serviceBus = new ServiceBusClient(broker.connectionString);
   const publisher = createNotificationPublisher(serviceBus, DEFAULT_TOPIC_NAME);
 
-  const armOptions = { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential() };
-  const ml = new Map<string, ReturnType<typeof createMachineLearningClient>>();
-  const authz = new Map<string, ReturnType<typeof createAuthorizationClient>>();
-  const msi = new Map<string, ReturnType<typeof createManagedIdentityClient>>();
-  const deps: ActivityDeps = {
-    ml: (id) => ml.get(id) ?? ml.set(id, createMachineLearningClient({ subscriptionId: id, ...armOptions })).get(id)!,
-    authz: (id) => authz.get(id) ?? authz.set(id, createAuthorizationClient({ subscriptionId: id, ...armOptions })).get(id)!,
-    msi: (id) => msi.get(id) ?? msi.set(id, createManagedIdentityClient({ subscriptionId: id, ...armOptions })).get(id)!,
-    scoring: createScoringClient({ caCertPem: sim.caCertPem }),
+  const deps = createActivityDeps({
+    arm: { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential() },
     bus: publisher,
     clock,
     // The simulator serves scoring on its own host (https): the only place the key may go locally.
     settings: {
-      ...DEFAULT_ACTIVITY_SETTINGS,
       ...(options.servingImage ? { servingImage: options.servingImage } : {}),
       adoptEndpoints: options.adoptEndpoints ?? false,
-      armEndpoint: sim.url,
       scoringHostSuffixes: [new URL(sim.url).hostname],
     },
     log: { info: activityLog, warn: activityLog },
-  };
+  });
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
   useAppServices({ activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
 
@@ -142,6 +136,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   runtime.start();
 
   const receivers: ServiceBusReceiver[] = [];
+  // The queue triggers' `connection` settings: the local broker.
+  const connections = new Map([["ServiceBusConnection", serviceBus]]);
   return {
     app,
     clock,
@@ -153,26 +149,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     serviceBusConnectionString: broker.connectionString,
     async startQueueTrigger(triggerOptions = {}) {
       const durableClient = triggerOptions.client ?? client;
-      const receiver = serviceBus.createReceiver(DEFAULT_QUEUE_NAME);
-      receivers.push(receiver);
-      // Like the Functions host with autoCompleteMessages: complete on return, abandon on throw
-      // (Service Bus then redelivers, and dead-letters after maxDeliveryCount).
-      const subscription = receiver.subscribe(
-        {
-          processMessage: async (message) => {
-            const context = new InvocationContext({
-              functionName: "deployRequestsQueue",
-              triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
-              logHandler: (_level, ...args) => log(`deployRequestsQueue: ${args.map(String).join(" ")}`),
-            });
-            await app.handlers.deployRequestFromQueue(message.body, durableClient as LocalDurableClient, context);
+      const subscriptions = app.triggers.serviceBusQueue.map((trigger) => {
+        const connection = connections.get(trigger.connection);
+        if (!connection) throw new Error(`${trigger.name}: the local hosts have no Service Bus connection '${trigger.connection}'`);
+        const receiver = connection.createReceiver(resolveSettings(trigger.queueName, LOCAL_APP_SETTINGS));
+        receivers.push(receiver);
+        // Like the Functions host with autoCompleteMessages: complete on return, abandon on throw
+        // (Service Bus then redelivers, and dead-letters after maxDeliveryCount).
+        return receiver.subscribe(
+          {
+            processMessage: async (message) => {
+              const context = new InvocationContext({
+                functionName: trigger.name,
+                triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
+                logHandler: (_level, ...args) => log(`${trigger.name}: ${args.map(String).join(" ")}`),
+              });
+              await trigger.handler(message.body, durableClient as LocalDurableClient, context);
+            },
+            processError: async (args) => log(`queue trigger: ${args.error.message}`),
           },
-          processError: async (args) => log(`queue trigger: ${args.error.message}`),
-        },
-        { autoCompleteMessages: true, maxConcurrentCalls: 8 },
-      );
+          { autoCompleteMessages: true, maxConcurrentCalls: 8 },
+        );
+      });
       return async () => {
-        await subscription.close();
+        for (const subscription of subscriptions) await subscription.close();
       };
     },
     async close() {

@@ -3,14 +3,17 @@ import type { AddressInfo } from "node:net";
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from "@azure/functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { LOOPBACK_HOSTS } from "../domain/loopback";
+import type { EventGridTrigger } from "../functions/triggers";
+import { matchHttpRoute } from "./appFunctions/localTriggers";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { deploymentLogger } from "./serveLog";
 
 /**
  * `flowdeploy serve`: the whole service on one machine without Core Tools, at the paths the Functions
- * host uses — the HTTP starter and status routes under /api/deployments, the Event Grid webhook at
- * /runtime/webhooks/eventgrid?functionName=bulkTestEvents, and the Service Bus queue trigger —
- * over the local stack (simulator, broker, durable runner). A development tool, not a production host.
+ * host uses — every HTTP route of the wiring table (src/functions/triggers.ts) under /api, the Event
+ * Grid webhook at /runtime/webhooks/eventgrid?functionName=<its Event Grid function>, and its Service
+ * Bus queue triggers — over the local stack (simulator, broker, durable runner). A development tool,
+ * not a production host.
  */
 export interface ServeOptions extends LocalStackOptions {
   port?: number;
@@ -25,7 +28,6 @@ export interface RunningService {
 
 /** Event Grid's webhook header: Notification for events, SubscriptionValidation for the handshake. */
 const EVENT_TYPE_HEADER = "aeg-event-type";
-const EVENT_GRID_FUNCTION = "bulkTestEvents";
 
 /** The service's port could not be had (in use, or not allowed): nothing was started. */
 export class ListenError extends Error {
@@ -130,26 +132,16 @@ async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStac
   if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
   const context = (name: string) => new InvocationContext({ functionName: name, logHandler: (_level, ...args) => log(`${name}: ${args.map(String).join(" ")}`) });
 
-  const { handlers } = stack.app;
-  if (url.pathname === "/api/deployments" && req.method === "POST") {
-    return send(res, await handlers.startDeploymentHttp(toHttpRequest(req, url, body), stack.client, context("startDeploymentHttp")));
-  }
-  if (url.pathname === "/api/deployments" && req.method === "GET") {
-    return send(res, await handlers.listDeploymentsHttp(toHttpRequest(req, url, body), stack.client));
-  }
-  const status = /^\/api\/deployments\/([^/]+)$/.exec(url.pathname);
-  if (status && req.method === "GET") {
-    return send(res, await handlers.getDeploymentHttp(toHttpRequest(req, url, body, { instanceId: decodeURIComponent(status[1]!) }), stack.client));
-  }
-  const action = /^\/api\/deployments\/([^/]+)\/(cancel|release-lock)$/.exec(url.pathname);
-  if (action && req.method === "POST") {
-    const request = toHttpRequest(req, url, body, { instanceId: decodeURIComponent(action[1]!) });
-    if (action[2] === "cancel") return send(res, await handlers.cancelDeploymentHttp(request, stack.client, context("cancelDeploymentHttp")));
-    return send(res, await handlers.releaseLockHttp(request, stack.client, context("releaseLockHttp")));
+  const matched = matchHttpRoute(stack.app.triggers.http, req.method ?? "GET", url.pathname);
+  if (matched) {
+    const { trigger } = matched.route;
+    return send(res, await trigger.handler(toHttpRequest(req, url, body, matched.params), stack.client, context(trigger.name)));
   }
   if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "POST") {
-    if (url.searchParams.get("functionName") !== EVENT_GRID_FUNCTION) return send(res, { status: 404, jsonBody: { errors: [`no Event Grid function ${url.searchParams.get("functionName")}`] } });
-    return eventGridWebhook(req, res, body, stack, context(EVENT_GRID_FUNCTION));
+    const functionName = url.searchParams.get("functionName");
+    const trigger = stack.app.triggers.eventGrid.find((t) => t.name === functionName);
+    if (!trigger) return send(res, { status: 404, jsonBody: { errors: [`no Event Grid function ${functionName}`] } });
+    return eventGridWebhook(req, res, body, trigger, stack, context(trigger.name));
   }
   send(res, { status: 404, jsonBody: { errors: [`no route ${req.method} ${url.pathname}`] } });
 }
@@ -160,7 +152,7 @@ async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStac
  * (transient) answers 500 so Event Grid retries; bad events were already answered with a Rejected
  * notification by the function and are acknowledged.
  */
-async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body: string, stack: LocalStack, context: InvocationContext): Promise<void> {
+async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body: string, trigger: EventGridTrigger, stack: LocalStack, context: InvocationContext): Promise<void> {
   let payload: unknown;
   try {
     payload = JSON.parse(body);
@@ -178,7 +170,7 @@ async function eventGridWebhook(req: IncomingMessage, res: ServerResponse, body:
     return send(res, { status: 200, jsonBody: { validationResponse: code } });
   }
   if (kind !== "Notification") return send(res, { status: 400, jsonBody: { errors: [`${EVENT_TYPE_HEADER}: expected Notification or SubscriptionValidation`] } });
-  for (const event of events) await stack.app.handlers.bulkTestEvent(event, stack.client, context);
+  for (const event of events) await trigger.handler(event, stack.client, context);
   send(res, { status: 202 });
 }
 

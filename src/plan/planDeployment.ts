@@ -41,7 +41,7 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
     try {
       return await what();
     } catch (err) {
-      const e = toPipelineError(err, "request");
+      const e = toPipelineError(err);
       problems.push({ code: e.code, message: e.message });
       return undefined;
     }

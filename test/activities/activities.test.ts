@@ -75,13 +75,13 @@ describe("endpoint activities", () => {
     h = await startActivityHarness();
     await provisionedEndpoint();
     const err = await failure(h.activities.ensureEndpoint({ workspace, endpoint: { ...endpointSpec, authMode: "aml_token" }, tags: {} }));
-    expect(err).toMatchObject({ code: "EndpointConflict", stage: "endpoint", retryable: false });
+    expect(err).toMatchObject({ code: "EndpointConflict", retryable: false });
   });
 
   it("surface throttling as retryable once the SDK's own retries are spent", async () => {
     h = await startActivityHarness({ faults: [{ op: "onlineEndpoints.get", status: 429, retryAfterSeconds: 0, times: 10 }] });
     const err = await failure(h.activities.ensureEndpoint({ workspace, endpoint: endpointSpec, tags: {} }));
-    expect(err).toMatchObject({ stage: "endpoint", retryable: true, status: 429 });
+    expect(err).toMatchObject({ retryable: true, status: 429 });
     // 1 try + 3 SDK retries (the harness' retry policy).
     expect(h.sim.requestCounts()["onlineEndpoints.get"]).toBe(4);
   });
@@ -191,7 +191,7 @@ describe("registerModel", () => {
     const ws = simWorkspace(h);
     expect(await h.activities.registerModel({ workspace: ws, requestId: "r", model: { name: "web-classification-model", version: "3" } })).toMatchObject({ version: "3", created: false });
     const err = await failure(h.activities.registerModel({ workspace: ws, requestId: "r", model: { name: "web-classification-model", version: "9" } }));
-    expect(err).toMatchObject({ code: "ModelNotFound", stage: "model", retryable: false });
+    expect(err).toMatchObject({ code: "ModelNotFound", retryable: false });
     expect(err.message).toBe(`model web-classification-model:9 does not exist in workspace ${ws.name}`);
   });
 });

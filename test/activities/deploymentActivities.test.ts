@@ -90,7 +90,7 @@ describe("deployment activities", () => {
     h = await startActivityHarness({ existing: [{ endpoint: "web-classify", deployments: [{ name: "green", traffic: 100 }] }] });
     const workspace = simWorkspace(h);
     const err = await failure(h.activities.startDeployment({ workspace, requestId: "r", endpoint: request.endpoint, identityClientId: null, deployment: request.deployment, modelId: "/x" }));
-    expect(err).toMatchObject({ code: "DeploymentIsLive", stage: "deployment", retryable: false });
+    expect(err).toMatchObject({ code: "DeploymentIsLive", retryable: false });
     expect(h.sim.requestCounts()["onlineDeployments.createOrUpdate"] ?? 0).toBe(0);
   });
 
@@ -144,7 +144,7 @@ describe("smokeTest", () => {
     h = await startActivityHarness(undefined, { scoringHostSuffixes: ["inference.ml.azure.com"] });
     const { smoke } = await deployed();
     const err = await failure(h.activities.smokeTest(smoke));
-    expect(err).toMatchObject({ code: "UntrustedScoringUri", stage: "smokeTest", retryable: false });
+    expect(err).toMatchObject({ code: "UntrustedScoringUri", retryable: false });
     expect(h.sim.requestCounts()["onlineEndpoints.listKeys"] ?? 0).toBe(0);
     expect(h.sim.requestCounts()["score"] ?? 0).toBe(0);
   });

@@ -20,7 +20,13 @@ const fakeCore = {
     seen.set(id, id);
     seen.set(id.toLowerCase(), id);
     const trigger = Object.values(metadata.bindings || {}).find((b) => /trigger$/i.test(b.type));
-    registered.push({ name: metadata.name, trigger: trigger && trigger.type, authLevel: trigger && trigger.authLevel, ...(trigger && trigger.type === "httpTrigger" ? { route: trigger.route, methods: trigger.methods } : {}) });
+    registered.push({
+      name: metadata.name,
+      trigger: trigger && trigger.type,
+      authLevel: trigger && trigger.authLevel,
+      ...(trigger && trigger.type === "httpTrigger" ? { route: trigger.route, methods: trigger.methods } : {}),
+      ...(trigger && trigger.type === "serviceBusTrigger" ? { connection: trigger.connection, queueName: trigger.queueName } : {}),
+    });
     return { dispose() {} };
   },
   log() {},

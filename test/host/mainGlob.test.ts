@@ -4,6 +4,7 @@ import { builtinModules } from "node:module";
 import { dirname, join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Activities } from "../../src/activities/catalog";
+import { TRIGGERS, type Trigger, type TriggerKind } from "../../src/functions/triggers";
 import { expandMainGlob } from "../../src/local/appFunctions/mainGlob";
 import { repoRoot } from "../support/samples";
 
@@ -22,7 +23,17 @@ async function expandMain(pattern: string, base: string): Promise<string[]> {
 }
 
 /** Loads `files` in order as the worker does, with the strict stand-in core; returns what registered, or the entry-point error. */
-function loadAsWorker(files: string[]): { registered: { name: string; trigger: string; authLevel?: string; route?: string; methods?: string[] }[] } | { error: string } {
+interface WorkerRegistration {
+  name: string;
+  trigger: string;
+  authLevel?: string;
+  route?: string;
+  methods?: string[];
+  connection?: string;
+  queueName?: string;
+}
+
+function loadAsWorker(files: string[]): { registered: WorkerRegistration[] } | { error: string } {
   // The worker wraps any load error as an entry-point error, and on Node 20+ that blocks the app.
   const script = `try { ${files.map((f) => `require(${JSON.stringify(f)});`).join(" ")} } catch (e) { process.stdout.write("\\nENTRYPOINT-ERROR " + e.message + "\\n"); process.exitCode = 1; }`;
   try {
@@ -73,6 +84,28 @@ describe("package.json main", () => {
     expect(byTrigger("serviceBusTrigger")).toEqual(["deployRequestsQueue"]);
     expect(byTrigger("eventGridTrigger")).toEqual(["bulkTestEvents"]);
     expect(byTrigger("entityTrigger")).toEqual(["endpointLock"]);
+  });
+
+  it("registers exactly the wiring table (src/functions/triggers.ts): each entry's name, kind, route, methods, auth level, connection and queue", async () => {
+    const loaded = loadAsWorker(await expandMain(main.replace(/^dist\//, ""), outDir));
+    if ("error" in loaded) throw new Error(`the worker would not start the app: ${loaded.error}`);
+    // The binding type the worker receives for each kind (a kind missing here does not compile).
+    const bindingType: Record<TriggerKind, string> = {
+      http: "httpTrigger",
+      serviceBusQueue: "serviceBusTrigger",
+      eventGrid: "eventGridTrigger",
+      orchestration: "orchestrationTrigger",
+      activity: "activityTrigger",
+      entity: "entityTrigger",
+    };
+    const expected = (t: Trigger) => ({
+      name: t.name,
+      trigger: bindingType[t.kind],
+      ...(t.kind === "http" ? { authLevel: t.authLevel, route: t.route, methods: [...t.methods] } : {}),
+      ...(t.kind === "serviceBusQueue" ? { connection: t.connection, queueName: t.queueName } : {}),
+    });
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect([...loaded.registered].sort(byName)).toEqual((TRIGGERS as readonly Trigger[]).map(expected).sort(byName));
   });
 
   it("the Function App's files need only packages in `dependencies` (local stand-ins and CLI tools are devDependencies)", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RoleIds } from "../../src/domain/roles";
-import { DEFAULT_POLL_POLICIES } from "../../src/domain/pollPolicy";
+import { DEFAULT_POLL_POLICIES } from "../../src/contracts/orchestration";
 import { deploy, t } from "../support/localRun";
 import { sampleRequest } from "../support/samples";
 

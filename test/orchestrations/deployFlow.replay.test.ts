@@ -114,14 +114,14 @@ describe("deployFlow, step by step", () => {
 
     d.complete("startDeployment", { provisioningState: "Creating", operationUrl: "https://op/2", retryAfterSeconds: 60 });
     // Before the propagation deadline a ready deployment could not be tested anyway: the idle
-    // interval (240 s) applies, longer than the PUT's Retry-After (60 s).
-    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(32 + 240) })]);
+    // interval (480 s) applies, longer than the PUT's Retry-After (60 s).
+    expect(await d.step()).toEqual([expect.objectContaining({ actionType: CREATE_TIMER, fireAt: at(32 + 480) })]);
 
-    d.fire(at(272));
+    d.fire(at(512));
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "getDeploymentState" })]);
 
     // The deployment is ready long before the propagation deadline (a fast 5-minute deployment).
-    d.complete("getDeploymentState", { provisioningState: "Succeeded", error: null, logsTail: null }, 300);
+    d.complete("getDeploymentState", { provisioningState: "Succeeded", error: null, logsTail: null }, 513);
     const wait = await d.step();
     expect(wait).toEqual([expect.objectContaining({ actionType: CREATE_TIMER })]);
     expect(Date.parse(wait[0]!.fireAt!) - Date.parse(at(31))).toBe(16 * 60_000);

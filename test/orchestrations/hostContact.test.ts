@@ -176,7 +176,8 @@ describe("cancel", () => {
   });
 
   it("during the propagation wait: the notification names the propagation stage, and the ready deployment is deleted at once", async () => {
-    const s = await steppedStack();
+    // A deployment ready in 5 minutes is seen by the idle poll at ~580 s, long before the deadline (~1050 s).
+    const s = await steppedStack({ scenario: { latency: { deploymentSeconds: 300 } } });
     await startHttp(s, request("cancel-in-wait"));
     const id = instanceIdFor("cancel-in-wait");
     await s.runtime.runUntilIdle({ advanceClockUntil: later(s, 930) });

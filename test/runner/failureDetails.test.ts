@@ -13,7 +13,7 @@ import { harness } from "./support/harness";
  */
 const functions = new FunctionRegistry()
   .activity("deploy", async (input: unknown) => {
-    if (input === "quota") throw new PipelineError("Not enough quota in eastus", { code: "QuotaExceeded", stage: "deployment", retryable: false, status: 409 });
+    if (input === "quota") throw new PipelineError("Not enough quota in eastus", { code: "QuotaExceeded", retryable: false, status: 409 });
     if (input === "plain") throw new TypeError("undefined is not a function");
     return "deployed";
   })
@@ -41,7 +41,7 @@ describe("TaskFailedError.failureDetails from an activity that throws", () => {
     expect(status.output).toEqual({
       errorType: "PipelineError",
       errorMessage: "Not enough quota in eastus",
-      properties: { code: "QuotaExceeded", stage: "deployment", retryable: false, status: 409 },
+      properties: { code: "QuotaExceeded", retryable: false, status: 409 },
       pipeline: true,
       taskName: "deploy",
     });
@@ -61,7 +61,7 @@ describe("TaskFailedError.failureDetails from an activity that throws", () => {
     expect(status.runtimeStatus).toBe("Failed");
     expect(status.output).toBe("Orchestrator function 'deployUncaught' failed: PipelineError: Not enough quota in eastus");
     expect(status.customStatus).toEqual({ stage: "deployment" });
-    expect(runtime.getInstance(id)?.failure?.details?.Properties).toEqual({ code: "QuotaExceeded", stage: "deployment", retryable: false, status: 409 });
+    expect(runtime.getInstance(id)?.failure?.details?.Properties).toEqual({ code: "QuotaExceeded", retryable: false, status: 409 });
     const failed = events.find((e) => e.type === "activityFailed");
     expect(failed?.type === "activityFailed" ? failed.failure.Properties : undefined).toMatchObject({ code: "QuotaExceeded" });
   });

@@ -31,7 +31,7 @@ describe("registration rules (worker and host)", () => {
     const expected = await expandMainGlob(appEntryPattern(), repoRoot);
     expect(appEntryPattern()).toBe("src/{index.ts,functions/*.ts}");
     expect(app.files).toEqual(expected);
-    expect(app.files.some((f) => f.endsWith("src/functions/endpointLock.ts"))).toBe(true);
+    expect(app.files.some((f) => f.endsWith("src/functions/register.ts"))).toBe(true);
     const names = app.functions.all().map((f) => f.name);
     expect(names).toEqual(expect.arrayContaining(["deployFlow", "releaseEndpointLock", "endpointLock", "startDeployment", "startDeploymentHttp", "cancelDeploymentHttp", "releaseLockHttp", "listDeploymentsHttp", "deployRequestsQueue", "bulkTestEvents"]));
     expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);

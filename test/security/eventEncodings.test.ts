@@ -28,7 +28,7 @@ async function deliver(...events: unknown[]): Promise<{ notifications: Deploymen
   await s.runtime.stop();
   const logs: string[] = [];
   const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: (_level, ...args) => logs.push(args.map(String).join(" ")) });
-  for (const event of events) await s.app.handlers.bulkTestEvent(event, s.client, context);
+  for (const event of events) await s.app.handlers.bulkTestEvents(event, s.client, context);
   return { notifications: await drainNotifications(s), instances: s.runtime.listInstances().map((r) => r.instanceId), logs };
 }
 

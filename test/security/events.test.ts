@@ -41,7 +41,7 @@ async function deliver(p: IntakePolicy, ...events: unknown[]): Promise<{ rejecte
   const s = (stack = await startLocalStack({ startAt: NOW, policy: p }));
   await s.runtime.stop();
   const context = new InvocationContext({ functionName: "bulkTestEvents", logHandler: () => undefined });
-  for (const event of events) await s.app.handlers.bulkTestEvent(event, s.client, context);
+  for (const event of events) await s.app.handlers.bulkTestEvents(event, s.client, context);
   const rejected = (await drainNotifications(s)).filter((n) => n.outcome === "Rejected");
   return { rejected, instances: s.runtime.listInstances().map((r) => r.instanceId), s };
 }

@@ -1,7 +1,6 @@
 import { createActivities } from "../../src/activities";
 import type { ActivityImplementations } from "../../src/activities/catalog";
-import { DEFAULT_ACTIVITY_SETTINGS, type ActivityDeps } from "../../src/activities/deps";
-import { createAuthorizationClient, createManagedIdentityClient, createMachineLearningClient, createScoringClient } from "../../src/azure/clients";
+import { createActivityDeps, type ActivityDeps } from "../../src/activities/deps";
 import { staticTokenCredential } from "../../src/azure/staticCredential";
 import type { DeploymentNotification } from "../../src/contracts/notification";
 import { VirtualClock } from "../../src/local/clock";
@@ -26,19 +25,15 @@ export interface ActivityHarness {
 export async function startActivityHarness(scenario?: ScenarioInput, settings: Partial<ActivityDeps["settings"]> = {}): Promise<ActivityHarness> {
   const clock = new VirtualClock("2026-11-23T10:00:00.000Z");
   const sim = await startSimulator({ clock, ...(scenario ? { scenario } : {}) });
-  const options = { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential(), retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } };
   const published: ActivityHarness["published"] = [];
   const logs: string[] = [];
-  const deps: ActivityDeps = {
-    ml: (subscriptionId) => createMachineLearningClient({ subscriptionId, ...options }),
-    authz: (subscriptionId) => createAuthorizationClient({ subscriptionId, ...options }),
-    msi: (subscriptionId) => createManagedIdentityClient({ subscriptionId, ...options }),
-    scoring: createScoringClient({ caCertPem: sim.caCertPem }),
+  const deps = createActivityDeps({
+    arm: { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential(), retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
     bus: { publish: async (notification, messageId) => void published.push({ notification, messageId }) },
     clock,
-    settings: { ...DEFAULT_ACTIVITY_SETTINGS, armEndpoint: sim.url, scoringHostSuffixes: [new URL(sim.url).hostname], ...settings },
+    settings: { scoringHostSuffixes: [new URL(sim.url).hostname], ...settings },
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
-  };
+  });
   return {
     sim,
     clock,

@@ -15,8 +15,8 @@ const taskFailed = (details: Partial<df.FailureDetails>) =>
 const payload = (err: PipelineError) => JSON.stringify({ errorType: err.name, errorMessage: err.message, isNonRetriable: false, properties: err.toProperties() });
 
 describe("activityFailure", () => {
-  const throttled = new PipelineError("Too many requests", { code: "TooManyRequests", stage: "deployment", retryable: true, status: 429, retryAfterSeconds: 7 });
-  const badRequest = new PipelineError("Instance type is not supported", { code: "BadArgument", stage: "deployment", retryable: false, status: 400 });
+  const throttled = new PipelineError("Too many requests", { code: "TooManyRequests", retryable: true, status: 429, retryAfterSeconds: 7 });
+  const badRequest = new PipelineError("Instance type is not supported", { code: "BadArgument", retryable: false, status: 400 });
 
   it("uses the properties when the extension passes them", () => {
     expect(activityFailure(taskFailed({ errorMessage: "Too many requests", properties: { ...throttled.toProperties() } }))).toEqual({ code: "TooManyRequests", message: "Too many requests", retryable: true, retryAfterSeconds: 7 });

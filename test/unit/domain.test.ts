@@ -1,7 +1,9 @@
-import { backedOffInterval, DEFAULT_POLL_POLICIES as POLICIES } from "../../src/domain/pollPolicy";
+import { backedOffInterval } from "../../orchestrations/pollDelays";
+import { DEFAULT_POLL_POLICIES as POLICIES } from "../../src/contracts/orchestration";
 import { describe, expect, it } from "vitest";
 import { instanceIdFor, notificationMessageId, roleAssignmentName } from "../../src/domain/ids";
-import { DEFAULT_POLL_POLICIES, pollDelaySeconds } from "../../src/domain/pollPolicy";
+import { pollDelaySeconds } from "../../orchestrations/pollDelays";
+import { DEFAULT_POLL_POLICIES } from "../../src/contracts/orchestration";
 import { roleGuidOf, rolesFor, RoleIds } from "../../src/domain/roles";
 import { propagationDeadline, secondsBetween } from "../../src/domain/time";
 import { replacedDeployments, trafficAfterRollout } from "../../src/domain/traffic";
@@ -75,7 +77,7 @@ describe("idle polling before a deadline", () => {
   const now = new Date("2026-01-01T00:00:00Z");
   it("spaces polls by the idle interval but never past the deadline, then returns to the normal interval", () => {
     const policy = DEFAULT_POLL_POLICIES.deployment;
-    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 15 * 60_000) })).toBe(240);
+    expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 15 * 60_000) })).toBe(480);
     expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() + 50_000) })).toBe(50);
     expect(pollDelaySeconds(policy, null, { now, until: new Date(now.getTime() - 1000) })).toBe(30);
   });
@@ -84,6 +86,7 @@ describe("idle polling before a deadline", () => {
 describe("poll backoff (issue 15 item 5)", () => {
   it("grows the busy interval by the factor up to the cap; no backoff without a factor", () => {
     expect([0, 1, 2, 3, 4].map((n) => backedOffInterval(POLICIES.deployment, n))).toEqual([30, 60, 120, 120, 120]);
-    expect(backedOffInterval(POLICIES.endpoint, 5)).toBe(10);
+    expect([0, 1, 2, 3].map((n) => backedOffInterval(POLICIES.endpoint, n))).toEqual([10, 20, 30, 30]);
+    expect(backedOffInterval({ ...POLICIES.traffic, backoffFactor: undefined }, 5)).toBe(15);
   });
 });

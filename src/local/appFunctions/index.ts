@@ -3,6 +3,8 @@
  * every file the package.json `main` glob matches, in the glob's order, with the worker's
  * registration rules enforced (FunctionRegistry: valid names, unique across all triggers ignoring
  * case) and an entry-point error failing the whole load, as on Node 20+ (docs/local-runner.md).
+ * What the files register must be exactly the wiring table (src/functions/triggers.ts), whose entries
+ * give the local edges their routes, queues and handlers.
  *
  * The CLI and the tests run from the TypeScript sources (tsx, vitest), so the `main` pattern of the
  * build (`dist/src/{index.js,functions/*.js}`) is mapped back to the sources it is compiled from
@@ -10,31 +12,25 @@
  * loaded through the same glob by test/host/mainGlob.test.ts, with a stand-in for the worker's module.
  */
 import { readFileSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { extname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { DurableClient } from "durable-functions";
-import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type * as EventsModule from "../../functions/bulkTestEvents";
-import type * as HttpModule from "../../functions/deploymentsHttp";
-import type * as QueueModule from "../../functions/deployRequestsQueue";
+import { TRIGGERS, type AppTrigger } from "../../functions/triggers";
 import { FunctionRegistry } from "../runner";
+import { localTriggers, type LocalTriggers } from "./localTriggers";
 import { expandMainGlob } from "./mainGlob";
 
-/** The trigger handlers the local edges call directly, taken from the modules the glob loaded. */
-export interface AppHandlers {
-  deployRequestFromQueue(message: unknown, client: DurableClient, context: InvocationContext): Promise<void>;
-  bulkTestEvent(event: unknown, client: DurableClient, context: InvocationContext): Promise<void>;
-  startDeploymentHttp(request: HttpRequest, client: DurableClient, context: InvocationContext): Promise<HttpResponseInit>;
-  getDeploymentHttp(request: HttpRequest, client: DurableClient): Promise<HttpResponseInit>;
-  cancelDeploymentHttp(request: HttpRequest, client: DurableClient, context: InvocationContext): Promise<HttpResponseInit>;
-  releaseLockHttp(request: HttpRequest, client: DurableClient, context: InvocationContext): Promise<HttpResponseInit>;
-  listDeploymentsHttp(request: HttpRequest, client: DurableClient): Promise<HttpResponseInit>;
-}
+/** The trigger kinds the local edges call directly (the runner calls the durable ones). */
+type EdgeTrigger = Extract<AppTrigger, { kind: "http" | "serviceBusQueue" | "eventGrid" }>;
+
+/** The edges' handlers by function name, from the wiring table. */
+export type AppHandlers = { [T in EdgeTrigger as T["name"]]: T["handler"] };
 
 export interface LoadedApp {
   functions: FunctionRegistry;
   /** The files loaded, in order (absolute paths). */
   files: string[];
+  /** The wiring table, grouped by the local host that serves each kind. */
+  triggers: LocalTriggers;
   handlers: AppHandlers;
 }
 
@@ -62,15 +58,12 @@ async function loadAppOnce(): Promise<LoadedApp> {
   const files = await expandMainGlob(appEntryPattern(), appRoot);
   if (files.length === 0) throw new Error(`package.json main '${appEntryPattern()}' matches no file: the worker would load no functions`);
   const functions = new FunctionRegistry();
-  const modules = new Map<string, Record<string, unknown>>();
   const restoreWarn = quietTestModeWarnings();
   try {
     await functions.captureAsync(async () => {
       for (const file of files) {
         try {
-          const namespace = await loadModule(file);
-          // A CommonJS module imported from ESM (tsx) has its exports under `default`.
-          modules.set(basename(file, extname(file)), (namespace["default"] as Record<string, unknown> | undefined) ?? namespace);
+          await loadModule(file);
         } catch (err) {
           // The worker's message for an entry-point error (nodejs-worker startApp.ts); on Node 20+ it
           // blocks the app: nothing after it loads and no function runs.
@@ -81,32 +74,30 @@ async function loadAppOnce(): Promise<LoadedApp> {
   } finally {
     restoreWarn();
   }
-  return { functions, files, handlers: handlersFrom(functions, modules) };
+  checkRegistrations(functions);
+  const triggers = localTriggers(TRIGGERS, routePrefix(appRoot));
+  const edges = TRIGGERS.filter((t): t is EdgeTrigger => t.kind === "http" || t.kind === "serviceBusQueue" || t.kind === "eventGrid");
+  return { functions, files, triggers, handlers: Object.fromEntries(edges.map((t) => [t.name, t.handler])) as AppHandlers };
 }
 
-/** The edges' handlers, from the modules the glob loaded, each checked to belong to a function registered under its name. */
-function handlersFrom(functions: FunctionRegistry, modules: Map<string, Record<string, unknown>>): AppHandlers {
-  const module = (name: string): Record<string, unknown> => {
-    const found = modules.get(name);
-    if (!found) throw new Error(`src/functions/${name} was not loaded by package.json main`);
-    return found;
-  };
-  const queue = module("deployRequestsQueue") as unknown as typeof QueueModule;
-  const events = module("bulkTestEvents") as unknown as typeof EventsModule;
-  const http = module("deploymentsHttp") as unknown as typeof HttpModule;
+/**
+ * What the files registered is the wiring table, no more and no less: an entry missing means the glob
+ * did not load src/functions/register.ts, an extra function was registered outside the table.
+ */
+function checkRegistrations(functions: FunctionRegistry): void {
   const registered = new Set(functions.all().map((f) => f.name));
-  for (const name of [queue.DEPLOY_REQUESTS_QUEUE_FUNCTION, events.BULK_TEST_EVENTS_FUNCTION, ...Object.values(http.DEPLOYMENT_HTTP_FUNCTIONS)]) {
-    if (!registered.has(name)) throw new Error(`function ${name} was not registered by the files package.json main matches`);
-  }
-  return {
-    deployRequestFromQueue: queue.deployRequestFromQueue,
-    bulkTestEvent: events.bulkTestEvent,
-    startDeploymentHttp: http.startDeploymentHttp,
-    getDeploymentHttp: http.getDeploymentHttp,
-    cancelDeploymentHttp: http.cancelDeploymentHttp,
-    releaseLockHttp: http.releaseLockHttp,
-    listDeploymentsHttp: http.listDeploymentsHttp,
-  };
+  const declared = new Set<string>(TRIGGERS.map((t) => t.name));
+  const missing = [...declared].filter((name) => !registered.has(name));
+  if (missing.length > 0) throw new Error(`function ${missing.join(", ")} was not registered by the files package.json main matches`);
+  const extra = [...registered].filter((name) => !declared.has(name));
+  if (extra.length > 0) throw new Error(`function ${extra.join(", ")} was registered outside the wiring table (src/functions/triggers.ts)`);
+}
+
+/** The HTTP route prefix, as the host reads it from host.json (`extensions.http.routePrefix`, default `api`). */
+function routePrefix(root: string): string {
+  const host = JSON.parse(readFileSync(join(root, "host.json"), "utf8")) as { extensions?: { http?: { routePrefix?: unknown } } };
+  const prefix = host.extensions?.http?.routePrefix;
+  return typeof prefix === "string" ? prefix : "api";
 }
 
 /**

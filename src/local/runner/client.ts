@@ -1,7 +1,8 @@
 import { HttpResponse, type HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import type { InstanceRecord, RuntimeStatus } from "./instanceStore";
-import { isTerminalStatus, type DurableRuntime } from "./runtime";
+import type { DurableRuntime } from "./runtime";
+import { isTerminalStatus } from "./runtimeState";
 import { entitySchedulerId, eventTypeName, type HistoryEvent } from "./wire";
 
 export interface LocalDurableClientOptions {
@@ -30,7 +31,13 @@ export interface HttpManagementUrls {
  * - `startNew` over a Pending or Running instance is refused with the error durable-functions' client
  *   throws for the host's 500 ("An Orchestration instance with the status Running already exists.");
  *   a finished instance is replaced. Check `getStatus` first for once-per-id starts.
- * - `getStatus` of an unknown id throws an Error mentioning "HTTP 404", as durable-functions 3.x does.
+ * - An unknown id, as durable-functions 3.5.0 answers it (lib/src/durableClient/DurableClient.js) to
+ *   the extension's empty 404 (HttpApiHandler.HandleGetStatusRequestAsync): `getStatus` rejects with a
+ *   plain Error, nothing on it but the message ("DurableClient error: Durable Functions extension
+ *   replied with HTTP 404 response. ..."), and so does `waitForCompletionOrCreateCheckStatusResponse`
+ *   (its first poll is `getStatus`); the status query behind `getStatus` (`getStatusInternal`)
+ *   answers `{ status: 404, data: "" }`. Product code tells "none" by that status
+ *   (src/intake/instanceStatus.ts), so the query is offered here too, never a friendlier error.
  * - `raiseEvent`/`terminate` on an unknown id throw "No instance with ID '…' found."; on a finished
  *   instance they do nothing (the host answers 410 Gone, which the client treats as success).
  * - `getStatusBy`/`getStatusAll` resolve with every page at once, as the host's parsed JSON (times are
@@ -61,12 +68,26 @@ export class LocalDurableClient implements df.DurableClient {
 
   async getStatus(instanceId: string, options: df.GetStatusOptions = {}): Promise<df.DurableOrchestrationStatus> {
     const rec = this.runtime.getInstance(instanceId);
-    if (!rec) {
-      throw new Error(
-        `DurableClient error: Durable Functions extension replied with HTTP 404 response. This usually means we could not find any data associated with the instanceId provided: ${instanceId}.`,
-      );
-    }
+    if (!rec) throw statusNotFound(instanceId);
     return toStatus(rec, options);
+  }
+
+  /**
+   * The status query durable-functions' client sends for `getStatus` (3.5.0,
+   * lib/src/durableClient/DurableClient.js `getStatusInternal`, absent from its .d.ts), answered the
+   * way the extension answers it (HttpApiHandler.HandleGetStatusRequestAsync): an unknown id is an
+   * empty 404; Pending, Running and ContinuedAsNew are 202, every other status 200 (Failed too: the
+   * client never asks for `returnInternalServerErrorOnFailure`), with the host's status JSON as the
+   * body (history is not produced: nothing here asks for it). Without an instance id it is the list
+   * query `getStatusBy` answers.
+   */
+  async getStatusInternal(options: { instanceId?: string } & df.GetStatusOptions & df.OrchestrationFilter): Promise<{ status: number; data: unknown; headers: Record<string, string> }> {
+    if (typeof options.instanceId !== "string" || options.instanceId === "") return { status: 200, data: await this.getStatusBy(options), headers: {} };
+    const rec = this.runtime.getInstance(options.instanceId);
+    if (!rec) return { status: 404, data: "", headers: {} };
+    const running = rec.runtimeStatus === "Pending" || rec.runtimeStatus === "Running" || rec.runtimeStatus === "ContinuedAsNew";
+    const data = listedStatus(rec);
+    return { status: running ? 202 : 200, data: options.showInput === false ? { ...data, input: null } : data, headers: {} };
   }
 
   /** Every instance, as the real `getStatusAll()` answers: the same query as `getStatusBy({})`, see there. */
@@ -162,6 +183,8 @@ export class LocalDurableClient implements df.DurableClient {
    * 200 + output (Completed), 200 + status (Terminated), 500 + status (Failed), else the 202 check-status response.
    */
   async waitForCompletionOrCreateCheckStatusResponse(request: HttpRequest, instanceId: string, waitOptions: df.WaitForCompletionOptions = {}): Promise<HttpResponse> {
+    // The real client's first poll is getStatus: an unknown id rejects with its 404 error, never a 202.
+    await this.getStatus(instanceId);
     try {
       await this.runtime.waitForCompletion(instanceId, { timeoutMs: waitOptions.timeoutInMilliseconds ?? 10_000 });
     } catch {
@@ -204,6 +227,11 @@ export class LocalDurableClient implements df.DurableClient {
       resumePostUri: `${instance}/resume?reason={text}&${query}`,
     };
   }
+}
+
+/** What durable-functions 3.5.0's `getStatus` throws for the extension's empty 404 (lib/src/durableClient/DurableClient.js): a plain Error, word for word. */
+function statusNotFound(instanceId: string): Error {
+  return new Error(`DurableClient error: Durable Functions extension replied with HTTP 404 response. This usually means we could not find any data associated with the instanceId provided: ${instanceId}.`);
 }
 
 export function isFinished(status: df.DurableOrchestrationStatus): boolean {

@@ -10,7 +10,10 @@
  *   const status = await client.waitForCompletion(id);
  */
 export { DuplicateFunctionError, FunctionRegistry, type CapturedFunctions, type HostHandler, type RegisteredFunction } from "./registrations";
-export { DurableRuntime, currentActivityInvocation, isTerminalStatus, type ActivityInvocation, type DurableRuntimeOptions, type IdleReport, type RunUntilIdleOptions, type RunnerClock, type RunnerLogEntry, type StartOptions } from "./runtime";
+export { DurableRuntime } from "./runtime";
+export type { DurableRuntimeOptions, IdleReport, RunUntilIdleOptions, RunnerClock, RunnerLogEntry, StartOptions } from "./runtimeOptions";
+export { currentActivityInvocation, type ActivityInvocation } from "./activityInvocation";
+export { isTerminalStatus } from "./runtimeState";
 export { LocalDurableClient, isFinished, type HttpManagementUrls, type LocalDurableClientOptions } from "./client";
 export type { RunnerEvent, RunnerEventListener, RunnerEventType, RunnerMetrics, InstanceMetricsView, ActivityStats } from "./observability";
 export { FileInstanceStore, MemoryInstanceStore, type InstanceRecord, type InstanceStore, type RuntimeStatus, type EntityRecord } from "./instanceStore";

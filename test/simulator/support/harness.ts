@@ -7,8 +7,8 @@ import {
   createAuthorizationClient,
   createMachineLearningClient,
   createScoringClient,
-  type ScoringClient,
 } from "../../../src/azure/clients";
+import type { ScoringClient } from "../../../src/activities/scoring";
 import { staticTokenCredential } from "../../../src/azure/staticCredential";
 import type { Simulator, WorkspaceRef } from "../../../src/local/simulator";
 

@@ -1,0 +1,37 @@
+import type { EndpointState } from "../src/contracts/activities";
+import type { Traffic } from "../src/domain/traffic";
+import type { DeployRun } from "./deployRun";
+import { StageFailure } from "./failures";
+import { callActivity, pollUntilTerminal, type Step } from "./steps";
+
+/**
+ * The one way the run changes an endpoint's traffic: set the split, wait for the update to finish,
+ * and register how to undo it (restore the split it replaced) until the run commits. Rollouts,
+ * canary steps, rollbacks and mirrors all move traffic through here, in the `traffic` stage.
+ */
+export function* moveTraffic(run: DeployRun, from: Traffic, to: Traffic): Step<EndpointState> {
+  const state = yield* applyTraffic(run, to);
+  run.endpoint = state;
+  run.undo.register(`restore traffic ${describe(from)}`, function* () {
+    run.endpoint = yield* applyTraffic(run, from);
+  });
+  return state;
+}
+
+function* applyTraffic(run: DeployRun, traffic: Traffic): Step<EndpointState> {
+  const stage = "traffic";
+  const { ctx, request, retry, polls } = run;
+  const { workspace } = request;
+  const endpointName = request.endpoint.name;
+  const started = yield* callActivity(ctx, stage, "setTraffic", { workspace, endpointName, traffic }, retry);
+  const state = yield* pollUntilTerminal(ctx, stage, polls.traffic, started, () => callActivity(ctx, stage, "getEndpointState", { workspace, endpointName, operationUrl: started.operationUrl }, retry));
+  if (state.provisioningState !== "Succeeded") {
+    throw new StageFailure(stage, state.error?.code ?? "TrafficUpdateFailed", state.error?.message ?? `traffic update left ${endpointName} ${state.provisioningState}`);
+  }
+  return state;
+}
+
+function describe(traffic: Traffic): string {
+  const entries = Object.entries(traffic);
+  return entries.length === 0 ? "(none)" : entries.map(([name, percent]) => `${name}=${percent}`).join(", ");
+}
