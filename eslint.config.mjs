@@ -27,7 +27,8 @@ const orchestratorRestrictedImports = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "schemas/**"] },
+  // .azure-package/: the deployable folder `npm run package` (and so `azd package`, azure.yaml) builds.
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "schemas/**", ".azure-package/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

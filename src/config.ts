@@ -52,7 +52,8 @@ function parseGates(text: string, ctx: z.RefinementCtx): Record<string, Threshol
   return parsed.data;
 }
 
-const ConfigSchema = z
+/** Exported for test/infra (the settings the templates must set: `ConfigSchema.in.shape`); the app uses parseConfig. */
+export const ConfigSchema = z
   .object({
     DEPLOY_QUEUE_NAME: optionalString.transform((v) => v ?? "deploy-requests"),
     NOTIFICATION_TOPIC_NAME: optionalString.transform((v) => v ?? "deployment-notifications"),
