@@ -79,6 +79,9 @@ param runCompletedSources runCompletedSource[] = []
 @description('Subscriptions to create on the deployment-notifications topic.')
 param notificationSubscriptions notificationSubscription[] = []
 
+@description('Who may approve or reject deployments that wait for approval: principal names (UPNs) or object ids as App Service authentication reports them: FLOWDEPLOY_APPROVERS. Empty: any caller holding the function key. Set: enable App Service authentication on the Function App, or every answer is refused (docs/security.md).')
+param approvers string[] = []
+
 @description('FLOWDEPLOY_GATES as an object, e.g. {"accuracy": 0.8, "latency_p95_ms": {"max": 1000}}; empty: BulkTestPassed events are refused.')
 param gates object = {}
 
@@ -220,6 +223,7 @@ var baseSettings = {
   FLOWDEPLOY_ALLOWED_IDENTITIES: join(allowedIdentityIds, ',')
   FLOWDEPLOY_EXTRA_ROLE_SCOPES: join(extraRoleScopes, ',')
   FLOWDEPLOY_ALLOWED_EVENT_SOURCES: join(union([eventGrid.outputs.id], allowedEventSources), ',')
+  FLOWDEPLOY_APPROVERS: join(approvers, ',')
 }
 
 // Azure Storage backend: the task hub's queues and tables in the same account, through the same

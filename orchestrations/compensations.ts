@@ -14,12 +14,21 @@ export type Undo = (reason: UnwindReason) => Step<void>;
  * to stay (the new deployment took all traffic) the run commits and the ledger empties.
  */
 export class Compensations {
-  private readonly entries: { name: string; undo: Undo }[] = [];
+  private readonly entries: { name: string; undo: Undo; key?: string }[] = [];
 
   constructor(private readonly ctx: df.OrchestrationContext) {}
 
   register(name: string, undo: Undo): void {
     this.entries.push({ name, undo });
+  }
+
+  /**
+   * Registers an undo unless one with the same key is pending: the oldest undo of a kind is the one
+   * that restores the state before the run (a canary's steps all restore to the split before the first).
+   */
+  registerOnce(key: string, name: string, undo: Undo): void {
+    if (this.entries.some((e) => e.key === key)) return;
+    this.entries.push({ name, undo, key });
   }
 
   /** The names still to undo, newest first (for logs and tests). */

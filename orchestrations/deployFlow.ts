@@ -20,7 +20,9 @@ import { DEPLOY_FLOW, type DeployFlowInput } from "../src/contracts/orchestratio
 import { ENDPOINT_LOCK_ENTITY, endpointLockKey } from "../src/domain/ids";
 import { deployRun, type DeployRun } from "./deployRun";
 import { CancelRequested, StageFailure } from "./failures";
+import { notificationOf } from "./notifications";
 import { RunRecord } from "./runRecord";
+import { awaitApproval } from "./stages/approval";
 import { createDeployment } from "./stages/deployment";
 import { createOrReuseEndpoint, grantSystemAssignedIdentity } from "./stages/endpoint";
 import { registerModel } from "./stages/model";
@@ -80,6 +82,7 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     const deployment = yield* createDeployment(run, { modelId: model.id, identityClientId: userAssigned?.identity.clientId ?? null, readyBy: propagation.deadline });
     yield* awaitPropagation(run, propagation);
     yield* smokeTest(run, deployment.name);
+    yield* awaitApproval(run);
     const live = yield* shiftTraffic(run, endpoint.state.traffic, deployment.name);
     return yield* finish(ctx, record, input, { outcome: "Succeeded", endpoint: live, model, error: null });
   } catch (err) {
@@ -108,25 +111,8 @@ function* finish(
   input: DeployFlowInput,
   outcome: { outcome: "Succeeded" | "Failed" | "Cancelled"; endpoint: EndpointState | undefined; model: RegisteredModel | undefined; error: NotificationError | null },
 ): Step<DeploymentNotification> {
-  const { request } = input;
   run.enterNotify();
-  const notification: DeploymentNotification = {
-    schemaVersion: "1",
-    outcome: outcome.outcome,
-    requestId: request.requestId,
-    instanceId: ctx.df.instanceId,
-    workspace: request.workspace,
-    endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },
-    deployment: run.deploymentName ? { name: run.deploymentName } : null,
-    model: outcome.model ? { name: outcome.model.name, version: outcome.model.version, registered: outcome.model.created } : (request.model ?? null),
-    traffic: outcome.endpoint?.traffic ?? {},
-    stages: run.stages,
-    error: outcome.error,
-    ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
-    ...(run.deleted.length > 0 ? { deletedDeployments: [...run.deleted] } : {}),
-    startedAt: run.startedAt,
-    endedAt: run.now(),
-  };
+  const notification = notificationOf(ctx, run, input.request, outcome);
   // The run must end normally even when the notification cannot be sent (after the notify retries):
   // the Durable extension releases a critical section implicitly only on a normal return, and a throw
   // here would fail the instance with the endpoint's lock held. The outcome stays readable in the

@@ -1,7 +1,8 @@
 import type * as df from "durable-functions";
 import type { DeploymentNotification, StageRecord } from "../src/contracts/notification";
 import type { StageName } from "../src/contracts/stages";
-import type { DeployFlowStatus } from "../src/contracts/orchestration";
+import type { HealthVerdict } from "../src/contracts/activities";
+import type { ApprovalStatus, DeployFlowStatus } from "../src/contracts/orchestration";
 
 export type { DeployFlowStatus };
 import { AUTO_DEPLOYMENT_NAME, requestedDeploymentName, type DeployRequest } from "../src/contracts/deployRequest";
@@ -23,6 +24,13 @@ export class RunRecord {
   deploymentName: string | undefined;
   private deploymentChoice: string | undefined;
   propagationDeadline: string | null = null;
+  /** rollout.approval: the wait and its answer. */
+  approval: ApprovalStatus | undefined;
+  /** A canary's progress and its last analysis. */
+  canary: DeployFlowStatus["canary"];
+  lastAnalysis: HealthVerdict | undefined;
+  /** rollout.window: when the change window opens, while the run waits for it. */
+  windowOpensAt: string | undefined;
   private notification: DeployFlowStatus["notification"];
   private current: DeployFlowStatus["stage"] = "queued";
 
@@ -69,9 +77,9 @@ export class RunRecord {
     return this.current === "queued" || this.current === "notify" || this.current === "done" ? "request" : this.current;
   }
 
-  /** Runs `body` as stage `name`, recording it Succeeded, or Failed when it throws. */
-  *stage<T>(name: StageName, body: () => Step<T>): Step<T> {
-    const record: StageRecord = { name, startedAt: this.now(), endedAt: null, outcome: "Running" };
+  /** Runs `body` as stage `name`, recording it Succeeded, or Failed when it throws; `note` says which step of a repeated stage it is. */
+  *stage<T>(name: StageName, body: () => Step<T>, note?: string): Step<T> {
+    const record: StageRecord = { name, startedAt: this.now(), endedAt: null, outcome: "Running", ...(note ? { note } : {}) };
     this.stages.push(record);
     this.current = name;
     this.publish("Running");
@@ -144,6 +152,11 @@ export class RunRecord {
     return this.ctx.df.currentUtcDateTime.toISOString();
   }
 
+  /** Publishes a change of the approval, canary or analysis state. */
+  changed(): void {
+    this.publish("Running");
+  }
+
   private publish(outcome: DeployFlowStatus["outcome"]): void {
     const status: DeployFlowStatus = {
       stage: this.current,
@@ -155,6 +168,10 @@ export class RunRecord {
       propagationDeadline: this.propagationDeadline,
       ...(this.notification ? { notification: this.notification } : {}),
       ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
+      ...(this.approval ? { approval: { ...this.approval } } : {}),
+      ...(this.canary ? { canary: { ...this.canary } } : {}),
+      ...(this.lastAnalysis ? { lastAnalysis: this.lastAnalysis } : {}),
+      ...(this.windowOpensAt ? { windowOpensAt: this.windowOpensAt } : {}),
       updatedAt: this.now(),
     };
     this.ctx.df.setCustomStatus(status);

@@ -99,6 +99,16 @@ export class Cancellation {
     yield* sleepUntil(this.ctx, this.ctx.df.currentUtcDateTime);
   }
 
+  /** Waits for `event` or `timer`, whichever comes first, unless a cancel comes before both (the timer is then cancelled). */
+  *eventOrTimer(event: df.Task, timer: df.TimerTask): Step<"event" | "timer"> {
+    this.throwIfRequested();
+    const winner = (yield this.ctx.df.Task.any(this.armed ? [event, timer, this.event] : [event, timer])) as df.Task;
+    if (winner === timer) return "timer";
+    timer.cancel();
+    if (winner === event) return "event";
+    throw new CancelRequested(reasonOf(this.event.result));
+  }
+
   /** Waits for `timer`, unless a cancel comes first. */
   *race(timer: df.TimerTask): Step<void> {
     if (!this.armed) {

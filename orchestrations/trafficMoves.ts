@@ -7,12 +7,14 @@ import { callActivity, pollUntilTerminal, type Step } from "./steps";
 /**
  * The one way the run changes an endpoint's traffic: set the split, wait for the update to finish,
  * and register how to undo it (restore the split it replaced) until the run commits. Rollouts,
- * canary steps, rollbacks and mirrors all move traffic through here, in the `traffic` stage.
+ * canary steps, rollbacks and mirrors all move traffic through here, in the `traffic` stage. Only the
+ * first move of a run registers its undo: undoing it restores the split from before the run in one
+ * update, however many steps moved since.
  */
 export function* moveTraffic(run: DeployRun, from: Traffic, to: Traffic): Step<EndpointState> {
   const state = yield* applyTraffic(run, to);
   run.endpoint = state;
-  run.undo.register(`restore traffic ${describe(from)}`, function* () {
+  run.undo.registerOnce("traffic", `restore traffic ${describe(from)}`, function* () {
     run.endpoint = yield* applyTraffic(run, from);
   });
   return state;

@@ -67,6 +67,12 @@ export const ConfigSchema = z
     FLOWDEPLOY_ALLOWED_IDENTITIES: optionalString,
     /** Resources (ids) a request's endpoint.extraRoles may be granted on; empty allows none. */
     FLOWDEPLOY_EXTRA_ROLE_SCOPES: optionalString,
+    /**
+     * Who may approve or reject a deployment waiting for approval: principal names or ids as App
+     * Service authentication reports them (compared ignoring case). Empty: any caller holding the
+     * function key may.
+     */
+    FLOWDEPLOY_APPROVERS: optionalString,
     /** Quality gates for BulkTestPassed events, JSON: metric → minimum, or {min?, max?}. Unset: such events are refused. */
     FLOWDEPLOY_GATES: optionalString.transform((v, ctx) => (v === undefined ? undefined : parseGates(v, ctx))),
     /** Event Grid topics / CloudEvents sources (resource ids) BulkTestPassed events may come from. */
@@ -90,6 +96,13 @@ export const ConfigSchema = z
     /** A PEM file with the CA to trust for FLOWDEPLOY_ARM_ENDPOINT (the simulator's self-signed certificate). */
     FLOWDEPLOY_ARM_CA_FILE: optionalString,
     AZURE_CLIENT_ID: optionalString,
+    /**
+     * Set by the platform, never by an operator: "True" when App Service authentication is enabled,
+     * so the x-ms-client-principal-* headers a function sees were set by it (and any a caller sent
+     * were removed). The Functions host trusts them only then (azure-functions-host
+     * AuthenticationLevelHandler: `environment.IsEasyAuthEnabled()`), and so does flowdeploy.
+     */
+    WEBSITE_AUTH_ENABLED: optionalString,
   })
   .transform((env) => ({
     deployQueueName: env.DEPLOY_QUEUE_NAME,
@@ -102,6 +115,8 @@ export const ConfigSchema = z
     allowedWorkspaces: idList(env.FLOWDEPLOY_ALLOWED_WORKSPACES),
     allowedIdentities: idList(env.FLOWDEPLOY_ALLOWED_IDENTITIES),
     extraRoleScopes: idList(env.FLOWDEPLOY_EXTRA_ROLE_SCOPES),
+    // Principal names (UPNs, e-mail addresses) and object ids compare ignoring case, as Entra ID does.
+    approvers: list(env.FLOWDEPLOY_APPROVERS).map((name) => name.toLowerCase()),
     gates: env.FLOWDEPLOY_GATES,
     allowedEventSources: idList(env.FLOWDEPLOY_ALLOWED_EVENT_SOURCES),
     eventMaxAgeMinutes: env.FLOWDEPLOY_EVENT_MAX_AGE_MINUTES,
@@ -113,6 +128,7 @@ export const ConfigSchema = z
     servingImage: env.FLOWDEPLOY_SERVING_IMAGE,
     arm: { endpoint: env.FLOWDEPLOY_ARM_ENDPOINT, caFile: env.FLOWDEPLOY_ARM_CA_FILE },
     managedIdentityClientId: env.AZURE_CLIENT_ID,
+    appServiceAuthentication: env.WEBSITE_AUTH_ENABLED?.toLowerCase() === "true",
   }));
 
 export type AppConfig = z.output<typeof ConfigSchema>;

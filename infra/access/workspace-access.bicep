@@ -1,6 +1,8 @@
 // On one target Azure ML workspace (or Foundry hub-based project), in that workspace's resource group
 // (any subscription), for the Function App identity:
 //   - AzureML Data Scientist: endpoints, deployments, model and environment versions, keys and tokens;
+//   - Monitoring Reader: the endpoints' Azure Monitor metrics a canary's analysis reads
+//     (Microsoft.Insights/metrics/read, which AzureML Data Scientist does not include);
 //   - Role Based Access Control Administrator, constrained by the workspace condition of
 //     docs/pipeline.md ("Permissions of the Function App itself"): it may write only Azure Machine
 //     Learning Workspace Connection Secrets Reader and AzureML Metrics Writer assignments, only for
@@ -20,6 +22,7 @@ param workspaceName string
 param principalId string
 
 var azureMLDataScientist = 'f6c7c914-8db3-469d-8ca1-694a8f32e121'
+var monitoringReader = '43d0d8ad-25c7-4714-9337-8ba259a9fe05'
 var rbacAdministrator = 'f58310d9-a9f6-439a-9e8d-f62e7b41a168'
 
 // docs/pipeline.md, "On the workspace" (Workspace Connection Secrets Reader ea01e6af-…, AzureML Metrics
@@ -36,6 +39,16 @@ resource dataScientist 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: workspace
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', azureMLDataScientist)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource metricsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(workspace.id, principalId, monitoringReader)
+  scope: workspace
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringReader)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

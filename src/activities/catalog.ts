@@ -18,6 +18,8 @@ export const Activities = {
   smokeTest: "smokeTest",
   setTraffic: "setTraffic",
   deleteDeployment: "deleteDeployment",
+  analyzeDeploymentHealth: "analyzeDeploymentHealth",
+  listEndpointDeployments: "listEndpointDeployments",
   notify: "notify",
 } as const;
 
@@ -40,7 +42,9 @@ export const ACTIVITY_STAGES = {
   smokeTest: ["smokeTest"],
   setTraffic: ["traffic"],
   deleteDeployment: ["deployment"],
-  notify: ["notify"],
+  analyzeDeploymentHealth: ["analysis"],
+  listEndpointDeployments: ["traffic"],
+  notify: ["notify", "approval"],
 } as const satisfies { [K in ActivityName]: readonly ErrorStage[] };
 
 export type ActivityStage<K extends ActivityName> = (typeof ACTIVITY_STAGES)[K][number];
@@ -57,6 +61,8 @@ export interface ActivityIO {
   smokeTest: { input: io.SmokeTestInput; output: io.SmokeTestResult };
   setTraffic: { input: io.SetTrafficInput; output: io.StartedOperation };
   deleteDeployment: { input: io.DeploymentRef; output: io.DeleteDeploymentResult };
+  analyzeDeploymentHealth: { input: io.AnalyzeHealthInput; output: io.HealthVerdict };
+  listEndpointDeployments: { input: io.ListEndpointDeploymentsInput; output: io.EndpointDeploymentList };
   notify: { input: DeploymentNotification; output: io.NotifyResult };
 }
 

@@ -1,12 +1,20 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import type { MonitorClient } from "@azure/arm-monitor";
 import type { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import type { DeploymentNotification } from "../contracts/notification";
 import type { Clock } from "../domain/clock";
 import { DEFAULT_SERVING_IMAGE } from "../domain/promptFlowRuntime";
 
 export type { ScoreRequest, ScoreResponse, ScoringClient } from "./scoring";
-import { createAuthorizationClient, createMachineLearningClient, createManagedIdentityClient, createScoringClient, type AzureClientOptions } from "../azure/clients";
+import {
+  createAuthorizationClient,
+  createMachineLearningClient,
+  createManagedIdentityClient,
+  createMonitorClient,
+  createScoringClient,
+  type AzureClientOptions,
+} from "../azure/clients";
 import type { ScoringClient } from "./scoring";
 
 /** Publishes a notification on the notifications topic (the notify activity's only effect). */
@@ -41,6 +49,8 @@ export interface ActivityDeps {
   ml(subscriptionId: string): AzureMachineLearningWorkspaces;
   authz(subscriptionId: string): AuthorizationManagementClient;
   msi(subscriptionId: string): ManagedServiceIdentityClient;
+  /** Azure Monitor metrics (Metrics – List) of the endpoints. */
+  monitor(subscriptionId: string): MonitorClient;
   scoring: ScoringClient;
   bus: NotificationPublisher;
   clock: Clock;
@@ -86,6 +96,7 @@ export function createActivityDeps(env: ActivityEnvironment): ActivityDeps {
     ml: client(createMachineLearningClient),
     authz: client(createAuthorizationClient),
     msi: client(createManagedIdentityClient),
+    monitor: client(createMonitorClient),
     scoring: createScoringClient(env.arm.caCertPem ? { caCertPem: env.arm.caCertPem } : {}),
     bus: env.bus,
     clock: env.clock,

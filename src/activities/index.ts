@@ -5,10 +5,12 @@ import type { ActivityImplementations, ActivityInput, ActivityName, ActivityOutp
 import type { ActivityDeps } from "./deps";
 import { deleteDeployment, getDeploymentState, startDeployment } from "./deployment";
 import { ensureEndpoint, getEndpointState } from "./endpoint";
+import { analyzeDeploymentHealth } from "./health";
 import { registerModel } from "./model";
 import { notify } from "./notify";
 import { resolveIdentity } from "./identity";
 import { grantEndpointRoles } from "./roles";
+import { listEndpointDeployments } from "./deploymentList";
 import { chooseDeploymentName } from "./slot";
 import { smokeTest } from "./smokeTest";
 import { setTraffic } from "./traffic";
@@ -33,6 +35,8 @@ const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   smokeTest: { input: io.SmokeTestInput, run: smokeTest },
   setTraffic: { input: io.SetTrafficInput, run: setTraffic },
   deleteDeployment: { input: io.DeploymentRef, run: deleteDeployment },
+  analyzeDeploymentHealth: { input: io.AnalyzeHealthInput, run: analyzeDeploymentHealth },
+  listEndpointDeployments: { input: io.ListEndpointDeploymentsInput, run: listEndpointDeployments },
   notify: { input: io.NotifyInput, run: notify },
 };
 

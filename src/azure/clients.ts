@@ -1,5 +1,6 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
+import { MonitorClient } from "@azure/arm-monitor";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
 import {
   createDefaultHttpClient,
@@ -60,6 +61,15 @@ export function createAuthorizationClient(options: AzureClientOptions): Authoriz
 /** `@azure/arm-msi` 2.2 (user-assigned identities at api-version 2024-11-30): reads an identity's principal and client id. */
 export function createManagedIdentityClient(options: AzureClientOptions): ManagedServiceIdentityClient {
   return new ManagedServiceIdentityClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
+}
+
+/**
+ * `@azure/arm-monitor` 7 (Metrics – List at api-version 2018-01-01): an online endpoint's Azure
+ * Monitor metrics, through ARM with the same credential and scope as the other clients. Pinned to 7:
+ * 8.x requires Node ≥ 22 and this package also runs on Node 20.
+ */
+export function createMonitorClient(options: AzureClientOptions): MonitorClient {
+  return new MonitorClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
 }
 
 export interface ScoringClientOptions {

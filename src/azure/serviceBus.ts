@@ -3,6 +3,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import type { NotificationPublisher } from "../activities/deps";
 import type { AppConfig } from "../config";
 import type { DeploymentNotification } from "../contracts/notification";
+import { isFinalOutcome } from "../domain/outcomes";
 
 /**
  * A Service Bus client from the app's settings: a connection string (SAS, or the local broker with
@@ -17,7 +18,7 @@ export function createServiceBusClient(connection: NonNullable<AppConfig["servic
 
 /**
  * Publishes notifications on the topic with what subscribers filter on: `subject` = outcome,
- * `correlationId` = request id, application properties outcome / workspace / endpoint, and a
+ * `correlationId` = request id, application properties outcome / kind / workspace / endpoint, and a
  * deterministic `messageId` so the topic's duplicate detection drops a retried send.
  */
 export function createNotificationPublisher(client: ServiceBusClient, topicName: string): NotificationPublisher & { close(): Promise<void> } {
@@ -33,6 +34,16 @@ export function createNotificationPublisher(client: ServiceBusClient, topicName:
   };
 }
 
+/**
+ * The `kind` application property: `outcome` for a notification that ends a run (Succeeded, Failed,
+ * Rejected, Cancelled), `approval` for one that asks a person and is followed by the outcome
+ * (AwaitingApproval). A correlation filter `kind = 'outcome'` receives only ends of runs, whatever
+ * outcomes are added later; `kind = 'approval'` only the requests for approval.
+ */
+export function notificationKind(notification: Pick<DeploymentNotification, "outcome">): "outcome" | "approval" {
+  return isFinalOutcome(notification.outcome) ? "outcome" : "approval";
+}
+
 export function notificationMessage(notification: DeploymentNotification, messageId: string) {
   return {
     body: notification,
@@ -42,6 +53,7 @@ export function notificationMessage(notification: DeploymentNotification, messag
     subject: notification.outcome,
     applicationProperties: {
       outcome: notification.outcome,
+      kind: notificationKind(notification),
       workspace: notification.workspace?.name ?? "",
       endpoint: notification.endpoint?.name ?? "",
     },

@@ -14,6 +14,7 @@ export {
 export { describeServiceBusError, RequestValidationError } from "./errors";
 export { DEPLOY_REQUEST_SUBJECT, deployRequestMessage } from "./messages";
 export { matchesFilter, notificationFromMessage, type NotificationFilter } from "./notifications";
+export { INTERIM_OUTCOMES, isFinalOutcome } from "../domain/outcomes";
 export {
   INVALID_NOTIFICATION_REASON,
   type DeadLetteredNotification,

@@ -1,5 +1,5 @@
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import { Outcome, parseJsonText, parseNotification, type DeploymentNotification, type Parsed } from "../contracts";
+import { Outcome, OUTCOMES, parseJsonText, parseNotification, type DeploymentNotification, type Parsed } from "../contracts";
 
 /** What a watcher wants to see; every field given must match (AND). */
 export interface NotificationFilter {
@@ -29,7 +29,7 @@ export function matchesFilter(notification: DeploymentNotification, filter: Noti
 /** Checks a filter given by JavaScript callers (or a CLI flag) before any network call. */
 export function checkFilter(filter: NotificationFilter): void {
   if (filter.outcome !== undefined && !Outcome.safeParse(filter.outcome).success) {
-    throw new RangeError(`outcome must be one of Succeeded, Failed, Rejected; got ${JSON.stringify(filter.outcome)}`);
+    throw new RangeError(`outcome must be one of ${OUTCOMES.join(", ")}; got ${JSON.stringify(filter.outcome)}`);
   }
   if (filter.requestId !== undefined && filter.requestId.trim() === "") throw new RangeError("requestId must not be empty");
 }

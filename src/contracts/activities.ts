@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, WorkspaceRef } from "./common";
-import { DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole } from "./deployRequest";
+import { AnalysisSpec, DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole } from "./deployRequest";
 import { DeploymentNotification } from "./notification";
 
 /**
@@ -159,3 +159,36 @@ export type DeleteDeploymentResult = z.infer<typeof DeleteDeploymentResult>;
 export const NotifyInput = DeploymentNotification;
 export const NotifyResult = z.object({ messageId: z.string() });
 export type NotifyResult = z.infer<typeof NotifyResult>;
+
+/** analyzeDeploymentHealth: judge one deployment's Azure Monitor metrics over a bake window. */
+export const AnalyzeHealthInput = z.object({
+  workspace: WorkspaceRef,
+  endpointName: z.string(),
+  deploymentName: z.string(),
+  /** The bake window, ISO instants (whole minutes: the metrics' grain is PT1M). */
+  from: isoTimestamp,
+  to: isoTimestamp,
+  analysis: AnalysisSpec,
+});
+export type AnalyzeHealthInput = z.input<typeof AnalyzeHealthInput>;
+export const HealthVerdict = z.object({
+  /** healthy: within every limit; unhealthy: a limit breached; insufficient: fewer requests than minRequests. */
+  verdict: z.enum(["healthy", "unhealthy", "insufficient"]),
+  requests: z.number().int().min(0),
+  /** Requests that failed: 5xx, and 408/424/429 (a failing model container shows as 424). */
+  errors: z.number().int().min(0),
+  errorRatePercent: z.number().min(0).max(100).nullable(),
+  /** The highest per-minute P95 latency in the window; null when no minute had data. */
+  p95LatencyMs: z.number().min(0).nullable(),
+  /** Each limit breached, in words with the figures (empty when healthy). */
+  reasons: z.array(z.string()),
+});
+export type HealthVerdict = z.infer<typeof HealthVerdict>;
+
+/** listEndpointDeployments: every deployment of an endpoint with what retention needs to judge it. */
+export const ListEndpointDeploymentsInput = z.object({ workspace: WorkspaceRef, endpointName: z.string() });
+export type ListEndpointDeploymentsInput = z.infer<typeof ListEndpointDeploymentsInput>;
+export const EndpointDeploymentList = z.object({
+  deployments: z.array(z.object({ name: z.string(), managed: z.boolean(), createdAt: z.string().nullable(), traffic: z.number(), mirror: z.number() })),
+});
+export type EndpointDeploymentList = z.infer<typeof EndpointDeploymentList>;

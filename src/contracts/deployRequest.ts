@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { WEEKDAYS } from "../domain/changeWindow";
 import { PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS } from "../domain/requestSettings";
 import { EXTRA_ROLE_NAMES, EXTRA_ROLES } from "../domain/roles";
 import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
@@ -205,12 +206,92 @@ export const SmokeTestSpec = z.strictObject({
 });
 export type SmokeTestSpec = z.infer<typeof SmokeTestSpec>;
 
-export const RolloutPolicy = z.strictObject({
-  /** blueGreen keeps the previous deployments at 0% for a quick rollback; replace deletes them once traffic moved. */
-  strategy: z.enum(["blueGreen", "replace"], { error: requiredOr('"blueGreen" or "replace"') }).default("blueGreen"),
-  /** What happens to a new deployment that failed: deleted, or kept at 0% for inspection. */
-  onFailure: z.enum(["delete", "keep"], { error: requiredOr('"delete" or "keep"') }).default("delete"),
+/** The most minutes one approval or bake may take: the run holds the endpoint's lock meanwhile. */
+export const MAX_APPROVAL_MINUTES = 24 * 60;
+export const MAX_BAKE_MINUTES = 240;
+
+/**
+ * Health limits for a canary step's bake, read from the deployment's Azure Monitor metrics
+ * (RequestsPerMinute by status code, RequestLatency_P95) once the bake is over.
+ */
+export const AnalysisSpec = z.strictObject({
+  /** Most requests that may fail (5xx, and the 408/424/429 a failing model container causes), in percent. */
+  maxErrorRatePercent: z.number({ error: requiredOr("a percentage") }).min(0).max(100),
+  /** Highest 95th-percentile latency allowed, in milliseconds (omit: not judged). */
+  maxP95LatencyMs: z.number({ error: requiredOr("milliseconds") }).positive().optional(),
+  /** Fewer requests than this in the bake cannot judge the step: it fails as InsufficientTraffic (default 1). */
+  minRequests: z.number({ error: requiredOr("a whole number") }).int().min(0).default(1),
 });
+export type AnalysisSpec = z.infer<typeof AnalysisSpec>;
+
+export const CanaryStep = z.strictObject({
+  /** Share of live traffic the new deployment serves during this step. */
+  percent: z.number({ error: requiredOr("a percentage") }).int("whole percent").min(1).max(99),
+  /** How long the step serves before its health is judged. */
+  bakeMinutes: z.number({ error: requiredOr("a number of minutes") }).int("whole minutes").min(1).max(MAX_BAKE_MINUTES),
+});
+export type CanaryStep = z.infer<typeof CanaryStep>;
+
+/**
+ * A person approves before any live traffic moves. Who may approve is the app's setting
+ * (FLOWDEPLOY_APPROVERS), never the request: `approvers` here only names whom the AwaitingApproval
+ * notification asks.
+ */
+export const ApprovalSpec = z.strictObject({
+  required: z.boolean({ error: requiredOr("true or false") }),
+  /** Without an answer by then the run ends Failed (ApprovalTimedOut), traffic untouched. */
+  timeoutMinutes: z.number({ error: requiredOr("a number of minutes") }).int("whole minutes").min(1).max(MAX_APPROVAL_MINUTES).default(60),
+  approvers: z.array(z.string().min(1).max(256)).max(20).optional(),
+});
+export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** Live traffic moves only inside this window; outside it the run waits for the next opening (a durable timer). */
+export const WindowSpec = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS, { error: requiredOr(WEEKDAYS.join(", ")) })).min(1, "at least one day"),
+    startUtc: z.string({ error: requiredOr('"HH:MM" (UTC)') }).regex(HHMM, 'expected "HH:MM" (UTC), e.g. "08:00"'),
+    endUtc: z.string({ error: requiredOr('"HH:MM" (UTC)') }).regex(HHMM, 'expected "HH:MM" (UTC), e.g. "17:00"'),
+  })
+  .refine((w) => w.startUtc !== w.endUtc, { path: ["endUtc"], message: "must differ from startUtc (a window past midnight ends before it starts)" });
+export type WindowSpec = z.infer<typeof WindowSpec>;
+
+export const RolloutPolicy = z
+  .strictObject({
+    /**
+     * blueGreen keeps the previous deployments at 0% for a quick rollback; replace deletes them once
+     * traffic moved; canary moves traffic through `steps`, judging each with `analysis`, then to 100%.
+     */
+    strategy: z.enum(["blueGreen", "replace", "canary"], { error: requiredOr('"blueGreen", "replace" or "canary"') }).default("blueGreen"),
+    /** What happens to a new deployment that failed: deleted, or kept at 0% for inspection. */
+    onFailure: z.enum(["delete", "keep"], { error: requiredOr('"delete" or "keep"') }).default("delete"),
+    /** Canary only: the live shares before 100%, ascending. */
+    steps: z.array(CanaryStep).min(1).max(10).optional(),
+    /** Canary only: the health each step must show. */
+    analysis: AnalysisSpec.optional(),
+    /** Wait for a person's approval after the smoke test, before any live traffic. */
+    approval: ApprovalSpec.optional(),
+    /**
+     * After success, delete flowdeploy's own deployments of this endpoint that serve no traffic and no
+     * mirror, beyond the newest N (the new one aside). Omit to keep them all (each bills its instances).
+     */
+    keepPrevious: z.number({ error: requiredOr("a whole number") }).int("a whole number").min(0).max(20).optional(),
+    /** Move live traffic only inside this weekly window (UTC). */
+    window: WindowSpec.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.strategy === "canary") {
+      if (!r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'required for strategy "canary": e.g. [{"percent": 10, "bakeMinutes": 15}]' });
+      if (!r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required for strategy "canary": e.g. {"maxErrorRatePercent": 1}' });
+      r.steps?.forEach((step, i) => {
+        const before = r.steps![i - 1];
+        if (before && step.percent <= before.percent) ctx.addIssue({ code: "custom", path: ["steps", i, "percent"], message: `must be above the step before (${before.percent})` });
+      });
+    } else {
+      if (r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'only for strategy "canary"' });
+      if (r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only for strategy "canary"' });
+    }
+  });
 export type RolloutPolicy = z.infer<typeof RolloutPolicy>;
 
 /**

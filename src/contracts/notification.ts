@@ -2,9 +2,13 @@ import { z } from "zod";
 import { assetName, assetVersion, isoTimestamp, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
 import { ErrorStage, StageName } from "./stages";
 
-/** Cancelled: an operator cancelled the run before traffic moved (`POST /api/deployments/{id}/cancel`). */
-export const OUTCOMES = ["Succeeded", "Failed", "Rejected", "Cancelled"] as const;
-export const Outcome = z.enum(OUTCOMES, { error: requiredOr("Succeeded, Failed, Rejected or Cancelled") });
+/**
+ * Cancelled: an operator cancelled the run before traffic moved (`POST /api/deployments/{id}/cancel`).
+ * AwaitingApproval: not an end — the run passed its smoke test and waits for a person's approval
+ * (`rollout.approval`); the outcome follows in a later notification.
+ */
+export const OUTCOMES = ["Succeeded", "Failed", "Rejected", "Cancelled", "AwaitingApproval"] as const;
+export const Outcome = z.enum(OUTCOMES, { error: requiredOr("Succeeded, Failed, Rejected, Cancelled or AwaitingApproval") });
 export type Outcome = z.infer<typeof Outcome>;
 
 export const StageRecord = z.object({
@@ -49,12 +53,25 @@ export const DeploymentNotification = z
     deletedDeployments: z.array(z.string()).optional(),
     /** What the owner should know although the run went on, e.g. a prompt flow runtime image that retires. */
     warnings: z.array(z.string()).optional(),
+    /** AwaitingApproval: until when the run waits, whom the request names, and where to answer. Later notifications: who answered. */
+    approval: z
+      .object({
+        requestedAt: isoTimestamp,
+        expiresAt: isoTimestamp,
+        approvers: z.array(z.string()).optional(),
+        decision: z.enum(["approved", "rejected"]).optional(),
+        by: z.string().optional(),
+        reason: z.string().optional(),
+      })
+      .optional(),
     startedAt: isoTimestamp,
     endedAt: isoTimestamp,
   })
   .superRefine((n, ctx) => {
-    if (n.outcome === "Succeeded" && n.error !== null) ctx.addIssue({ code: "custom", path: ["error"], message: "a Succeeded notification has no error" });
-    if (n.outcome !== "Succeeded" && n.error === null) ctx.addIssue({ code: "custom", path: ["error"], message: `required for ${n.outcome} notifications` });
+    const errorless = n.outcome === "Succeeded" || n.outcome === "AwaitingApproval";
+    if (errorless && n.error !== null) ctx.addIssue({ code: "custom", path: ["error"], message: `a ${n.outcome} notification has no error` });
+    if (!errorless && n.error === null) ctx.addIssue({ code: "custom", path: ["error"], message: `required for ${n.outcome} notifications` });
+    if (n.outcome === "AwaitingApproval" && !n.approval) ctx.addIssue({ code: "custom", path: ["approval"], message: "required for AwaitingApproval notifications" });
     const total = Object.values(n.traffic).reduce((a, b) => a + b, 0);
     if (total !== 0 && total !== 100) ctx.addIssue({ code: "custom", path: ["traffic"], message: `traffic adds up to ${total}; Azure requires 0 or 100` });
   });

@@ -1,3 +1,4 @@
+import type { HealthVerdict } from "./activities";
 import type { DeployRequest } from "./deployRequest";
 import type { StageRecord } from "./notification";
 import type { RunPosition } from "./stages";
@@ -118,6 +119,33 @@ export interface DeployFlowStatus {
   warnings?: string[];
   /** Whether the outcome notification reached the topic (set when the run ends; "failed" after the notify retries). */
   notification?: "sent" | "failed";
+  /** rollout.approval: until when the run waits for a person, and (once answered) who answered. */
+  approval?: ApprovalStatus;
+  /** A canary: the step under way, the share live, and when its bake ends (null once judged). */
+  canary?: { step: number; of: number; percent: number; bakeUntil: string | null };
+  /** The last health analysis of a canary step, with its figures. */
+  lastAnalysis?: HealthVerdict;
+  /** rollout.window: live traffic waits for the change window, which opens then. */
+  windowOpensAt?: string;
   updatedAt: string;
 }
 
+/** An approval as the run records it: asked when, until when, whom, and the answer when it came. */
+export interface ApprovalStatus {
+  requestedAt: string;
+  expiresAt: string;
+  approvers?: string[];
+  decision?: "approved" | "rejected";
+  by?: string;
+  reason?: string;
+}
+
+
+/** An approver's answer (the `approval` external event); `by` comes from the host's authentication, never from the body. */
+export interface ApprovalDecision {
+  decision: "approved" | "rejected";
+  reason: string | null;
+  /** The caller as the host authenticated it (App Service authentication's principal name), or "function key". */
+  by: string;
+  at: string;
+}

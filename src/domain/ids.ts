@@ -46,5 +46,11 @@ export function endpointLockKey(workspace: { subscriptionId: string; resourceGro
  */
 export const CANCEL_EVENT = "cancel";
 
+/**
+ * The external event an approver's answer raises (`POST /api/deployments/{id}/approve|reject`):
+ * payload `ApprovalDecision` (src/contracts/orchestration.ts).
+ */
+export const APPROVAL_EVENT = "approval";
+
 /** Instance ids flowdeploy makes (`instanceIdFor`); routes refuse anything else before asking the host. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;

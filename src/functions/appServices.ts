@@ -59,6 +59,12 @@ export function planWithApp(body: unknown): Promise<PlanResult> {
   return planRequest(body, s.policy, s.plan);
 }
 
+/** What the approve and reject routes read: who may answer, whether the host's identity headers can be believed, and the app's clock. */
+export function approvalSettings(): { approvers: readonly string[]; trustClientPrincipal: boolean; clock: Clock } {
+  const s = current();
+  return { approvers: s.policy.approvers, trustClientPrincipal: s.policy.trustClientPrincipal, clock: s.clock };
+}
+
 export function intakeDeps(client: StartClient, context: InvocationContext): IntakeDeps {
   const s = current();
   return {

@@ -2,12 +2,16 @@ import { type HttpRequest, type HttpResponseInit, type InvocationContext } from 
 import type * as df from "durable-functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { INSTANCE_ID_PATTERN } from "../domain/ids";
+import type { ApprovalDecision } from "../contracts/orchestration";
+import { logText } from "../domain/logText";
+import { answerApproval, checkApprover } from "../intake/approval";
 import { requestCancel } from "../intake/cancel";
 import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
 import { getStatusOrUndefined } from "../intake/instanceStatus";
 import { encodeCursor, findByRequestId, listDeployments, nextPageUri, parseDeploymentQuery, summarize } from "../intake/deploymentQueries";
-import { intakeDeps, planWithApp } from "./appServices";
+import { approvalSettings, intakeDeps, planWithApp } from "./appServices";
+import { callerFromHeaders } from "./callerIdentity";
 
 /**
  * POST /api/deployments: a DeployRequest body → 202 with the status and cancel URLs; an invalid body
@@ -115,9 +119,9 @@ export async function listDeploymentsHttp(request: HttpRequest, client: df.Durab
 export async function cancelDeploymentHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   const instanceId = request.params["instanceId"] ?? "";
   if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
-  const reason = await cancelReason(request);
-  if (!reason.ok) return problem(400, [reason.error]);
-  const result = await requestCancel(client, instanceId, { reason: reason.value });
+  const body = await readReasonBody(request);
+  if (!body.ok) return problem(400, body.errors);
+  const result = await requestCancel(client, instanceId, { reason: body.reason ?? "cancelled by an operator" });
   context.log(`cancel ${instanceId}: ${result.outcome}`);
   switch (result.outcome) {
     case "requested":
@@ -128,6 +132,64 @@ export async function cancelDeploymentHttp(request: HttpRequest, client: df.Dura
       return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: nothing to cancel`]);
     case "tooLate":
       return problem(409, [`deployment ${instanceId} is at stage ${result.stage}: traffic is moving, it can no longer be cancelled`]);
+  }
+}
+
+/** Fields an approval body may not carry, and why: the answer's who, what and when come from the host, the route and the server's clock. */
+const APPROVAL_BODY_REFUSED: Readonly<Record<string, string>> = {
+  by: "not accepted: who answers is the caller the host authenticated (App Service authentication), or \"function key\", never a field of the body",
+  decision: "not accepted: the route says it (/approve or /reject)",
+  at: "not accepted: the server's clock says when",
+};
+
+/**
+ * POST /api/deployments/{instanceId}/approve, optional body `{"reason": "..."}`: hands an approval to
+ * a deployment waiting for one (custom status stage `approval`). 202 `{instanceId, decision, by}`;
+ * 403 when FLOWDEPLOY_APPROVERS is set and the caller is not a signed-in principal it lists; 404 for
+ * an unknown id; 409 when the deployment is not waiting for approval.
+ */
+export function approveDeploymentHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return answerApprovalHttp("approved", request, client, context);
+}
+
+/** POST /api/deployments/{instanceId}/reject, body `{"reason": "..."}` (required: it becomes the Failed notification's message); otherwise as approve. */
+export function rejectDeploymentHttp(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return answerApprovalHttp("rejected", request, client, context);
+}
+
+/**
+ * The approve and reject routes. Who answers is read from the host (App Service authentication's
+ * x-ms-client-principal-* headers, believed only when it is enabled: src/functions/callerIdentity.ts),
+ * never from the body; who may answer is the app's setting FLOWDEPLOY_APPROVERS (DESIGN.md §6:
+ * trust Azure and settings, not the message). The caller is checked before the instance, so a
+ * refused caller learns nothing about it.
+ */
+async function answerApprovalHttp(decision: ApprovalDecision["decision"], request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  const verb = decision === "approved" ? "approve" : "reject";
+  const instanceId = request.params["instanceId"] ?? "";
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
+  const body = await readReasonBody(request, APPROVAL_BODY_REFUSED);
+  if (!body.ok) return problem(400, body.errors);
+  if (decision === "rejected" && body.reason === undefined) return problem(400, ['reason: required to reject (it is the message of the Failed notification), e.g. {"reason": "the canary metrics are not in yet"}']);
+  const settings = approvalSettings();
+  const caller = callerFromHeaders(request.headers, settings.trustClientPrincipal);
+  if (caller.kind === "functionKey" && caller.ignoredHeaders) context.warn(`${verb} ${instanceId}: x-ms-client-principal-* headers ignored: App Service authentication is not enabled on this app, so nothing vouches for them`);
+  const check = checkApprover(caller, settings.approvers);
+  if (!check.ok) {
+    context.log(`${verb} ${instanceId}: refused: ${logText(check.reason)}`);
+    return problem(403, [check.reason]);
+  }
+  const result = await answerApproval(client, instanceId, { decision, reason: body.reason ?? null, by: check.by, at: settings.clock.now().toISOString() });
+  context.log(`${verb} ${instanceId} by ${logText(check.by)}: ${result.outcome}`);
+  switch (result.outcome) {
+    case "raised":
+      return { status: 202, jsonBody: { instanceId, decision, by: check.by } };
+    case "notFound":
+      return problem(404, [`no deployment ${instanceId}`]);
+    case "notRunning":
+      return problem(409, [`deployment ${instanceId} is ${result.runtimeStatus}: it is not waiting for approval`]);
+    case "notWaiting":
+      return problem(409, [`deployment ${instanceId} is at stage ${result.stage ?? "(none)"}: it is not waiting for approval`]);
   }
 }
 
@@ -161,26 +223,37 @@ export async function releaseLockHttp(request: HttpRequest, client: df.DurableCl
 }
 
 const MAX_REASON_CHARS = 500;
-const MAX_CANCEL_BODY_BYTES = 4096;
+const MAX_REASON_BODY_BYTES = 4096;
 
-async function cancelReason(request: HttpRequest): Promise<{ ok: true; value: string } | { ok: false; error: string }> {
+type ReasonBody = { ok: true; reason: string | undefined } | { ok: false; errors: string[] };
+
+/**
+ * The body of the operator routes (cancel, approve, reject): nothing, or `{"reason": "..."}` with a
+ * reason of at most 500 characters. Any other field is an error; `refused` names fields that get
+ * their own explanation (a body cannot say who answers an approval).
+ */
+async function readReasonBody(request: HttpRequest, refused: Readonly<Record<string, string>> = {}): Promise<ReasonBody> {
   const raw = await request.text();
-  if (Buffer.byteLength(raw) > MAX_CANCEL_BODY_BYTES) return { ok: false, error: `(root): body is larger than ${MAX_CANCEL_BODY_BYTES} bytes` };
+  if (Buffer.byteLength(raw) > MAX_REASON_BODY_BYTES) return { ok: false, errors: [`(root): body is larger than ${MAX_REASON_BODY_BYTES} bytes`] };
   const text = raw.replace(/^\uFEFF/, "").trim();
-  if (text === "") return { ok: true, value: "cancelled by an operator" };
+  if (text === "") return { ok: true, reason: undefined };
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, error: "(root): expected a JSON object such as {\"reason\": \"...\"}" };
+    return { ok: false, errors: ["(root): expected a JSON object such as {\"reason\": \"...\"}"] };
   }
-  const reason = (body as { reason?: unknown } | null)?.reason;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, error: "(root): expected a JSON object" };
-  const unknown = Object.keys(body).filter((k) => k !== "reason");
-  if (unknown.length > 0) return { ok: false, error: `${unknown.join(", ")}: unknown field${unknown.length > 1 ? "s" : ""} (only "reason" is accepted)` };
-  if (reason === undefined) return { ok: true, value: "cancelled by an operator" };
-  if (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON_CHARS) return { ok: false, error: `reason: expected a non-empty string of at most ${MAX_REASON_CHARS} characters` };
-  return { ok: true, value: reason.trim() };
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return { ok: false, errors: ["(root): expected a JSON object"] };
+  const reason = (body as { reason?: unknown }).reason;
+  const fields = Object.keys(body).filter((k) => k !== "reason");
+  const explained = fields.filter((k) => Object.hasOwn(refused, k)).map((k) => `${k}: ${refused[k]}`);
+  const unknown = fields.filter((k) => !Object.hasOwn(refused, k));
+  if (explained.length > 0 || unknown.length > 0) {
+    return { ok: false, errors: [...explained, ...(unknown.length > 0 ? [`${unknown.join(", ")}: unknown field${unknown.length > 1 ? "s" : ""} (only "reason" is accepted)`] : [])] };
+  }
+  if (reason === undefined) return { ok: true, reason: undefined };
+  if (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON_CHARS) return { ok: false, errors: [`reason: expected a non-empty string of at most ${MAX_REASON_CHARS} characters`] };
+  return { ok: true, reason: reason.trim() };
 }
 
 function badInstanceId(): HttpResponseInit {

@@ -7,7 +7,7 @@ import { DEPLOY_FLOW, RELEASE_ENDPOINT_LOCK } from "../contracts/orchestration";
 import { ENDPOINT_LOCK_ENTITY } from "../domain/ids";
 import { activityHandler } from "./activities";
 import { bulkTestEvent } from "./bulkTestEvents";
-import { cancelDeploymentHttp, getDeploymentHttp, listDeploymentsHttp, releaseLockHttp, startDeploymentHttp } from "./deploymentsHttp";
+import { approveDeploymentHttp, cancelDeploymentHttp, getDeploymentHttp, listDeploymentsHttp, rejectDeploymentHttp, releaseLockHttp, startDeploymentHttp } from "./deploymentsHttp";
 import { deployRequestFromQueue } from "./deployRequestsQueue";
 
 /**
@@ -93,6 +93,9 @@ export const TRIGGERS = [
   { kind: "http", name: "listDeploymentsHttp", methods: ["GET"], route: "deployments", authLevel: "function", handler: listDeploymentsHttp },
   { kind: "http", name: "getDeploymentHttp", methods: ["GET"], route: "deployments/{instanceId}", authLevel: "function", handler: getDeploymentHttp },
   { kind: "http", name: "cancelDeploymentHttp", methods: ["POST"], route: "deployments/{instanceId}/cancel", authLevel: "function", handler: cancelDeploymentHttp },
+  // An approver's answer to a run waiting at its approval stage: the APPROVAL_EVENT, with who answered from the host's authentication.
+  { kind: "http", name: "approveDeploymentHttp", methods: ["POST"], route: "deployments/{instanceId}/approve", authLevel: "function", handler: approveDeploymentHttp },
+  { kind: "http", name: "rejectDeploymentHttp", methods: ["POST"], route: "deployments/{instanceId}/reject", authLevel: "function", handler: rejectDeploymentHttp },
   { kind: "http", name: "releaseLockHttp", methods: ["POST"], route: "deployments/{instanceId}/release-lock", authLevel: "function", handler: releaseLockHttp },
   { kind: "serviceBusQueue", name: "deployRequestsQueue", connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue },
   { kind: "eventGrid", name: "bulkTestEvents", handler: bulkTestEvent },

@@ -28,6 +28,17 @@ export interface IntakePolicy {
   allowedInstanceTypes: readonly string[];
   /** A run that waited longer than this for its endpoint's lock ends EndpointBusy (goes into the orchestration input). */
   lockWaitMinutes: number;
+  /**
+   * Who may approve or reject a deployment waiting for approval (FLOWDEPLOY_APPROVERS): principal
+   * names or ids, lower-case. Empty: any caller holding the function key may.
+   */
+  approvers: readonly string[];
+  /**
+   * Whether the x-ms-client-principal-* headers name the caller: only when App Service
+   * authentication set them (WEBSITE_AUTH_ENABLED), or the local stand-ins, which play that part.
+   * Otherwise a caller could write them itself, and they are ignored.
+   */
+  trustClientPrincipal: boolean;
 }
 
 /** Events stamped further in the future than this are refused (clock skew allowance). */
@@ -36,7 +47,10 @@ export const DEFAULT_EVENT_MAX_AGE_MINUTES = 1440;
 export const DEFAULT_MAX_INSTANCES = 10;
 export const DEFAULT_LOCK_WAIT_MINUTES = 240;
 
-type PolicySettings = Pick<AppConfig, "servingImage" | "allowedWorkspaces" | "allowedIdentities" | "extraRoleScopes" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes">;
+type PolicySettings = Pick<
+  AppConfig,
+  "servingImage" | "allowedWorkspaces" | "allowedIdentities" | "extraRoleScopes" | "gates" | "allowedEventSources" | "eventMaxAgeMinutes" | "maxInstances" | "allowedInstanceTypes" | "lockWaitMinutes" | "approvers" | "appServiceAuthentication"
+>;
 
 /**
  * The Function App's policy from its settings. `*` is honoured only by the local stand-ins: in a
@@ -52,12 +66,17 @@ export function intakePolicyFrom(config: PolicySettings): IntakePolicy {
     allowedEventSources: explicit(config.allowedEventSources),
     gates: config.gates,
     eventMaxAgeMinutes: config.eventMaxAgeMinutes ?? DEFAULT_EVENT_MAX_AGE_MINUTES,
+    approvers: config.approvers,
+    trustClientPrincipal: config.appServiceAuthentication,
   };
 }
 
 /**
  * The local stand-ins accept any workspace, identity and event source, no gates and no age limit —
- * the simulator has every workspace and the samples carry fixed times — unless told otherwise.
+ * the simulator has every workspace and the samples carry fixed times — unless told otherwise. Any
+ * caller may approve, and `flowdeploy serve` (loopback only, no function key) plays App Service
+ * authentication: the x-ms-client-principal-* headers a caller sends name it, so approvers can be
+ * tried on one machine.
  */
 export const LOCAL_INTAKE_POLICY: IntakePolicy = {
   allowedWorkspaces: ["*"],
@@ -69,6 +88,8 @@ export const LOCAL_INTAKE_POLICY: IntakePolicy = {
   maxInstances: DEFAULT_MAX_INSTANCES,
   allowedInstanceTypes: [],
   lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES,
+  approvers: [],
+  trustClientPrincipal: true,
 };
 
 /** Limits on what a deployment may cost and how long it may wait: the same defaults locally and in Azure. */
@@ -95,6 +116,8 @@ export function localIntakePolicy(env: Record<string, string | undefined>): Inta
     gates: set("FLOWDEPLOY_GATES") ? config.gates : LOCAL_INTAKE_POLICY.gates,
     allowedEventSources: set("FLOWDEPLOY_ALLOWED_EVENT_SOURCES") ? config.allowedEventSources : LOCAL_INTAKE_POLICY.allowedEventSources,
     eventMaxAgeMinutes: set("FLOWDEPLOY_EVENT_MAX_AGE_MINUTES") ? config.eventMaxAgeMinutes : LOCAL_INTAKE_POLICY.eventMaxAgeMinutes,
+    approvers: config.approvers,
+    trustClientPrincipal: LOCAL_INTAKE_POLICY.trustClientPrincipal,
   };
 }
 
@@ -117,5 +140,9 @@ export function settingsWarnings(config: PolicySettings): string[] {
   const image = config.servingImage ?? DEFAULT_SERVING_IMAGE;
   if (!isPinned(image)) warnings.push(`FLOWDEPLOY_SERVING_IMAGE: ${image} is not pinned by digest, so what a deployment runs can change under it; set it to the image's @sha256 digest (docs/pipeline.md, "The serving image").`);
   if (config.gates === undefined) warnings.push("FLOWDEPLOY_GATES is not set: PromptFlow.BulkTestPassed events are refused until quality gates are configured.");
+  if (config.approvers.includes("*")) warnings.push("FLOWDEPLOY_APPROVERS: '*' matches no one; list principal names or ids, or leave the setting empty to let any caller holding the function key approve.");
+  if (config.approvers.length > 0 && !config.appServiceAuthentication) {
+    warnings.push("FLOWDEPLOY_APPROVERS is set but App Service authentication is not enabled on this app (WEBSITE_AUTH_ENABLED): no caller can be identified, so every approve and reject is refused (403) until it is enabled (docs/security.md, \"Who may approve\").");
+  }
   return warnings;
 }

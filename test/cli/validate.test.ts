@@ -64,7 +64,7 @@ describe("flowdeploy validate", () => {
   it("validates notifications", async () => {
     const run = await runCli(["validate", "--kind", "notification", "-"], JSON.stringify({ schemaVersion: "1", outcome: "Maybe" }));
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^outcome: expected Succeeded, Failed, Rejected or Cancelled/m);
+    expect(run.stdout).toMatch(/^outcome: expected Succeeded, Failed, Rejected, Cancelled or AwaitingApproval/m);
   });
 
   it.each([

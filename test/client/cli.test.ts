@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { runWatchCommand } from "../../src/cli/commands/watch";
 import { runCli, type CliRun } from "../support/cli";
 import { repoRoot } from "../support/samples";
+import type { DeploymentNotification } from "../../src/contracts";
 import { LocalBus, notification, QUEUE, requestWithId, SECRET_KEY, subscriptionPath, TOPIC } from "./helpers";
 
 /** `flowdeploy enqueue` and `flowdeploy watch`, in-process (and once as the real bin), against the local broker. */
@@ -107,6 +108,72 @@ describe("flowdeploy enqueue", () => {
     const run = await cli(["enqueue", "-", ...connect(), "--queue", "no-such-queue"], JSON.stringify(requestWithId("cli-no-queue")));
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/queue 'no-such-queue' does not exist in 127\.0\.0\.1:\d+ \(MessagingEntityNotFound\)/);
+  });
+});
+
+/** What a run with `rollout.approval` publishes after its smoke test: not an end, an AwaitingApproval request. */
+function awaitingApproval(requestId: string): DeploymentNotification {
+  return {
+    ...notification("Succeeded", requestId),
+    outcome: "AwaitingApproval",
+    traffic: { blue: 100, green: 0 },
+    approval: { requestedAt: "2026-11-23T10:20:00.000Z", expiresAt: "2026-11-23T11:20:00.000Z", approvers: ["alice@contoso.com"] },
+    endedAt: "2026-11-23T10:20:00.000Z",
+  };
+}
+
+/** The outcome after an approver answered. */
+function answered(outcome: "Succeeded" | "Failed", requestId: string, decision: "approved" | "rejected"): DeploymentNotification {
+  const n = notification(outcome, requestId);
+  if (outcome === "Failed") n.error = { stage: "approval", code: "ApprovalRejected", message: "the eval set is stale" };
+  return { ...n, approval: { requestedAt: "2026-11-23T10:20:00.000Z", expiresAt: "2026-11-23T11:20:00.000Z", decision, by: "alice@contoso.com" } };
+}
+
+describe("AwaitingApproval notifications: not an outcome", () => {
+  it("are published with subject AwaitingApproval and kind 'approval'; outcomes with kind 'outcome'", async () => {
+    await bus.publish(awaitingApproval("kind-1"), answered("Succeeded", "kind-1", "approved"));
+    const [asked, ended] = await bus.receive(TOPIC, "all", 2);
+    expect(asked).toMatchObject({ subject: "AwaitingApproval", correlationId: "kind-1", applicationProperties: { outcome: "AwaitingApproval", kind: "approval", endpoint: "web-classify" } });
+    expect(ended).toMatchObject({ subject: "Succeeded", applicationProperties: { outcome: "Succeeded", kind: "outcome" } });
+  });
+
+  it("enqueue --wait prints the request for approval and keeps waiting for the outcome (exit 0 Succeeded)", async () => {
+    const running = cli(["enqueue", "-", "--wait", "--json", "--timeout", "10", ...connect()], JSON.stringify(requestWithId("cli-wait-approval")));
+    await new Promise((r) => setTimeout(r, 300));
+    await bus.publish(awaitingApproval("cli-wait-approval"));
+    await new Promise((r) => setTimeout(r, 300));
+    await bus.publish(answered("Succeeded", "cli-wait-approval", "approved"));
+    const run = await running;
+    expect(run.code, run.stderr).toBe(0);
+    const [id, first, second, rest] = run.stdout.trim().split("\n");
+    expect(id).toBe("cli-wait-approval");
+    expect(JSON.parse(first!)).toMatchObject({ outcome: "AwaitingApproval", requestId: "cli-wait-approval" });
+    expect(JSON.parse(second!)).toMatchObject({ outcome: "Succeeded", approval: { decision: "approved", by: "alice@contoso.com" } });
+    expect(rest).toBeUndefined();
+  });
+
+  it("watch --once prints it as a request for approval and ends at the outcome (a rejection: exit 1)", async () => {
+    await bus.publish(awaitingApproval("cli-watch-approval"), answered("Failed", "cli-watch-approval", "rejected"));
+    const run = await cli(["watch", "--once", "--timeout", "10", ...connect()]);
+    expect(run.code).toBe(1);
+    expect(run.stdout.split("\n")).toEqual([
+      "2026-11-23T10:20:00.000Z AwaitingApproval web-classify/green request=cli-watch-approval waiting for approval until 2026-11-23T11:20:00.000Z (asks alice@contoso.com): flowdeploy approve|reject deploy-cli-watch-approval",
+      "2026-11-23T10:31:02.000Z Failed web-classify/green request=cli-watch-approval rejected by alice@contoso.com error approval/ApprovalRejected: the eval set is stale",
+      "",
+    ]);
+  });
+
+  it("watch --once --outcome AwaitingApproval ends at it (exit 0); --once with only it in time is exit 1, no outcome yet", async () => {
+    await bus.publish(awaitingApproval("cli-ask-1"));
+    const asked = await cli(["watch", "--once", "--outcome", "AwaitingApproval", "--json", "--timeout", "10", ...connect()]);
+    expect(asked.code).toBe(0);
+    expect(JSON.parse(asked.stdout)).toMatchObject({ outcome: "AwaitingApproval", requestId: "cli-ask-1" });
+
+    await bus.publish(awaitingApproval("cli-ask-2"));
+    const waited = await cli(["watch", "--once", "--timeout", "1", ...connect()]);
+    expect(waited.code).toBe(1);
+    expect(waited.stdout).toMatch(/ AwaitingApproval web-classify\/green request=cli-ask-2 /);
+    expect(waited.stderr).toMatch(/no outcome within 1 s \(so far: AwaitingApproval; the run has not ended\)\n$/);
   });
 });
 

@@ -120,7 +120,7 @@ describe("watch", () => {
       ["bad-fields", INVALID_NOTIFICATION_REASON],
     ]);
     expect(letters[0]!.description).toMatch(/^\(root\): not valid JSON/);
-    expect(letters[1]!.description).toBe("outcome: expected Succeeded, Failed, Rejected or Cancelled, received a string; endedAt: expected an ISO-8601 timestamp, received a string");
+    expect(letters[1]!.description).toBe("outcome: expected Succeeded, Failed, Rejected, Cancelled or AwaitingApproval, received a string; endedAt: expected an ISO-8601 timestamp, received a string");
     expect(deadLettered.items.map((d) => d.description)).toEqual(letters.map((m) => m.description));
     expect(settled(subscriptionPath("all"))).toBe(0);
   });

@@ -69,6 +69,7 @@ export function sampleParameters(durableBackend: "scheduler" | "azureStorage"): 
     eventPublisherPrincipalIds: [sampleGuid("publisher")],
     runCompletedSources: [{ workspaceId: workspace }],
     notificationSubscriptions: [{ name: "flowdeploy-cli" }, { name: "teams-failures", sqlFilter: "outcome = 'Failed'" }],
+    approvers: ["Alice@contoso.com", sampleGuid("approver")],
     gates: { accuracy: 0.8, latency_p95_ms: { max: 1000 } },
     servingImage: `mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${"0123456789abcdef".repeat(4)}`,
     additionalAppSettings: { FLOWDEPLOY_MAX_INSTANCES: "4" },

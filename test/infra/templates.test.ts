@@ -7,6 +7,7 @@ import { AML_RUN_COMPLETED, BULK_TEST_PASSED } from "../../src/contracts/events"
 import { TRIGGERS, type Trigger } from "../../src/functions/triggers";
 import { DEFAULT_EVENT_MAX_AGE_MINUTES, settingsWarnings } from "../../src/intake/policy";
 import { repoRoot } from "../support/samples";
+import { sampleGuid } from "./bicepEval";
 import { checkBicep, formatProblem } from "./bicep";
 import {
   MAIN,
@@ -58,6 +59,9 @@ const LEFT_TO_DEFAULTS: Record<string, string> = {
   FLOWDEPLOY_EVENT_MAX_AGE_MINUTES: "default 1440, the Event Grid subscriptions' --event-ttl in infra/hooks/postdeploy.sh (checked below)",
   FLOWDEPLOY_ARM_ENDPOINT: "only points the app at the local ARM simulator",
   FLOWDEPLOY_ARM_CA_FILE: "only trusts the local ARM simulator's certificate",
+  // MicrosoftDocs/azure-docs articles/app-service/reference-app-settings.md: "Read-only. Injected into a
+  // Windows or Linux app to indicate whether App Service authentication is enabled."
+  WEBSITE_AUTH_ENABLED: "set by the platform when App Service authentication is enabled, never by a template; the approvers check believes x-ms-client-principal-* headers only then",
 };
 
 /**
@@ -154,9 +158,15 @@ describe("app settings (infra/main.bicep → infra/app/function-app.bicep)", () 
       expect(config.allowedEventSources[0]).toMatch(/^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/rg-flowdeploy-dev\/providers\/microsoft\.eventgrid\/topics\/evgt-bulktest-[a-z0-9]+$/);
       expect(config.gates).toEqual({ accuracy: 0.8, latency_p95_ms: { max: 1000 } });
       expect(config.maxInstances).toBe(4); // additionalAppSettings reaches the app
-      expect(settingsWarnings(config)).toEqual([]);
+      expect(config.approvers).toEqual(["alice@contoso.com", sampleGuid("approver")]);
+      // The templates do not turn App Service authentication on (it needs an Entra app registration):
+      // until an operator does, the app says approvals are refused; with it on (the platform sets
+      // WEBSITE_AUTH_ENABLED), nothing is left to warn about.
+      expect(settingsWarnings(config)).toEqual([expect.stringMatching(/^FLOWDEPLOY_APPROVERS is set but App Service authentication is not enabled/)]);
+      expect(settingsWarnings(parseConfig({ ...env, WEBSITE_AUTH_ENABLED: "True" }))).toEqual([]);
     } else {
       expect(config.allowedWorkspaces).toEqual([]);
+      expect(config.approvers).toEqual([]);
       expect(config.allowedEventSources).toHaveLength(1);
       expect(config.gates).toBeUndefined();
     }

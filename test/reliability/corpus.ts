@@ -91,7 +91,7 @@ export const REQUEST_CORPUS: BadInput[] = [
   { label: "environment variable value a number", json: set("deployment.environmentVariables", { TIMEOUT: 30 }), field: "deployment.environmentVariables.TIMEOUT" },
   { label: "smokeTest.input as a string", json: set("smokeTest.input", "https://example.com"), field: "smokeTest.input" },
   { label: "expectFields as a string", json: set("smokeTest.expectFields", "category"), field: "smokeTest.expectFields" },
-  { label: "unknown rollout strategy", json: set("rollout.strategy", "canary"), field: "rollout.strategy" },
+  { label: "unknown rollout strategy", json: set("rollout.strategy", "rolling"), field: "rollout.strategy" },
   { label: "unknown onFailure policy", json: set("rollout.onFailure", "ignore"), field: "rollout.onFailure" },
   { label: "propagation below 15 minutes", json: set("propagationMinutes", 5), field: "propagationMinutes", says: /15/ },
   { label: "propagation as a string", json: set("propagationMinutes", "16"), field: "propagationMinutes" },

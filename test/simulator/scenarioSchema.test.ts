@@ -40,6 +40,7 @@ const VALID: [string, unknown][] = [
   ["tenant and identities", { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", userAssignedIdentities: [{ id: "/x", principalId: "11111111-2222-3333-4444-555555555555" }] }],
   ["latency and polling", { latency: { endpointSeconds: 0, deploymentSeconds: 1.5 }, polling: { locationRetryAfterSeconds: 10, statusRetryAfterSeconds: null } }],
   ["caller may assign some identities", { callerAssignableIdentities: ["/a", "/b"] }],
+  ["scoring behaviour and synthetic load", { scoringBehaviour: [{ deployment: "green", errorRatePercent: 20, latencyMs: 900 }, { deployment: "blue", endpoint: "web-ep" }], load: { requestsPerMinute: 60, endpoint: "web-ep" } }],
 ];
 
 const INVALID: [string, unknown][] = [
@@ -70,6 +71,12 @@ const INVALID: [string, unknown][] = [
   ["flow path not a datastore URI", { flows: [{ path: "https://example.com/flow" }] }],
   ["connection target not a resource id", { connections: [{ name: "c", target: "aoai", role: "Cognitive Services OpenAI User" }] }],
   ["callerAssignableIdentities neither '*' nor a list", { callerAssignableIdentities: "all" }],
+  ["scoring behaviour without a deployment", { scoringBehaviour: [{ errorRatePercent: 20 }] }],
+  ["error rate over 100", { scoringBehaviour: [{ deployment: "green", errorRatePercent: 101 }] }],
+  ["negative latency", { scoringBehaviour: [{ deployment: "green", latencyMs: -1 }] }],
+  ["load of 0 calls a minute", { load: { requestsPerMinute: 0 } }],
+  ["fractional load", { load: { requestsPerMinute: 1.5 } }],
+  ["load with an unknown field", { load: { requestsPerMinute: 10, burst: true } }],
 ];
 
 /** Rules JSON Schema has no keyword for: the validator refuses these, the schema cannot, and says so in its description. */

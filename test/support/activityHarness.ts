@@ -10,6 +10,8 @@ export interface ActivityHarness {
   sim: Simulator;
   clock: VirtualClock;
   activities: ActivityImplementations;
+  /** The clients the activities use (one per subscription and kind), e.g. to watch what they send. */
+  deps: ActivityDeps;
   /** The same activities over the same simulator, with other settings (e.g. another serving image). */
   withSettings(settings: Partial<ActivityDeps["settings"]>): ActivityImplementations;
   published: { notification: DeploymentNotification; messageId: string }[];
@@ -38,6 +40,7 @@ export async function startActivityHarness(scenario?: ScenarioInput, settings: P
     sim,
     clock,
     activities: createActivities(deps),
+    deps,
     withSettings: (more) => createActivities({ ...deps, settings: { ...deps.settings, ...more } }),
     published,
     logs,

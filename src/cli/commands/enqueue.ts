@@ -15,7 +15,7 @@ import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, reso
  */
 export interface EnqueueCommandOptions extends ConnectionFlags {
   queue?: string;
-  /** After sending, wait for this request's notification (as `watch --once --request-id`). */
+  /** After sending, wait for this request's outcome (as `watch --once --request-id`: past an AwaitingApproval notification). */
   wait?: boolean;
   subscription?: string;
   timeout?: string;
@@ -68,7 +68,7 @@ export const registerEnqueueCommand: RegisterCommand = (program, io, setExitCode
       .argument("<FILE>", 'the deploy request JSON, or "-" for standard input'),
   )
     .option("--queue <Q>", `queue name (default: DEPLOY_QUEUE_NAME, else ${DEFAULT_QUEUE_NAME})`)
-    .option("--wait", "then wait for the request's notification and print it (exit 0 Succeeded, 1 otherwise: Failed, Rejected — e.g. RequestIdConflict — or Cancelled)")
+    .option("--wait", "then wait for the request's outcome and print it (exit 0 Succeeded, 1 otherwise: Failed, Rejected — e.g. RequestIdConflict — or Cancelled); an AwaitingApproval notification is printed and the wait goes on")
     .option("--subscription <NAME>", "with --wait: the topic subscription to receive from (as watch)")
     .option("--timeout <SECONDS>", "with --wait: give up after this long (exit 1)")
     .option("--json", "with --wait: print the notification as JSON")

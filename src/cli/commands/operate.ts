@@ -8,12 +8,16 @@ import type { RegisterCommand } from "../command";
  * Operator commands on a running deployment, through the Function App's HTTP routes (the Durable
  * management API is never exposed: DESIGN.md §6):
  *   flowdeploy cancel <instanceId>        POST /api/deployments/{id}/cancel
+ *   flowdeploy approve <instanceId>       POST /api/deployments/{id}/approve
+ *   flowdeploy reject <instanceId>        POST /api/deployments/{id}/reject (--reason required)
  *   flowdeploy release-lock <instanceId>  POST /api/deployments/{id}/release-lock
  * The app's base URL comes from --url or FLOWDEPLOY_URL (default: `flowdeploy serve`'s
  * http://127.0.0.1:7071); the function key from --function-key or FLOWDEPLOY_FUNCTION_KEY (preferred:
  * a flag's value stays in shell history and shows in process lists), sent as the `x-functions-key`
  * header, only over https or to this machine, never after a redirect, and never printed.
- * `flowdeploy status` and `flowdeploy list` (deployments.ts) use the same options.
+ * `flowdeploy status` and `flowdeploy list` (deployments.ts) use the same options. approve and reject
+ * also send FLOWDEPLOY_ACCESS_TOKEN, when set, as `Authorization: Bearer`: with App Service
+ * authentication on the app, that token is what names the approver (FLOWDEPLOY_APPROVERS).
  */
 export interface AppOptions {
   url?: string;
@@ -27,11 +31,18 @@ export interface OperateOptions extends AppOptions {
 
 export const DEFAULT_URL = "http://127.0.0.1:7071";
 
-export async function runOperateCommand(action: "cancel" | "release-lock", instanceId: string, opts: OperateOptions, io: CliIO, env: NodeJS.ProcessEnv, fetchFn: typeof fetch = fetch): Promise<number> {
+export type OperateAction = "cancel" | "release-lock" | "approve" | "reject";
+
+/** The routes' limit on a reason (src/functions/deploymentsHttp.ts). */
+const MAX_REASON_CHARS = 500;
+
+export async function runOperateCommand(action: OperateAction, instanceId: string, opts: OperateOptions, io: CliIO, env: NodeJS.ProcessEnv, fetchFn: typeof fetch = fetch): Promise<number> {
   if (!INSTANCE_ID_PATTERN.test(instanceId)) throw new UsageError(`<instanceId> must be an instance id such as deploy-0123abcd..., got '${instanceId}'`);
+  const answersApproval = action === "approve" || action === "reject";
+  if (answersApproval) checkReason(action, opts.reason);
   const base = appBaseUrl(opts, env);
-  const headers: Record<string, string> = { "content-type": "application/json", ...functionKeyHeader(opts, env) };
-  const body = action === "cancel" && opts.reason !== undefined ? JSON.stringify({ reason: opts.reason }) : "";
+  const headers: Record<string, string> = { "content-type": "application/json", ...functionKeyHeader(opts, env), ...(answersApproval ? accessTokenHeader(env) : {}) };
+  const body = action !== "release-lock" && opts.reason !== undefined ? JSON.stringify({ reason: opts.reason }) : "";
   let response: Response;
   try {
     // No redirects: fetch would carry the custom key header to wherever a redirect points.
@@ -58,8 +69,29 @@ export function httpErrorDetail(status: number, json: unknown, text: string): st
   return status === 401 ? "unauthorized: set FLOWDEPLOY_FUNCTION_KEY (or --function-key) to the app's function key" : text.slice(0, 200);
 }
 
-function describeSuccess(action: "cancel" | "release-lock", instanceId: string, body: unknown): string {
+/** reject needs a reason (the Failed notification's message); either takes at most 500 characters. */
+function checkReason(action: "approve" | "reject", reason: string | undefined): void {
+  if (reason === undefined) {
+    if (action === "reject") throw new UsageError("reject needs --reason TEXT: it becomes the message of the Failed notification");
+    return;
+  }
+  if (reason.trim() === "" || reason.length > MAX_REASON_CHARS) throw new UsageError(`--reason must be 1 to ${MAX_REASON_CHARS} characters`);
+}
+
+/** `Authorization: Bearer` from FLOWDEPLOY_ACCESS_TOKEN (an environment value only: a flag's value would stay in shell history). */
+export function accessTokenHeader(env: NodeJS.ProcessEnv): Record<string, string> {
+  const token = env["FLOWDEPLOY_ACCESS_TOKEN"]?.trim();
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+function describeSuccess(action: OperateAction, instanceId: string, body: unknown): string {
   if (action === "cancel") return `cancel requested for ${instanceId}: honoured unless traffic has started to move (a queued run stops when its turn comes); the outcome arrives as a notification (flowdeploy watch)`;
+  if (action === "approve" || action === "reject") {
+    const by = String((body as { by?: unknown } | undefined)?.by ?? "?");
+    return action === "approve"
+      ? `approved ${instanceId} as ${by}: the deployment goes on to move traffic; the outcome arrives as a notification (flowdeploy watch)`
+      : `rejected ${instanceId} as ${by}: the deployment ends Failed (ApprovalRejected) without touching live traffic; the notification follows (flowdeploy watch)`;
+  }
   const lock = (body as { lock?: unknown; endpoint?: unknown } | undefined) ?? {};
   return lock.lock === "released" ? `the lock of ${instanceId} was already released` : `releasing the endpoint lock held by ${instanceId} (endpoint ${String(lock.endpoint)})`;
 }
@@ -113,6 +145,20 @@ export const registerOperateCommands: RegisterCommand = (program, io, setExitCod
       .argument("<instanceId>", "the deployment's instance id (deploy-...)")
       .option("--reason <TEXT>", "why (shown in the Cancelled notification)"),
   ).action(async (instanceId: string, opts: OperateOptions) => setExitCode(await runOperateCommand("cancel", instanceId, opts, io, process.env)));
+  addAppOptions(
+    program
+      .command("approve")
+      .description("approve a deployment waiting for approval (rollout.approval): it goes on to move traffic. Who approves is who the app's authentication says (FLOWDEPLOY_ACCESS_TOKEN), checked against FLOWDEPLOY_APPROVERS")
+      .argument("<instanceId>", "the deployment's instance id (deploy-...)")
+      .option("--reason <TEXT>", "why (shown in the notifications)"),
+  ).action(async (instanceId: string, opts: OperateOptions) => setExitCode(await runOperateCommand("approve", instanceId, opts, io, process.env)));
+  addAppOptions(
+    program
+      .command("reject")
+      .description("reject a deployment waiting for approval: it ends Failed (ApprovalRejected), live traffic untouched, its new deployment handled per rollout.onFailure")
+      .argument("<instanceId>", "the deployment's instance id (deploy-...)")
+      .requiredOption("--reason <TEXT>", "why (required: the Failed notification's message)"),
+  ).action(async (instanceId: string, opts: OperateOptions) => setExitCode(await runOperateCommand("reject", instanceId, opts, io, process.env)));
   addAppOptions(
     program
       .command("release-lock")

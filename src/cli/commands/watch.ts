@@ -4,14 +4,17 @@ import { DEFAULT_TOPIC_NAME, describeConnection, redactSecrets } from "../../cli
 import { describeServiceBusError } from "../../client/errors";
 import type { WatchOptions } from "../../client/watch";
 import { OUTCOMES, type DeploymentNotification, type Outcome } from "../../contracts";
+import { isFinalOutcome } from "../../domain/outcomes";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../command";
 import { addConnectionOptions, CLI_SERVICE_BUS_OPTIONS, createOrUsageError, resolveConnection, type ConnectionFlags } from "./serviceBusOptions";
 
 /**
  * `flowdeploy watch`: prints notifications from a subscription of the notifications topic, one per
- * line, completing each after printing. `--once` ends after the first match (exit 0 if it
- * Succeeded, else 1); `--timeout` ends after that many seconds (exit 1 if nothing matched);
+ * line, completing each after printing. `--once` ends after the first match that ends a run (exit 0
+ * if it Succeeded, else 1): an AwaitingApproval notification is printed and the watch goes on to
+ * the outcome, unless `--outcome AwaitingApproval` asked for exactly that (exit 0); `--timeout`
+ * ends after that many seconds (exit 1 if nothing matched, or with `--once` if no outcome did);
  * SIGINT/SIGTERM end it cleanly (exit 0). When the connection drops (the namespace or local broker
  * went away), one line on stderr says so at once and the watch reconnects: a second line says when
  * it is watching again; if the namespace cannot be reached (after the retry policy), it ends with
@@ -64,10 +67,13 @@ export async function runWatchCommand(
   const timer = timeoutSeconds === undefined ? undefined : setTimeout(() => end("timeout"), timeoutSeconds * 1000);
 
   let first: DeploymentNotification | undefined;
+  // What --once waits for: the first notification that ends its run, or the outcome --outcome names.
+  let last: DeploymentNotification | undefined;
   const print = (notification: DeploymentNotification) => {
     writeLine(io.stdout, opts.json ? JSON.stringify(notification) : formatNotificationLine(notification));
     first ??= notification;
-    if (opts.once) end("once");
+    if (opts.outcome !== undefined || isFinalOutcome(notification.outcome)) last ??= notification;
+    if (opts.once && last) end("once");
   };
 
   const client = createOrUsageError(() => createFlowdeployClient(connection, { topicName, serviceBusClientOptions: CLI_SERVICE_BUS_OPTIONS }), connection);
@@ -104,19 +110,36 @@ export async function runWatchCommand(
     await client.close().catch(() => undefined);
   }
 
-  if (reason === "once") return first?.outcome === "Succeeded" ? ExitCode.ok : ExitCode.failure;
+  if (reason === "once") return last?.outcome === "Succeeded" || (last !== undefined && !isFinalOutcome(last.outcome)) ? ExitCode.ok : ExitCode.failure;
   if (reason === "timeout" && first === undefined) {
     writeLine(io.stderr, `flowdeploy watch: no matching notification within ${opts.timeout} s`);
+    return ExitCode.failure;
+  }
+  if (reason === "timeout" && opts.once && last === undefined) {
+    writeLine(io.stderr, `flowdeploy watch: no outcome within ${opts.timeout} s (so far: ${first?.outcome}; the run has not ended)`);
     return ExitCode.failure;
   }
   return ExitCode.ok;
 }
 
-/** `2026-11-23T10:31:02.000Z Failed web-classify/green request=abc error smokeTest/ScoringFailed: ...` */
+/**
+ * `2026-11-23T10:31:02.000Z Failed web-classify/green request=abc error smokeTest/ScoringFailed: ...`;
+ * a request for approval says until when and how to answer
+ * (`... AwaitingApproval web-classify/green request=abc waiting for approval until 2026-11-23T11:31:02.000Z: flowdeploy approve|reject deploy-...`),
+ * an outcome after one says who answered (`... approved by alice@contoso.com`).
+ */
 export function formatNotificationLine(n: DeploymentNotification): string {
   const target = `${n.endpoint?.name ?? "-"}/${n.deployment?.name ?? "-"}`;
   const error = n.error ? ` error ${n.error.stage}/${n.error.code}: ${n.error.message}` : "";
-  return oneLine(`${n.endedAt} ${n.outcome} ${target} request=${n.requestId ?? "-"}${error}`);
+  const approval = n.approval;
+  let asked = "";
+  if (n.outcome === "AwaitingApproval" && approval) {
+    const whom = approval.approvers?.length ? ` (asks ${approval.approvers.join(", ")})` : "";
+    asked = ` waiting for approval until ${approval.expiresAt}${whom}: flowdeploy approve|reject ${n.instanceId ?? "<instanceId>"}`;
+  } else if (approval?.decision) {
+    asked = ` ${approval.decision}${approval.by ? ` by ${approval.by}` : ""}`;
+  }
+  return oneLine(`${n.endedAt} ${n.outcome} ${target} request=${n.requestId ?? "-"}${asked}${error}`);
 }
 
 /** Whitespace runs (newlines in an error message) become one space; other control characters are dropped. */
@@ -163,9 +186,9 @@ export const registerWatchCommand: RegisterCommand = (program, io, setExitCode) 
       .addOption(new Option("--outcome <OUTCOME>", "print only this outcome (others are still completed: see docs/client.md)").choices(OUTCOMES))
       .option("--request-id <ID>", "print only this request's notification (others are still completed)")
       .option("--json", "print each notification as one JSON line")
-      .option("--once", "end after the first printed notification: exit 0 if it Succeeded, 1 otherwise")
+      .option("--once", "end after the first printed outcome, past AwaitingApproval notifications (unless --outcome AwaitingApproval): exit 0 if it Succeeded (or is the AwaitingApproval asked for), 1 otherwise")
       .option("--topic <T>", `topic name (default: NOTIFICATION_TOPIC_NAME, else ${DEFAULT_TOPIC_NAME})`)
-      .option("--timeout <SECONDS>", "end after SECONDS; exit 1 if nothing was printed"),
+      .option("--timeout <SECONDS>", "end after SECONDS; exit 1 if nothing was printed (with --once: if no outcome was)"),
   ).action(async (opts: WatchCommandOptions) => {
     const shutdown = new AbortController();
     const removeSignalListeners = onShutdownSignal(() => shutdown.abort());

@@ -1,4 +1,5 @@
 import { isOperationRunning, operationEndTime, pendingOperations } from "./lroOperations";
+import { forgetTrafficHistory, noteRoutedTraffic } from "./scoringTelemetry";
 import type { OperationRecord, SimState } from "./stateStore";
 
 /**
@@ -38,16 +39,22 @@ function applyEndpointOperation(state: SimState, op: OperationRecord): void {
       }
       endpoint.created = true;
       endpoint.effectiveTraffic = { ...endpoint.traffic };
+      noteRoutedTraffic(state, op.resourceKey, operationEndTime(op), endpoint.effectiveTraffic);
       return;
     }
     case "update":
-      if (!op.failure && op.pendingTraffic) endpoint.effectiveTraffic = { ...op.pendingTraffic };
+      if (!op.failure && op.pendingTraffic) {
+        endpoint.effectiveTraffic = { ...op.pendingTraffic };
+        noteRoutedTraffic(state, op.resourceKey, operationEndTime(op), endpoint.effectiveTraffic);
+      }
       return;
     case "delete": {
       if (op.failure) return;
       for (const [key, d] of Object.entries(state.deployments)) if (d.endpointKey === op.resourceKey) delete state.deployments[key];
       delete state.endpoints[op.resourceKey];
       delete state.routing[op.resourceKey];
+      delete state.routing[`${op.resourceKey}#synthetic-load`];
+      forgetTrafficHistory(state, op.resourceKey);
       return;
     }
     case "regenerateKeys":
@@ -68,6 +75,7 @@ function applyDeploymentOperation(state: SimState, op: OperationRecord): void {
         Object.fromEntries(Object.entries(traffic).filter(([name]) => name.toLowerCase() !== deployment.name.toLowerCase()));
       endpoint.traffic = drop(endpoint.traffic);
       endpoint.effectiveTraffic = drop(endpoint.effectiveTraffic);
+      noteRoutedTraffic(state, deployment.endpointKey, operationEndTime(op), endpoint.effectiveTraffic);
       const routing = state.routing[deployment.endpointKey];
       if (routing) delete routing[deployment.name];
     }

@@ -1,6 +1,6 @@
 /**
  * Operation names as the SDKs spell them: operation group + method of `AzureMachineLearningWorkspaces`,
- * `AuthorizationManagementClient` and `ManagedServiceIdentityClient` (the `begin*` prefix dropped). They name requests in the
+ * `AuthorizationManagementClient`, `ManagedServiceIdentityClient` and `MonitorClient` (the `begin*` prefix dropped). They name requests in the
  * request log and select requests in scenario faults.
  */
 export const ARM_OPERATIONS = [
@@ -34,6 +34,8 @@ export const ARM_OPERATIONS = [
   "roleDefinitions.get",
   /** `ManagedServiceIdentityClient.userAssignedIdentities.get` (@azure/arm-msi). */
   "userAssignedIdentities.get",
+  /** Azure Monitor `Metrics – List` on an online endpoint or deployment (`@azure/arm-monitor` `metrics.list`). */
+  "metrics.list",
   /** GET on an `Azure-AsyncOperation` URL (`.../mfeOperationsStatus/...`): the SDK's LRO poll. */
   "operationStatus.get",
   /** GET on a `Location` URL (`.../mfeOperationResults/...`): the poll after DELETE/PATCH. */

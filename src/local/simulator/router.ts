@@ -10,6 +10,7 @@ import type { RequestContext } from "./requestContext";
 import { score, swagger } from "./scoring";
 import { getWorkspace } from "./workspaces";
 import { getUserAssignedIdentity } from "./identities";
+import { listMetrics, METRICS_API_VERSIONS } from "./metrics";
 
 /**
  * Maps a method + normalized path to an operation. ARM path segments that are literals compare
@@ -168,6 +169,19 @@ export function resolveRoute(method: string, path: string): Route | undefined {
       const scope = `/${segments.slice(0, i).join("/")}`;
       return matchTable(AUTHORIZATION_ROUTES, method, segments.slice(i + 2), "arm", { scope }, AUTHORIZATION_API_VERSIONS);
     }
+  }
+
+  // Azure Monitor metrics of any resource: `{resourceUri}/providers/Microsoft.Insights/metrics`.
+  const n = segments.length;
+  if (n >= 4 && eq(segments[n - 3], "providers") && eq(segments[n - 2], "Microsoft.Insights") && eq(segments[n - 1], "metrics")) {
+    const resourceSegments = segments.slice(0, n - 3);
+    const params: Record<string, string> = { resourceUri: `/${resourceSegments.join("/")}` };
+    // So that a fault's endpoint/deployment filter selects metrics of that endpoint or deployment.
+    if (eq(resourceSegments[8], "onlineEndpoints") && resourceSegments[9] !== undefined) params["endpointName"] = resourceSegments[9];
+    if (eq(resourceSegments[10], "deployments") && resourceSegments[11] !== undefined) params["deploymentName"] = resourceSegments[11];
+    return method === "GET"
+      ? { kind: "arm", operation: "metrics.list", params, apiVersions: METRICS_API_VERSIONS, handler: listMetrics }
+      : { kind: "arm", operation: "unknown", params };
   }
 
   if (

@@ -278,6 +278,39 @@ export const ScenarioSchema = z
      * LinkedAuthorizationFailed, as ARM does.
      */
     callerAssignableIdentities: z.union([z.literal("*"), z.array(z.string().min(1))]).default("*"),
+    /**
+     * How a deployment's model answers scoring calls (matched by deployment name, and endpoint name when
+     * given, ignoring case): the share of calls that fail as a failing flow does (424, model status
+     * 500) and the latency every answer reports. Both reach the Azure Monitor metrics the simulator
+     * serves (RequestsPerMinute, RequestLatency_P95); the latency is reported, never slept.
+     */
+    scoringBehaviour: z
+      .array(
+        z
+          .object({
+            deployment: z.string().min(1),
+            endpoint: z.string().min(1).optional(),
+            /** Percent of its scoring calls that fail, spread evenly (20: every fifth call, the first four succeed). */
+            errorRatePercent: z.number().min(0).max(100).optional(),
+            /** The latency each answer reports, in milliseconds (default 120). */
+            latencyMs: z.number().nonnegative().max(600_000).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Synthetic callers: the simulator serves this many scoring calls per simulated minute to every
+     * endpoint (or the one named) through its own scoring path, routed by the traffic split in force at
+     * that minute, so a canary's bake has traffic on a virtual clock. Served lazily, when metrics are
+     * read. Real Azure metrics come from real callers only.
+     */
+    load: z
+      .object({
+        requestsPerMinute: z.number().int().min(1).max(600),
+        endpoint: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** Endpoint names taken in the region by someone else: creating one answers 409. */
     takenEndpointNames: z.array(endpointName).default([]),
     faults: z.array(FaultSchema).default([]),

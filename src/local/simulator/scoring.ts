@@ -12,6 +12,7 @@ import { hasRoleOver } from "./rbac";
 import { requireParam, type RequestContext } from "./requestContext";
 import { deploymentsOf, findEndpointByName, provisioningState } from "./resourceLookup";
 import type { DeploymentRecord, EndpointRecord, ModelVersionRecord, SimState } from "./stateStore";
+import { latencyFor, recordScoredCall, takeBehaviourFailure } from "./scoringTelemetry";
 import { routeByTraffic } from "./traffic";
 import type { Fault } from "./scenario";
 
@@ -19,7 +20,9 @@ import type { Fault } from "./scenario";
  * The scoring front end of every endpoint (README wire facts (d)): POST `/score` with
  * `Authorization: Bearer <key or token>`, routed by `azureml-model-deployment` or by the traffic split,
  * answered by a simulated prompt flow. Order of checks: endpoint → auth (401) → route (404) →
- * injected fault → deployment ready (503) → connection permission effective (424) → flow (200 / 424).
+ * injected fault → deployment ready (503) → connection permission effective (424) → scenario
+ * scoringBehaviour failure (424) → flow (200 / 424). Every call routed to a deployment is recorded
+ * for the metrics API (`metrics.ts`).
  */
 
 /** The message prompt flow raises when it cannot list workspace connection secrets (promptflow-core). */
@@ -136,13 +139,49 @@ function admit(ctx: RequestContext): Routed | SimResponse {
 }
 
 export function score(ctx: RequestContext): SimResponse {
-  const { state, now } = ctx;
   const admitted = admit(ctx);
   if (!("deployment" in admitted)) return admitted;
-  const { endpoint, deployment } = admitted;
+  return serveRouted(ctx.state, admitted.endpoint, admitted.deployment, ctx.now, ctx.body, (applied) => (ctx.appliedFault = applied));
+}
+
+/**
+ * A call routed to `deployment` (by the header or the split), from the injected fault on: answered,
+ * and recorded for the Azure Monitor metrics (time, deployment, status, model status, latency).
+ * Synthetic load (`syntheticLoad.ts`) comes through here too.
+ */
+export function serveRouted(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown, onFault?: (applied: string) => void): SimResponse {
+  const response = answerRouted(state, endpoint, deployment, now, body, onFault);
+  if (!response.reset) {
+    const modelStatusHeader = response.headers?.["ms-azureml-model-error-statuscode"];
+    const modelStatus = response.status === 200 ? 200 : modelStatusHeader !== undefined ? Number(modelStatusHeader) : undefined;
+    recordScoredCall(state, {
+      endpointKey: resourceKey(endpoint.id),
+      deployment: deployment.name,
+      at: now,
+      status: response.status,
+      ...(modelStatus !== undefined ? { modelStatus } : {}),
+      latencyMs: latencyFor(state, endpoint.name, deployment.name),
+    });
+  }
+  return response;
+}
+
+function modelOf(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord): ModelVersionRecord | undefined {
+  const modelRef = typeof deployment.properties["model"] === "string" ? deployment.properties["model"] : undefined;
+  const model = modelRef ? resolveModelReference(state, endpoint.workspace, modelRef) : undefined;
+  return typeof model === "object" ? model : undefined;
+}
+
+/** Inputs the deployment's flow accepts (what synthetic callers send). */
+export function sampleInputFor(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord): Record<string, unknown> {
+  const flow = flowSpecFor(deployment, modelOf(state, endpoint, deployment));
+  return flow.kind === "chat" ? { [flow.chatInput]: "What can you do?", chat_history: [] } : { url: "https://play.google.com/store/apps/details?id=com.example.app" };
+}
+
+function answerRouted(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown, onFault?: (applied: string) => void): SimResponse {
   const fault = takeRequestFault(state, { operation: "score", endpoint: endpoint.name, deployment: deployment.name }, now);
   if (fault) {
-    ctx.appliedFault = fault.reset ? "reset" : "status";
+    onFault?.(fault.reset ? "reset" : "status");
     if (fault.reset) return { status: 0, reset: true };
     return scoreFaultResponse(fault, deployment.name);
   }
@@ -155,9 +194,8 @@ export function score(ctx: RequestContext): SimResponse {
     // USER_ERROR → ResponseCode.CLIENT_ERROR "400"), which the front end reports in the 424.
     return modelError(400, "UserError", ACCESS_DENIED_MESSAGE, deployment.name);
   }
-  const modelRef = typeof deployment.properties["model"] === "string" ? deployment.properties["model"] : undefined;
-  const model = modelRef ? resolveModelReference(state, endpoint.workspace, modelRef) : undefined;
-  const denied = deniedConnection(state, endpoint, typeof model === "object" ? model : undefined, now);
+  const model = modelOf(state, endpoint, deployment);
+  const denied = deniedConnection(state, endpoint, model, now);
   if (denied) {
     // The tool's 401/403 is a UserError in the flow (promptflow-tools handle_openai_error →
     // WrappedOpenAIError), so the serving app answers 400 and the front end reports 424.
@@ -168,8 +206,13 @@ export function score(ctx: RequestContext): SimResponse {
       deployment.name,
     );
   }
-  const flow = flowSpecFor(deployment, typeof model === "object" ? model : undefined);
-  const result = runFlow(flow, ctx.body);
+  if (takeBehaviourFailure(state, resourceKey(endpoint.id), endpoint.name, deployment.name)) {
+    // Scenario scoringBehaviour.errorRatePercent: the flow fails as a system error does (the serving
+    // app answers 500), which the front end reports as a 424 model error.
+    return modelError(500, "SystemError", "The flow failed to execute. (simulated model error: scenario scoringBehaviour errorRatePercent)", deployment.name);
+  }
+  const flow = flowSpecFor(deployment, model);
+  const result = runFlow(flow, body);
   if (!result.ok) return modelError(400, "UserError", result.message, deployment.name);
   return { status: 200, headers: { "x-request-id": randomUUID(), [MODEL_DEPLOYMENT_HEADER]: deployment.name }, body: result.output };
 }

@@ -11,6 +11,7 @@ import { putModelVersion, type ModelVersionInput } from "./models";
 import { defaultDeploymentProperties } from "./onlineDeployments";
 import type { Scenario } from "./scenario";
 import { DEFAULT_LATENCY, DEFAULT_POLLING, STATE_FORMAT, type DeploymentRecord, type EndpointRecord, type SimState } from "./stateStore";
+import { noteRoutedTraffic, seedTelemetry } from "./scoringTelemetry";
 import { SIMULATOR_ACTOR } from "./systemData";
 
 /** Builds the starting state from a scenario: durations, existing endpoints/deployments/models, faults. */
@@ -65,6 +66,7 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
     requestLog: [],
     nextRequestSeq: 1,
   };
+  seedTelemetry(state, scenario, now);
   if (!scenario) return state;
 
   const seededAt = new Date(now.getTime() - SEED_AGE_MS);
@@ -168,6 +170,7 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
     created: true,
   };
   state.endpoints[resourceKey(id)] = endpoint;
+  noteRoutedTraffic(state, resourceKey(id), at, traffic);
 
   for (const d of seed.deployments) {
     const [modelName, modelVersion] = d.model ? (d.model.split(":") as [string, string]) : [`${seed.endpoint}-${d.name}-flow`, "1"];

@@ -48,7 +48,7 @@ describe("DeployRequest", () => {
     ["workspace.subscriptionId", "not-a-guid", "workspace.subscriptionId: expected a GUID"],
     ["endpoint.authMode", "AADToken", 'endpoint.authMode: expected "key" or "aml_token", received a string'],
     ["endpoint.identity", undefined, "endpoint.identity: required"],
-    ["rollout.strategy", "canary", 'rollout.strategy: expected "blueGreen" or "replace", received a string'],
+    ["rollout.strategy", "rolling", 'rollout.strategy: expected "blueGreen", "replace" or "canary", received a string'],
     ["propagationMinutes", 10, "propagationMinutes: role assignments can take more than 15 minutes to take effect; use at least 15"],
     ["smokeTest", undefined, "smokeTest: required"],
     ["schemaVersion", "2", 'schemaVersion: unsupported schema version "2"; this service reads "1"'],

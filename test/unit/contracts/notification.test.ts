@@ -50,10 +50,10 @@ describe("DeploymentNotification", () => {
   });
 
   it("rejects unknown outcomes and stage names", () => {
-    expect(problems({ ...succeededNotification(), outcome: "Done" })).toEqual(["outcome: expected Succeeded, Failed, Rejected or Cancelled, received a string"]);
+    expect(problems({ ...succeededNotification(), outcome: "Done" })).toEqual(["outcome: expected Succeeded, Failed, Rejected, Cancelled or AwaitingApproval, received a string"]);
     const n = succeededNotification();
     n.stages[0].name = "warmup";
-    expect(problems(n)[0]).toMatch(/^stages\[0\]\.name: expected one of endpoint, roles, model, deployment, propagation, smokeTest, traffic/);
+    expect(problems(n)[0]).toMatch(/^stages\[0\]\.name: expected one of endpoint, roles, model, deployment, propagation, smokeTest, approval, traffic, analysis/);
   });
 
   it("requires an error exactly when the outcome is not Succeeded", () => {

@@ -1,0 +1,37 @@
+import type * as df from "durable-functions";
+import type { EndpointState, RegisteredModel } from "../src/contracts/activities";
+import type { DeployRequest } from "../src/contracts/deployRequest";
+import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
+import type { RunRecord } from "./runRecord";
+
+export interface RunOutcome {
+  outcome: DeploymentNotification["outcome"];
+  endpoint: EndpointState | undefined;
+  model: RegisteredModel | undefined;
+  error: NotificationError | null;
+}
+
+/**
+ * The notification of a run as it stands: the final outcome, or AwaitingApproval while a person is
+ * asked. Carries the scoring URI but never a key or token.
+ */
+export function notificationOf(ctx: df.OrchestrationContext, run: RunRecord, request: DeployRequest, outcome: RunOutcome): DeploymentNotification {
+  return {
+    schemaVersion: "1",
+    outcome: outcome.outcome,
+    requestId: request.requestId,
+    instanceId: ctx.df.instanceId,
+    workspace: request.workspace,
+    endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },
+    deployment: run.deploymentName ? { name: run.deploymentName } : null,
+    model: outcome.model ? { name: outcome.model.name, version: outcome.model.version, registered: outcome.model.created } : (request.model ?? null),
+    traffic: outcome.endpoint?.traffic ?? {},
+    stages: run.stages.map((s) => ({ ...s })),
+    error: outcome.error,
+    ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
+    ...(run.deleted.length > 0 ? { deletedDeployments: [...run.deleted] } : {}),
+    ...(run.approval ? { approval: { ...run.approval } } : {}),
+    startedAt: run.startedAt,
+    endedAt: run.now(),
+  };
+}

@@ -1,0 +1,31 @@
+import type { EndpointDeploymentList, ListEndpointDeploymentsInput } from "../contracts/activities";
+import { getOnlineEndpoint } from "../azure/mlOperations";
+import { getOrUndefined, wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+import { isManaged } from "./managed";
+
+/**
+ * Every deployment of an endpoint with its live and mirrored share, whether flowdeploy created it,
+ * and when Azure created it (`systemData.createdAt`, ARM's common resource metadata). Reads only.
+ */
+export async function listEndpointDeployments(deps: ActivityDeps, input: ListEndpointDeploymentsInput): Promise<EndpointDeploymentList> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
+  if (!endpoint) return { deployments: [] };
+  const share = (map: Record<string, number> | null | undefined, name: string) =>
+    Object.entries(map ?? {}).reduce((sum, [n, pct]) => (n.toLowerCase() === name.toLowerCase() ? sum + (pct ?? 0) : sum), 0);
+  const deployments: EndpointDeploymentList["deployments"] = [];
+  for await (const d of ml.onlineDeployments.list(rg, ws, input.endpointName)) {
+    if (!d.name) continue;
+    const created = d.systemData?.createdAt;
+    deployments.push({
+      name: d.name,
+      managed: isManaged(d.tags),
+      createdAt: created ? new Date(created).toISOString() : null,
+      traffic: share(endpoint.properties.traffic, d.name),
+      mirror: share(endpoint.properties.mirrorTraffic, d.name),
+    });
+  }
+  return { deployments };
+}
