@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=timeToTraffic,perDeployment,pollPolicy,load]`
+ * `npm run bench [-- --quick] [-- --only=timeToTraffic,perDeployment,pollPolicy,load,canary]`
  *
  * Benchmarks flowdeploy on the local stand-ins (local durable runner, ARM simulator, AMQP broker; a
  * virtual clock): time to live traffic against its lower bound and the portal's sequential order,
@@ -13,12 +13,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_POLL_POLICIES } from "../src/contracts/orchestration";
+import { CANARY_STEPS, measureCanary } from "./canary";
 import type { LoadResult } from "./load";
 import { deployViaQueue, median, round, type DeploymentRun } from "./measure";
 import { runPolicyTradeoff, type PolicyRow } from "./policy";
 import { LATENCY_MIXES, mixNamed, policyWaitSeconds, referenceTimes, repoRoot } from "./scenarios";
 
-const SECTIONS = ["timeToTraffic", "perDeployment", "pollPolicy", "load"] as const;
+const SECTIONS = ["timeToTraffic", "perDeployment", "pollPolicy", "load", "canary"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -458,6 +459,17 @@ async function main(): Promise<void> {
         `${r.detectionLateSeconds} (${r.detectionLateMaxSeconds})`,
         `${r.overBoundSeconds} (${r.overBoundMaxSeconds})`,
       ]),
+    );
+  }
+
+  if (args.sections.has("canary")) {
+    const row = await measureCanary();
+    check("canary: a healthy 3-step canary Succeeded with one analysis per step", row.outcome === "Succeeded" && row.analyses === CANARY_STEPS.length, `${row.outcome}, ${row.analyses} analyses`);
+    results["canary"] = row;
+    table(
+      "5. Canary: time to full traffic against the sum of bake times (simulated s)",
+      ["steps", "measured", "bound (sum of bakes)", "over bound", "per step", "ARM calls", "history events"],
+      [[row.steps, row.timeToFullTrafficSeconds, row.boundSeconds, row.overBoundSeconds, row.overBoundPerStepSeconds, row.armCalls, row.historyEvents]],
     );
   }
 
