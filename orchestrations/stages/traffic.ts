@@ -1,5 +1,5 @@
 import type { EndpointState } from "../../src/contracts/activities";
-import { replacedDeployments, trafficAfterRollout, trafficAtStep, type Traffic } from "../../src/domain/traffic";
+import { othersShare, replacedDeployments, trafficAfterRollout, trafficAtStep, type Traffic } from "../../src/domain/traffic";
 import type { DeployRun } from "../deployRun";
 import { moveTraffic } from "../trafficMoves";
 import { nextWindowOpening } from "../../src/domain/changeWindow";
@@ -24,11 +24,12 @@ export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName:
   run.cancellation.disarm();
   const { rollout } = run.request;
   let current = previous;
-  if (rollout.strategy === "canary" && rollout.steps && rollout.analysis && liveShare(previous, deploymentName) > 0) {
+  if (rollout.strategy === "canary" && rollout.steps && rollout.analysis && othersShare(previous, deploymentName) > 0) {
     current = yield* canarySteps(run, previous, deploymentName, rollout.steps, rollout.analysis);
   }
   const target = trafficAfterRollout(previous, deploymentName, rollout.strategy);
-  yield* awaitWindow(run);
+  // After canary steps the window may have closed during the bakes; without steps it was just checked.
+  if (current !== previous) yield* awaitWindow(run);
   return yield* run.record.stage(
     "traffic",
     function* () {
@@ -98,9 +99,4 @@ function* awaitWindow(run: DeployRun): Step<void> {
   yield* sleepUntil(ctx, opens);
   record.windowOpensAt = undefined;
   record.changed();
-}
-
-/** The share the deployments other than the new one serve now: with none live, there is nothing to compare a canary with. */
-function liveShare(traffic: Traffic, deploymentName: string): number {
-  return Object.entries(traffic).reduce((sum, [name, percent]) => (name === deploymentName ? sum : sum + percent), 0);
 }

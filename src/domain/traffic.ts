@@ -18,7 +18,7 @@ export function trafficAfterRollout(current: Traffic, newDeployment: string, str
  */
 export function trafficAtStep(previous: Traffic, newDeployment: string, percent: number): Traffic {
   const others = Object.keys(previous).filter((name) => name !== newDeployment);
-  const before = others.reduce((sum, name) => sum + (previous[name] ?? 0), 0);
+  const before = othersShare(previous, newDeployment);
   const left = 100 - percent;
   const next: Traffic = {};
   if (before === 0) {
@@ -36,6 +36,11 @@ export function trafficAtStep(previous: Traffic, newDeployment: string, percent:
   }
   next[newDeployment] = percent;
   return next;
+}
+
+/** The share the deployments other than `newDeployment` serve: with none, a canary has nothing to compare with. */
+export function othersShare(traffic: Traffic, newDeployment: string): number {
+  return Object.entries(traffic).reduce((sum, [name, percent]) => (name === newDeployment ? sum : sum + percent), 0);
 }
 
 /** Deployments that served before and are replaced (strategy "replace"). */
