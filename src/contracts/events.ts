@@ -35,7 +35,8 @@ export const Threshold = z.union(
 );
 export type Threshold = z.infer<typeof Threshold>;
 
-export const BulkTestPassedData = z
+/** The fields of a passed bulk test's data, before its own thresholds are applied. */
+const BulkTestPassedFields = z
   .strictObject({
     schemaVersion: SchemaVersion,
     bulkTestRunId: z
@@ -45,12 +46,13 @@ export const BulkTestPassedData = z
     metrics: z.record(z.string(), z.number({ error: requiredOr("a number") })).optional(),
     thresholds: z.record(z.string(), Threshold).optional(),
     deploy: DeployTarget,
-  })
-  .superRefine((data, ctx) => {
-    for (const failure of failedThresholds(data.metrics ?? {}, data.thresholds ?? {})) {
-      ctx.addIssue({ code: "custom", path: ["metrics", failure.metric], message: failure.message });
-    }
   });
+
+export const BulkTestPassedData = BulkTestPassedFields.superRefine((data, ctx) => {
+  for (const failure of failedThresholds(data.metrics ?? {}, data.thresholds ?? {})) {
+    ctx.addIssue({ code: "custom", path: ["metrics", failure.metric], message: failure.message });
+  }
+});
 export type BulkTestPassedData = z.infer<typeof BulkTestPassedData>;
 
 /** Every threshold a metric set does not meet, each with a sentence naming the metric. */
@@ -104,7 +106,8 @@ const CloudEventEnvelope = z.object({
 export type EventClassification =
   | { outcome: "accepted"; envelope: EventEnvelope; request: DeployRequest; bulkTestRunId: string; evaluation?: { metrics: Record<string, number>; thresholds: Record<string, Threshold> } }
   | { outcome: "ignored"; envelope: EventEnvelope; reason: string }
-  | { outcome: "rejected"; envelope: EventEnvelope | undefined; issues: FieldIssue[] };
+  /** `request`: the deployment a well-formed event asked for, when only its own thresholds refused it (kept in the Rejected notification). */
+  | { outcome: "rejected"; envelope: EventEnvelope | undefined; issues: FieldIssue[]; request?: DeployRequest };
 
 /**
  * Decides what an Event Grid delivery means for us: a deploy request (a passed bulk test, or an Azure
@@ -197,13 +200,18 @@ const EVENT_GRID_KEYS: Record<string, string> = { eventtype: "eventType", eventt
 const eventGridIssue = (i: FieldIssue): FieldIssue => ({ ...i, path: i.path.map((p) => (typeof p === "string" ? (EVENT_GRID_KEYS[p] ?? p) : p)) });
 
 function classifyBulkTestPassed(envelope: EventEnvelope): EventClassification {
-  const data = BulkTestPassedData.safeParse(envelope.data);
+  const data = BulkTestPassedFields.safeParse(envelope.data);
   if (!data.success) return rejected(envelope, data.error.issues, ["data"]);
   const requestId = `bulktest-${sourceKey(envelope.source)}-${data.data.bulkTestRunId}`;
+  const request = requestFromTarget(data.data.deploy, requestId);
+  // A well-formed event whose metrics miss its own thresholds names its request, workspace and
+  // endpoint: the Rejected notification keeps them so `watch --request-id` and routing see it.
+  const failed = failedThresholds(data.data.metrics ?? {}, data.data.thresholds ?? {});
+  if (failed.length > 0) return { outcome: "rejected", envelope, request, issues: failed.map((f) => ({ path: ["data", "metrics", f.metric], message: f.message })) };
   return {
     outcome: "accepted",
     envelope,
-    request: requestFromTarget(data.data.deploy, requestId),
+    request,
     bulkTestRunId: data.data.bulkTestRunId,
     evaluation: { metrics: data.data.metrics ?? {}, thresholds: data.data.thresholds ?? {} },
   };

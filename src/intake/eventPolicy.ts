@@ -2,7 +2,8 @@ import { BULK_TEST_PASSED, failedThresholds, type EventClassification, type Thre
 import type { FieldIssue } from "../contracts/issues";
 import { EVENT_MAX_FUTURE_MINUTES, type IntakePolicy } from "./policy";
 
-type Accepted = Extract<EventClassification, { outcome: "accepted" }>;
+/** What the rules read of an event: its envelope, and for a passed bulk test its metrics and thresholds. */
+type Accepted = Pick<Extract<EventClassification, { outcome: "accepted" }>, "envelope"> & Partial<Pick<Extract<EventClassification, { outcome: "accepted" }>, "evaluation">>;
 
 export type EventRejectionCode = "EventSourceNotAllowed" | "EventTooOld" | "GateFailed";
 

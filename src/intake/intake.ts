@@ -93,7 +93,13 @@ export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<Inta
     deps.log(`ignored event ${logText(sourceId)}: ${logText(result.reason)}`);
     return { outcome: "ignored", reason: result.reason };
   }
-  if (result.outcome === "rejected") return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
+  if (result.outcome === "rejected") {
+    if (!result.request || !result.envelope) return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, {});
+    // Well-formed but below its own thresholds: where it came from and when are still judged first.
+    const origin = eventPolicyViolation({ envelope: result.envelope }, deps.policy, deps.clock.now());
+    if (origin) return reject(origin.issues, `event:${sourceId}`, deps, { publishRejection: true }, { request: result.request }, origin.code);
+    return reject(result.issues, `event:${sourceId}`, deps, { publishRejection: true }, { request: result.request }, "GateFailed");
+  }
   const violation = eventPolicyViolation(result, deps.policy, deps.clock.now());
   if (violation) return reject(violation.issues, `event:${sourceId}`, deps, { publishRejection: true }, { request: result.request }, violation.code);
   return admitValid(result.request, `event:${sourceId}`, "eventGrid", deps, { publishRejection: true });

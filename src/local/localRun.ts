@@ -147,11 +147,11 @@ function ignoredEventReason(event: unknown): string | undefined {
   return reasons.join("; ");
 }
 
-/** The deploy request the (first) event maps to, when the trigger would accept it. */
+/** The deploy request the (first) event names: accepted, or refused by its own thresholds only. */
 function requestOfEvent(event: unknown): DeployRequest | undefined {
   const first = Array.isArray(event) ? event[0] : event;
   const result = classifyEvent(first);
-  return result.outcome === "accepted" ? result.request : undefined;
+  return result.outcome === "ignored" ? undefined : result.request;
 }
 
 /** The first notification for `requestId` (or the first Rejected one when the input had no usable id). */

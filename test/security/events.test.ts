@@ -69,7 +69,10 @@ describe("E1: quality gates live on the server", () => {
 
   it("an event's own threshold can tighten a gate, never loosen it", async () => {
     const { rejected } = await deliver(policy({}), bulkTestEvent({ metrics: { accuracy: 0.9 }, thresholds: { accuracy: 0.95 } }));
-    expect(rejected[0]?.error).toMatchObject({ code: "InvalidRequest" });
+    expect(rejected[0]?.error).toMatchObject({ code: "GateFailed", message: expect.stringContaining("data.metrics.accuracy") });
+    // Refused by its own threshold, it still names what it asked for (issue 14): watch --request-id sees it.
+    expect(rejected[0]!.requestId).toMatch(/^bulktest-[0-9a-f]{12}-/);
+    expect(rejected[0]).toMatchObject({ workspace: { name: expect.any(String) }, endpoint: { name: expect.any(String) } });
     const { rejected: gated } = await deliver(policy({ FLOWDEPLOY_GATES: '{"accuracy": {"min": 0.85}, "latency_p95_ms": {"max": 900}}' }), bulkTestEvent({ metrics: { accuracy: 0.9, latency_p95_ms: 950 }, thresholds: { latency_p95_ms: { max: 2000 } } }));
     expect(gated[0]?.error).toMatchObject({ code: "GateFailed", message: expect.stringContaining("latency_p95_ms = 950 is above the maximum 900") });
   });
@@ -90,6 +93,12 @@ describe("E2: events come only from allowed sources", () => {
       ["EventSourceNotAllowed", expect.stringContaining("source: this source is not in FLOWDEPLOY_ALLOWED_EVENT_SOURCES")],
       ["EventSourceNotAllowed", expect.stringContaining("source: expected the resource id")],
     ]);
+  });
+
+  it("the source is judged before the event's own thresholds: a foreign event below them is refused for where it came from", async () => {
+    const other = TOPIC.replace("bulk-tests", "someone-elses");
+    const { rejected } = await deliver(policy({}), bulkTestEvent({ metrics: { accuracy: 0.9 }, thresholds: { accuracy: 0.95 } }, { source: other }));
+    expect(rejected.map((n) => n.error?.code)).toEqual(["EventSourceNotAllowed"]);
   });
 
   it("an Azure ML RunCompleted must come from an allowed workspace that is its target; a source that is not a workspace is refused", async () => {
