@@ -112,7 +112,7 @@ function* finish(
   outcome: { outcome: "Succeeded" | "Failed" | "Cancelled"; endpoint: EndpointState | undefined; model: RegisteredModel | undefined; error: NotificationError | null },
 ): Step<DeploymentNotification> {
   run.enterNotify();
-  const notification = notificationOf(ctx, run, input.request, outcome);
+  const notification = notificationOf(ctx, run, input, outcome);
   // The run must end normally even when the notification cannot be sent (after the notify retries):
   // the Durable extension releases a critical section implicitly only on a normal return, and a throw
   // here would fail the instance with the endpoint's lock held. The outcome stays readable in the

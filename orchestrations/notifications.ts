@@ -1,6 +1,6 @@
 import type * as df from "durable-functions";
 import type { EndpointState, RegisteredModel } from "../src/contracts/activities";
-import type { DeployRequest } from "../src/contracts/deployRequest";
+import type { DeployFlowInput } from "../src/contracts/orchestration";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import type { RunRecord } from "./runRecord";
 
@@ -15,11 +15,13 @@ export interface RunOutcome {
  * The notification of a run as it stands: the final outcome, or AwaitingApproval while a person is
  * asked. Carries the scoring URI but never a key or token.
  */
-export function notificationOf(ctx: df.OrchestrationContext, run: RunRecord, request: DeployRequest, outcome: RunOutcome): DeploymentNotification {
+export function notificationOf(ctx: df.OrchestrationContext, run: RunRecord, input: Pick<DeployFlowInput, "request" | "requestDigest">, outcome: RunOutcome): DeploymentNotification {
+  const { request } = input;
   return {
     schemaVersion: "1",
     outcome: outcome.outcome,
     requestId: request.requestId,
+    ...(input.requestDigest ? { requestDigest: input.requestDigest } : {}),
     instanceId: ctx.df.instanceId,
     workspace: request.workspace,
     endpoint: { name: request.endpoint.name, scoringUri: outcome.endpoint?.scoringUri ?? null },

@@ -17,13 +17,13 @@ import { callActivity, type Step } from "../steps";
 export function* awaitApproval(run: DeployRun): Step<ApprovalDecision | undefined> {
   const spec = run.request.rollout.approval;
   if (!spec?.required) return undefined;
-  const { ctx, record, request } = run;
+  const { ctx, record, input } = run;
   return yield* record.stage("approval", function* () {
     const requestedAt = ctx.df.currentUtcDateTime;
     const expiresAt = new Date(requestedAt.getTime() + spec.timeoutMinutes * 60_000);
     record.approval = { requestedAt: requestedAt.toISOString(), expiresAt: expiresAt.toISOString(), ...(spec.approvers ? { approvers: [...spec.approvers] } : {}) };
     record.changed();
-    const asking = notificationOf(ctx, record, request, { outcome: "AwaitingApproval", endpoint: run.endpoint, model: run.model, error: null });
+    const asking = notificationOf(ctx, record, input, { outcome: "AwaitingApproval", endpoint: run.endpoint, model: run.model, error: null });
     yield* callActivity(ctx, "approval", "notify", asking, run.retry);
 
     const answer = ctx.df.waitForExternalEvent(APPROVAL_EVENT);

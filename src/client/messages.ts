@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { canonicalJson } from "../domain/canonicalJson";
+import { requestDigest } from "../domain/ids";
 import type { ServiceBusMessage } from "@azure/service-bus";
 import type { DeployRequest } from "../contracts";
 
@@ -12,9 +12,9 @@ export const DEPLOY_REQUEST_SUBJECT = "DeployRequest";
  * the `correlationId`, the same value the outcome notification carries, so one filter finds both.
  * The body is the request as validated (defaults applied), sent as JSON.
  */
-/** `r-` + 32 hex of SHA-256 over the request's canonical JSON (Service Bus message ids hold at most 128 characters). */
+/** The request's content digest (src/domain/ids.ts `requestDigest`). */
 export function deployRequestMessageId(request: DeployRequest): string {
-  return `r-${createHash("sha256").update(canonicalJson(request), "utf8").digest("hex").slice(0, 32)}`;
+  return requestDigest(canonicalJson(request));
 }
 
 export function deployRequestMessage(request: DeployRequest): ServiceBusMessage {

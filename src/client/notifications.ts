@@ -5,6 +5,11 @@ import { Outcome, OUTCOMES, parseJsonText, parseNotification, type DeploymentNot
 export interface NotificationFilter {
   outcome?: Outcome | undefined;
   requestId?: string | undefined;
+  /**
+   * Only the answers to this body (`requestDigest`, the message id `enqueue` returned): another body
+   * sent under the same request id is someone else's. Notifications without a digest still match.
+   */
+  requestDigest?: string | undefined;
 }
 
 /**
@@ -23,7 +28,11 @@ export function notificationFromMessage(message: Pick<ServiceBusReceivedMessage,
 }
 
 export function matchesFilter(notification: DeploymentNotification, filter: NotificationFilter): boolean {
-  return (filter.outcome === undefined || notification.outcome === filter.outcome) && (filter.requestId === undefined || notification.requestId === filter.requestId);
+  return (
+    (filter.outcome === undefined || notification.outcome === filter.outcome) &&
+    (filter.requestId === undefined || notification.requestId === filter.requestId) &&
+    (filter.requestDigest === undefined || notification.requestDigest === undefined || notification.requestDigest === filter.requestDigest)
+  );
 }
 
 /** Checks a filter given by JavaScript callers (or a CLI flag) before any network call. */

@@ -83,7 +83,7 @@ export interface WatchHandle {
  */
 export async function startWatch(receiver: ServiceBusReceiver, options: WatchOptions, handler: NotificationHandler): Promise<WatchHandle> {
   checkFilter(options);
-  const filter: NotificationFilter = { outcome: options.outcome, requestId: options.requestId };
+  const filter: NotificationFilter = { outcome: options.outcome, requestId: options.requestId, requestDigest: options.requestDigest };
   const stopping = new AbortController();
   const onAbort = () => stopping.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -39,6 +39,12 @@ export const DeploymentNotification = z
     schemaVersion: SchemaVersion,
     outcome: Outcome,
     requestId: z.string({ error: requiredOr("a string") }).nullable(),
+    /**
+     * The content digest of the request this notification answers (`r-` + 32 hex; the queue message id
+     * flowdeploy's client gives it). Two different bodies sent under one request id have different
+     * digests: a sender tells its own answer from the other's. Absent when the body could not be read.
+     */
+    requestDigest: z.string().regex(/^r-[0-9a-f]{32}$/).optional(),
     instanceId: z.string({ error: requiredOr("a string") }).nullable(),
     workspace: WorkspaceRef.nullable(),
     endpoint: z.object({ name: z.string(), scoringUri: z.string().nullable() }).nullable(),

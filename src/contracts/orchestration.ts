@@ -31,6 +31,8 @@ export interface DeployFlowInput {
   smokeTest: SmokeTestPolicy;
   /** The app's limits (FLOWDEPLOY_LOCK_WAIT_MINUTES); absent in histories recorded before they existed. */
   limits?: { lockWaitMinutes: number };
+  /** The request's content digest (src/domain/ids.ts), echoed in its notifications; absent in older histories. */
+  requestDigest?: string;
 }
 
 /**

@@ -10,6 +10,15 @@ import { v5 as uuidv5 } from "uuid";
 /** Namespace for flowdeploy's UUIDv5 names (a fixed, random UUID; never change it). */
 const FLOWDEPLOY_NAMESPACE = "6f9c2b1e-3f57-4c2e-9a0e-5b8d7c41e2a3";
 
+/**
+ * A digest of a deploy request's content: `r-` + 32 hex of SHA-256 over its canonical JSON (defaults
+ * applied). The client's queue message id (Service Bus message ids hold at most 128 characters) and
+ * the `requestDigest` of its notifications, which tells two bodies sent under one request id apart.
+ */
+export function requestDigest(canonicalRequestJson: string): string {
+  return `r-${createHash("sha256").update(canonicalRequestJson, "utf8").digest("hex").slice(0, 32)}`;
+}
+
 /** The orchestration instance id for a request id: `deploy-` + 32 hex chars of SHA-256. */
 export function instanceIdFor(requestId: string): string {
   return `deploy-${createHash("sha256").update(requestId, "utf8").digest("hex").slice(0, 32)}`;

@@ -8,7 +8,7 @@ import type { DeployRequest } from "../contracts/deployRequest";
 import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
 import { canonicalJson } from "../domain/canonicalJson";
-import { notificationMessageId } from "../domain/ids";
+import { notificationMessageId, requestDigest } from "../domain/ids";
 import { logText } from "../domain/logText";
 import { isIdentityAllowed, isResourceAllowed, isWorkspaceAllowed } from "./allowlist";
 import { eventPolicyViolation, type EventRejectionCode } from "./eventPolicy";
@@ -126,8 +126,9 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
   const started = await startOnce(deps.client, request, source, { lockWaitMinutes: deps.policy.lockWaitMinutes });
   if (started.conflict) {
     const issue = { path: ["requestId"], message: `already used by a different request (instance ${started.instanceId}, ${started.existingStatus ?? "unknown"}); a changed request needs a new requestId` };
-    // Keyed by the body too: each different body sent under the id is its own rejection.
-    return reject([issue], `${sourceId}:${canonicalDigest(request)}`, deps, options, { request }, "RequestIdConflict");
+    // Keyed by the body too: each different body sent under the id is its own rejection. Published
+    // from every entry point, HTTP included: whoever follows the id on the topic learns of the clash.
+    return reject([issue], `${sourceId}:${requestDigest(canonicalJson(request))}`, deps, { publishRejection: true }, { request }, "RequestIdConflict");
   }
   if (!started.started) {
     deps.log(`request ${logText(request.requestId)} already has instance ${started.instanceId} (${logText(started.existingStatus)}); duplicate ignored`);
@@ -135,10 +136,6 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
   }
   deps.log(`request ${logText(request.requestId)} started as ${started.instanceId}`);
   return { outcome: "started", instanceId: started.instanceId, requestId: request.requestId };
-}
-
-function canonicalDigest(request: DeployRequest): string {
-  return createHash("sha256").update(canonicalJson(request), "utf8").digest("hex").slice(0, 16);
 }
 
 async function reject(
@@ -152,7 +149,10 @@ async function reject(
   const lines = formatIssues(issues);
   deps.log(`rejected ${logText(sourceId)}: ${lines.map((line) => logText(line)).join("; ")}`);
   if (options.publishRejection) {
-    await deps.publishRejected(rejectionNotification(issues, deps.clock.now(), known, code), notificationMessageId(`rejected:${sourceId}`, "Rejected"));
+    // A request that parsed is named by its content digest too: the sender of a conflicting body tells
+    // this answer from the notifications of the run that holds the id.
+    const digest = known.request ? { requestDigest: requestDigest(canonicalJson(known.request)) } : {};
+    await deps.publishRejected(rejectionNotification(issues, deps.clock.now(), { ...known, ...digest }, code), notificationMessageId(`rejected:${sourceId}`, "Rejected"));
   }
   return { outcome: "rejected", code, issues, lines };
 }

@@ -10,7 +10,12 @@ const MAX_MESSAGE_CHARS = 4000;
  * The Rejected notification for input that never started a deployment. It names every bad field;
  * what could be read (request id, workspace, endpoint) is kept so subscribers can route it.
  */
-export function rejectionNotification(issues: FieldIssue[], now: Date, known: { requestId?: string | null; request?: Partial<DeployRequest> } = {}, code = "InvalidRequest"): DeploymentNotification {
+export function rejectionNotification(
+  issues: FieldIssue[],
+  now: Date,
+  known: { requestId?: string | null; request?: Partial<DeployRequest>; requestDigest?: string } = {},
+  code = "InvalidRequest",
+): DeploymentNotification {
   const at = now.toISOString();
   const message = formatIssues(issues).join("; ");
   const r = known.request;
@@ -18,6 +23,7 @@ export function rejectionNotification(issues: FieldIssue[], now: Date, known: { 
     schemaVersion: "1",
     outcome: "Rejected",
     requestId: known.requestId ?? r?.requestId ?? null,
+    ...(known.requestDigest ? { requestDigest: known.requestDigest } : {}),
     instanceId: null,
     workspace: r?.workspace ?? null,
     endpoint: r?.endpoint ? { name: r.endpoint.name, scoringUri: null } : null,

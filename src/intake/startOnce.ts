@@ -2,7 +2,7 @@ import type * as df from "durable-functions";
 import { DeployRequest } from "../contracts/deployRequest";
 import { DEFAULT_POLL_POLICIES, DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
 import { canonicalJson } from "../domain/canonicalJson";
-import { instanceIdFor } from "../domain/ids";
+import { instanceIdFor, requestDigest } from "../domain/ids";
 import { getStatusOrUndefined } from "./instanceStatus";
 import { DEFAULT_LOCK_WAIT_MINUTES } from "./policy";
 import { DEPLOY_FLOW } from "../contracts/orchestration";
@@ -20,7 +20,7 @@ export interface StartOutcome {
 }
 
 export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"], limits: DeployFlowInput["limits"] = { lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES }): DeployFlowInput {
-  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY, limits };
+  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY, limits, requestDigest: requestDigest(canonicalJson(request)) };
 }
 
 /**

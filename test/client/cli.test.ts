@@ -35,7 +35,9 @@ const withoutConnectionSettings = () => {
 describe("flowdeploy enqueue", () => {
   it("sends the request and prints its id (exit 0)", async () => {
     const run = await cli(["enqueue", "-", ...connect()], JSON.stringify(requestWithId("cli-enqueue-1")));
-    expect(run).toEqual({ code: 0, stdout: "cli-enqueue-1\n", stderr: "" });
+    expect(run).toMatchObject({ code: 0, stdout: "cli-enqueue-1\n" });
+    // Without --wait it says where the answer comes from, a conflict included.
+    expect(run.stderr).toMatch(/^flowdeploy enqueue: sent; its outcome is a notification \(enqueue --wait, or watch --once --request-id cli-enqueue-1\); .*RequestIdConflict\n$/);
     const [message] = await bus.receive(QUEUE, undefined, 1);
     expect(message).toMatchObject({ messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/), correlationId: "cli-enqueue-1", contentType: "application/json" });
     expect(message!.body.requestId).toBe("cli-enqueue-1");
@@ -190,6 +192,21 @@ describe("flowdeploy enqueue --wait", () => {
     const [id, line] = run.stdout.trim().split("\n");
     expect(id).toBe("cli-wait-1");
     expect(JSON.parse(line!)).toMatchObject({ outcome: "Rejected", requestId: "cli-wait-1", error: { code: "RequestIdConflict" } });
+  });
+
+  it("waits for the answer to its own body: the run of an earlier body under the same id does not answer it", async () => {
+    const body = requestWithId("cli-wait-3");
+    const running = cli(["enqueue", "-", "--wait", "--json", "--timeout", "10", ...connect()], JSON.stringify(body));
+    await new Promise((r) => setTimeout(r, 300));
+    const [sent] = await bus.receive(QUEUE, undefined, 1);
+    // The earlier body's run ends first (another digest); then the intake's answer to this body.
+    const earlier = { ...notification("Succeeded", "cli-wait-3"), requestDigest: `r-${"0".repeat(32)}` };
+    const conflict = { ...notification("Rejected", "cli-wait-3"), requestDigest: String(sent!.messageId) };
+    conflict.error = { stage: "request", code: "RequestIdConflict", message: "requestId: already used by a different request" };
+    await bus.publish(earlier, conflict);
+    const run = await running;
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout.trim().split("\n")[1]!)).toMatchObject({ outcome: "Rejected", requestDigest: sent!.messageId, error: { code: "RequestIdConflict" } });
   });
 
   it("ends with exit 1 after --timeout when no notification comes", async () => {

@@ -34,7 +34,7 @@ const waitFor = async (pred: () => boolean) => {
 };
 
 describe("a request id reused for another request", () => {
-  it("HTTP: 202 for the first and an identical resend, 409 naming requestId for a changed body (answered to the caller, as every HTTP rejection)", async () => {
+  it("HTTP: 202 for the first and an identical resend, 409 naming requestId for a changed body, and a Rejected notification for whoever follows the id", async () => {
     const request = sampleRequest();
     request.requestId = "conflict-http-1";
     expect((await stack.app.handlers.startDeploymentHttp(post(request), stack.client, context())).status).toBe(202);
@@ -44,6 +44,8 @@ describe("a request id reused for another request", () => {
     expect(res.status).toBe(409);
     expect((res.jsonBody as { errors: string[] }).errors[0]).toMatch(/^requestId: already used by a different request \(instance deploy-/);
     expect(stack.runtime.listInstances().filter((i) => i.instanceId === instanceIdFor("conflict-http-1"))).toHaveLength(1);
+    const rejected = seen.filter((n) => n.outcome === "Rejected" && n.requestId === "conflict-http-1");
+    expect(rejected).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: "RequestIdConflict" }), requestDigest: expect.stringMatching(/^r-[0-9a-f]{32}$/) })]);
     await stack.runtime.waitForCompletion(instanceIdFor("conflict-http-1"));
   });
 
@@ -66,6 +68,10 @@ describe("a request id reused for another request", () => {
       await stack.runtime.waitForCompletion(instanceIdFor("conflict-queue-1"));
       expect(await waitFor(() => seen.some((n) => n.outcome === "Succeeded" && n.requestId === "conflict-queue-1"))).toBe(true);
       expect(seen.filter((n) => n.requestId === "conflict-queue-1").map((n) => n.outcome).sort()).toEqual(["Rejected", "Succeeded"]);
+      // Each answer names the body it answers: its sender's message id, the body's content digest.
+      const succeeded = seen.find((n) => n.outcome === "Succeeded" && n.requestId === "conflict-queue-1")!;
+      expect(succeeded.requestDigest).toBe(first.messageId);
+      expect(rejected.requestDigest).toBe(changed.messageId);
     } finally {
       await stopTrigger();
       await client.close();

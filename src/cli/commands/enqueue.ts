@@ -33,12 +33,18 @@ export async function runEnqueueCommand(file: string, opts: EnqueueCommandOption
   const client = createOrUsageError(() => createFlowdeployClient(connection, { queueName, serviceBusClientOptions: CLI_SERVICE_BUS_OPTIONS }), connection);
   try {
     // The client validates whatever it is given against the contract before sending anything.
-    const { requestId } = await client.enqueue(json.value as DeployRequestInput);
+    const { requestId, messageId } = await client.enqueue(json.value as DeployRequestInput);
     writeLine(io.stdout, requestId);
-    if (!opts.wait) return ExitCode.ok;
+    if (!opts.wait) {
+      // The queue cannot answer; the pipeline does, on the notifications topic. Say where to look.
+      writeLine(io.stderr, `flowdeploy enqueue: sent; its outcome is a notification (enqueue --wait, or watch --once --request-id ${requestId}); a request id already used by another body is answered Rejected RequestIdConflict`);
+      return ExitCode.ok;
+    }
     // The queue's verdict is only known downstream: a request id already used by another request is
     // rejected by the pipeline (RequestIdConflict), which --wait shows, as every other outcome.
-    return await runWatchCommand({ ...opts, once: true, requestId }, io, env);
+    // Matched by content too (the message id is the body's digest): while an earlier body's run holds
+    // the id, its notifications are not this request's answer.
+    return await runWatchCommand({ ...opts, once: true, requestId, requestDigest: messageId }, io, env);
   } catch (err) {
     if (err instanceof RequestValidationError) {
       for (const line of err.lines()) writeLine(io.stderr, line);

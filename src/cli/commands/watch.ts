@@ -31,6 +31,8 @@ export interface WatchCommandOptions extends ConnectionFlags {
   subscription?: string;
   outcome?: Outcome;
   requestId?: string;
+  /** Not a flag: `enqueue --wait` waits for the answer to the body it sent (its message id). */
+  requestDigest?: string;
   json?: boolean;
   once?: boolean;
   topic?: string;
@@ -85,6 +87,7 @@ export async function runWatchCommand(
         subscription,
         outcome: opts.outcome,
         requestId: opts.requestId,
+        requestDigest: opts.requestDigest,
         signal: ending.signal,
         ...tuning,
         onDeadLettered: (d) => writeLine(io.stderr, `flowdeploy watch: dead-lettered message ${d.messageId ?? "(no id)"} (${d.reason}): ${d.description}`),
