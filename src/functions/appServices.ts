@@ -54,9 +54,10 @@ export function appActivities(): ActivityImplementations {
 }
 
 /** Plans a request with the app's clients and policy (a dry run). */
-export function planWithApp(body: unknown): Promise<PlanResult> {
+/** A dry run with the app's policy and Azure clients; `client` (the Durable client) also checks the request id. */
+export function planWithApp(body: unknown, client?: Pick<StartClient, "getStatus">): Promise<PlanResult> {
   const s = current();
-  return planRequest(body, s.policy, s.plan);
+  return planRequest(body, s.policy, s.plan, client);
 }
 
 /** What the approve and reject routes read: who may answer, whether the host's identity headers can be believed, and the app's clock. */

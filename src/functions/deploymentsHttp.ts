@@ -26,7 +26,7 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
     if (dryRun !== "true" && dryRun !== "false") return problem(400, ['dryRun: expected "true" or "false"']);
     if (dryRun === "true") {
       // A plan of what the request would do, read from Azure; nothing is started (no instance, no notification).
-      const planned = await planWithApp(text);
+      const planned = await planWithApp(text, client);
       if (planned.outcome === "rejected") return problem(POLICY_REJECTIONS.has(planned.code) ? 403 : 400, planned.lines);
       return { status: 200, jsonBody: { dryRun: true, plan: planned.plan } };
     }

@@ -55,6 +55,16 @@ export async function startOnce(client: StartClient, request: DeployRequest, sou
 }
 
 /**
+ * What already runs (or ran) under the request's id, read as `startOnce` reads it: the instance,
+ * its status, and whether it was started by a different body (a conflict). Undefined: the id is free.
+ */
+export async function existingRun(client: Pick<StartClient, "getStatus">, request: DeployRequest): Promise<{ instanceId: string; status: string; conflict: boolean } | undefined> {
+  const instanceId = instanceIdFor(request.requestId);
+  const existing = await getStatusOrUndefined(client, instanceId);
+  return existing ? { instanceId, status: String(existing.runtimeStatus), conflict: conflictWith(existing, request).conflict === true } : undefined;
+}
+
+/**
  * Whether the instance under this request id deploys something else: its input's request, read back
  * through the contract (so defaults apply on both sides), differs from this one. The same id with the
  * same body is a redelivery; with another body it is a mistake to report, never to drop silently.

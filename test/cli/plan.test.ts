@@ -75,4 +75,26 @@ describe("POST /api/deployments?dryRun=true", () => {
       await stack.close();
     }
   });
+
+  it("checks the request id as intake would: a used id with the same body starts nothing, with another body it is a conflict", async () => {
+    const stack = await startLocalStack();
+    const post = (body: unknown, dryRun: boolean) =>
+      stack.app.handlers.startDeploymentHttp(
+        new HttpRequest({ url: `http://localhost:7071/api/deployments${dryRun ? "?dryRun=true" : ""}`, method: "POST", body: { string: JSON.stringify(body) }, headers: { "content-type": "application/json" } }),
+        stack.client,
+        new InvocationContext({ functionName: "startDeploymentHttp", logHandler: () => undefined }),
+      );
+    try {
+      const request = sampleRequest();
+      request.requestId = "plan-used-1";
+      expect((await post(request, false)).status).toBe(202);
+      const same = await post(request, true);
+      expect((same.jsonBody as { plan: { problems: unknown[] } }).plan.problems).toEqual([expect.objectContaining({ code: "DuplicateRequest", message: expect.stringContaining("starts nothing") })]);
+      const changed = await post({ ...request, deployment: { ...request.deployment, instanceCount: 2 } }, true);
+      expect((changed.jsonBody as { plan: { problems: unknown[] } }).plan.problems).toEqual([expect.objectContaining({ code: "RequestIdConflict" })]);
+      expect(stack.runtime.listInstances()).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
 });

@@ -64,7 +64,7 @@ async function planLocally(text: string, opts: PlanOptions): Promise<Answer> {
   }
   const stack = await startLocalStack({ ...settingsFromEnvironment(), scenario: scenario as never, stateDir: opts.stateDir });
   try {
-    const result = await planWithApp(text);
+    const result = await planWithApp(text, stack.client);
     return result.outcome === "planned" ? { ok: true, plan: result.plan } : { ok: false, errors: result.lines };
   } finally {
     await stack.close();
