@@ -592,6 +592,32 @@ export async function checkRoleAssignmentShape(sources: InfraSources): Promise<s
   return problems;
 }
 
+/**
+ * Roles that must sit on one resource of a given type, never wider: Managed Identity Operator only on
+ * each allowed user-assigned identity (issue 13 item 1; docs/pipeline.md "Permissions of the Function
+ * App itself"): at resource-group scope it would let the app attach any identity in the group.
+ */
+export const ROLE_SCOPE_TYPES: Readonly<Record<string, { role: string; type: string }>> = {
+  "f1a07417-d97a-45cb-824c-7a7467783830": { role: "Managed Identity Operator", type: "Microsoft.ManagedIdentity/userAssignedIdentities" },
+};
+
+/** (8) Each role of ROLE_SCOPE_TYPES is assigned with `scope:` a resource of its type declared beside it. */
+export async function checkRoleScopes(sources: InfraSources): Promise<string[]> {
+  const { files } = await load(sources);
+  const problems: string[] = [];
+  for (const a of roleAssignmentFacts(files)) {
+    for (const guid of (a.roles ?? []).map((r) => r.value.toLowerCase())) {
+      const rule = ROLE_SCOPE_TYPES[guid];
+      if (!rule) continue;
+      const scope = a.scopeExpr?.text.trim();
+      const target = scope ? resources(a.file).find((r) => r.symbol === scope) : undefined;
+      if (!target) problems.push(`${a.at}: ${a.symbol} grants ${rule.role} at ${scope ? `'${scope}'` : "the deployment's scope"}; it must be scoped to one ${rule.type}`);
+      else if (target.type.toLowerCase() !== rule.type.toLowerCase()) problems.push(`${a.at}: ${a.symbol} grants ${rule.role} on ${target.symbol} (${target.type}); it must be scoped to one ${rule.type}`);
+    }
+  }
+  return problems;
+}
+
 /** Role name → GUID pairs written `Name (\`guid\`)` or `**Name** (\`guid\`)`. */
 export function documentedRoles(markdown: string): { name: string; guid: string }[] {
   return [...markdown.matchAll(/(?:\*\*)?([A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)*)(?:\*\*)? \(`([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})`\)/g)].map((m) => ({ name: m[1]!, guid: m[2]!.toLowerCase() }));

@@ -16,6 +16,7 @@ import {
   checkModules,
   checkNoSecrets,
   checkRoleAssignmentShape,
+  checkRoleScopes,
   checkRoles,
   checkSettingNames,
   checkSharedNames,
@@ -199,6 +200,15 @@ describe("roles", () => {
     const { files } = await load(sources);
     expect(roleAssignmentFacts(files).length).toBeGreaterThanOrEqual(15);
     expect(await checkRoleAssignmentShape(sources)).toEqual([]);
+  });
+
+  it("(8) Managed Identity Operator sits on each allowed identity, never on its resource group", async () => {
+    const { files } = await load(sources);
+    expect(roleAssignmentFacts(files).filter((a) => a.roles?.some((r) => r.value === "f1a07417-d97a-45cb-824c-7a7467783830"))).toHaveLength(1);
+    expect(await checkRoleScopes(sources)).toEqual([]);
+    const file = "infra/access/identity-operator.bicep";
+    const widened = mutate(sources, file, (t) => replaceOnce(t, "  scope: identity\n", ""));
+    expect(await checkRoleScopes(widened)).toEqual([expect.stringMatching(/identity-operator\.bicep:\d+: operator grants Managed Identity Operator at the deployment's scope; it must be scoped to one Microsoft\.ManagedIdentity\/userAssignedIdentities$/)]);
   });
 });
 
