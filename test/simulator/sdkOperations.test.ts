@@ -197,6 +197,15 @@ describe("Azure ML operations through the real SDK (virtual clock)", () => {
     expect(missingEndpoint).toMatchObject({ statusCode: 404, code: "ResourceNotFound" });
   });
 
+  it("environment versions are immutable: an identical re-PUT is 200, a changed image is Azure's 409 UserError (azure-cli-extensions#5440)", async () => {
+    const body = { properties: { image: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest", inferenceConfig: { livenessRoute: { path: "/health", port: 8080 }, readinessRoute: { path: "/health", port: 8080 }, scoringRoute: { path: "/score", port: 8080 } } } };
+    const first = await c.ml.environmentVersions.createOrUpdate(c.ws.resourceGroup, c.ws.workspace, "env-immutable", "1", body);
+    expect(first.properties.image).toBe(body.properties.image);
+    await expect(c.ml.environmentVersions.createOrUpdate(c.ws.resourceGroup, c.ws.workspace, "env-immutable", "1", body)).resolves.toBeDefined();
+    const changed = await sdkError(c.ml.environmentVersions.createOrUpdate(c.ws.resourceGroup, c.ws.workspace, "env-immutable", "1", { properties: { ...body.properties, image: "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:20260101" } }));
+    expect(changed).toEqual({ statusCode: 409, code: "UserError", message: "Environment env-immutable with version 1 is already registered and cannot be changed." });
+  });
+
   it("logs every request with its operation name, never a key", () => {
     const counts = sim.requestCounts();
     for (const op of [
