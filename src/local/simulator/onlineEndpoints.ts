@@ -9,6 +9,7 @@ import {
   ASYNC_OPERATION_TIMEOUT,
   ML_API_VERSION,
   hasMirrorTraffic,
+  operationEndTime,
   regionSlug,
   acceptedWithLocation,
   startOperation,
@@ -17,6 +18,7 @@ import {
 import { requireParam, type RequestContext } from "./requestContext";
 import { findEndpoint, latestOperation, provisioningState, runningOperation } from "./resourceLookup";
 import { ENDPOINT_NAME_PATTERN } from "./scenario";
+import { noteMirrorTraffic, startMirrorHistory } from "./scoringTelemetry";
 import { scoringUri, swaggerUri } from "./scoringUris";
 import type { EndpointRecord, SimState } from "./stateStore";
 import { systemData } from "./systemData";
@@ -265,6 +267,7 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
   endpoint.compute = input.compute;
   endpoint.publicNetworkAccess = input.publicNetworkAccess;
   endpoint.traffic = traffic;
+  const mirrorBefore = { ...endpoint.mirrorTraffic };
   // A PUT at an api-version without mirrorTraffic drops the mirror: the safe-rollout how-to warns that
   // older CLIs and SDKs "silently drop" it when they update an endpoint.
   endpoint.mirrorTraffic = input.hasMirrorTraffic ? mirror : {};
@@ -282,6 +285,10 @@ function updateEndpoint(ctx: RequestContext, endpoint: EndpointRecord, input: En
     ...(fault ? { failure: provisioningFailure(fault) } : {}),
   });
   endpoint.operation = op.name;
+  // The front end copies by the new mirror split once the update succeeds, as it routes by the new
+  // traffic split then; a failed update (its failure is known now) leaves the split in force so far.
+  startMirrorHistory(state, resourceKey(endpoint.id), new Date(endpoint.createdAt), mirrorBefore);
+  if (!fault) noteMirrorTraffic(state, resourceKey(endpoint.id), operationEndTime(op), endpoint.mirrorTraffic);
   // An update of an existing resource answers 200 (swagger: 200 and 201 carry the resource body).
   return json(200, endpointView(state, endpoint, now, ctx.baseUrl, true, ctx.query.get("api-version")), lroHeaders(ctx, op.name));
 }

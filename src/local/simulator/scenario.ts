@@ -281,8 +281,9 @@ export const ScenarioSchema = z
     /**
      * How a deployment's model answers scoring calls (matched by deployment name, and endpoint name when
      * given, ignoring case): the share of calls that fail as a failing flow does (424, model status
-     * 500) and the latency every answer reports. Both reach the Azure Monitor metrics the simulator
-     * serves (RequestsPerMinute, RequestLatency_P95); the latency is reported, never slept.
+     * 500) and the latency every answer reports, which may rise with the deployment's share of the
+     * traffic. Both reach the Azure Monitor metrics the simulator serves (RequestsPerMinute,
+     * RequestLatency_P95); the latency is reported, never slept. Mirrored copies count as its calls.
      */
     scoringBehaviour: z
       .array(
@@ -294,6 +295,19 @@ export const ScenarioSchema = z
             errorRatePercent: z.number().min(0).max(100).optional(),
             /** The latency each answer reports, in milliseconds (default 120). */
             latencyMs: z.number().nonnegative().max(600_000).optional(),
+            /**
+             * A deployment that slows down under load: while its share of the endpoint's traffic is above
+             * `sharePercent` (its live percent of the split in force plus its mirror percent), each answer
+             * reports `latencyMs` from here instead ({sharePercent: 40, latencyMs: 2500}: fine at 25%, slow at 50%).
+             */
+            latencyAboveShare: z
+              .object({
+                /** A whole percent, 0–99: the latency applies above it (a share cannot exceed 100). */
+                sharePercent: z.number().int().min(0).max(99),
+                latencyMs: z.number().nonnegative().max(600_000),
+              })
+              .strict()
+              .optional(),
           })
           .strict(),
       )

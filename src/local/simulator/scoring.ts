@@ -12,8 +12,8 @@ import { hasRoleOver } from "./rbac";
 import { requireParam, type RequestContext } from "./requestContext";
 import { deploymentsOf, findEndpointByName, provisioningState } from "./resourceLookup";
 import type { DeploymentRecord, EndpointRecord, ModelVersionRecord, SimState } from "./stateStore";
-import { latencyFor, recordScoredCall, takeBehaviourFailure } from "./scoringTelemetry";
-import { routeByTraffic } from "./traffic";
+import { latencyFor, mirrorAt, mirrorCounterKey, recordScoredCall, takeBehaviourFailure } from "./scoringTelemetry";
+import { routeByTraffic, takeMirror } from "./traffic";
 import type { Fault } from "./scenario";
 
 /**
@@ -22,7 +22,8 @@ import type { Fault } from "./scenario";
  * answered by a simulated prompt flow. Order of checks: endpoint → auth (401) → route (404) →
  * injected fault → deployment ready (503) → connection permission effective (424) → scenario
  * scoringBehaviour failure (424) → flow (200 / 424). Every call routed to a deployment is recorded
- * for the metrics API (`metrics.ts`).
+ * for the metrics API (`metrics.ts`). A call routed by the split may also be copied to the mirrored
+ * deployment (`serveMirroredCopy`); the caller gets the live deployment's answer only.
  */
 
 /** The message prompt flow raises when it cannot list workspace connection secrets (promptflow-core). */
@@ -103,6 +104,8 @@ function scoreFaultResponse(fault: Fault, deployment: string): SimResponse {
 interface Routed {
   endpoint: EndpointRecord;
   deployment: DeploymentRecord;
+  /** Routed by the traffic split (no `azureml-model-deployment` header): the only calls Azure mirrors. */
+  bySplit: boolean;
 }
 
 /** Endpoint, auth and routing checks shared by /score and /swagger.json. */
@@ -135,22 +138,54 @@ function admit(ctx: RequestContext): Routed | SimResponse {
       );
     }
   }
-  return { endpoint, deployment };
+  return { endpoint, deployment, bySplit: target === undefined };
 }
 
 export function score(ctx: RequestContext): SimResponse {
   const admitted = admit(ctx);
   if (!("deployment" in admitted)) return admitted;
-  return serveRouted(ctx.state, admitted.endpoint, admitted.deployment, ctx.now, ctx.body, (applied) => (ctx.appliedFault = applied));
+  const response = serveRouted(ctx.state, admitted.endpoint, admitted.deployment, ctx.now, ctx.body, (applied) => (ctx.appliedFault = applied));
+  // The safe-rollout how-to: a call that names a deployment (the header) is not mirrored; the
+  // endpoint mirrors only the traffic sent to it without one.
+  if (admitted.bySplit) serveMirroredCopy(ctx.state, admitted.endpoint, resourceKey(admitted.endpoint.id), ctx.now, ctx.body);
+  return response;
+}
+
+/**
+ * Mirrored ("shadow") traffic, as the safe-rollout how-to describes it (learn.microsoft.com
+ * azure/machine-learning/how-to-safely-rollout-online-endpoints, "Test the deployment with mirrored
+ * traffic"): the endpoint copies the `mirrorTraffic` percentage of the live traffic it routes and submits
+ * the copy to the mirrored deployment, so that deployment's metrics and logs show it, while clients
+ * still get the live deployment's answer. Called after a call routed by the split (`routerKey`: whose
+ * round-robin it is — real callers' or synthetic load's) was served: the mirror split in force at `at`
+ * decides, exactly (20% → 1 call in 5), whether the same body is also served by the mirrored deployment.
+ * That answer is recorded for the metrics and otherwise discarded.
+ */
+export function serveMirroredCopy(state: SimState, endpoint: EndpointRecord, routerKey: string, at: Date, body: unknown): void {
+  const mirror = mirrorAt(state, resourceKey(endpoint.id), at, endpoint.mirrorTraffic ?? {});
+  const target = takeMirror(state, mirrorCounterKey(routerKey), mirror);
+  if (target === undefined) return;
+  const deployment = deploymentsOf(state, endpoint).find((d) => d.name.toLowerCase() === target.toLowerCase());
+  // A mirrored deployment deleted since: there is nothing to copy to.
+  if (!deployment) return;
+  serveRouted(state, endpoint, deployment, at, body, undefined, { mirrored: true });
 }
 
 /**
  * A call routed to `deployment` (by the header or the split), from the injected fault on: answered,
  * and recorded for the Azure Monitor metrics (time, deployment, status, model status, latency).
- * Synthetic load (`syntheticLoad.ts`) comes through here too.
+ * Synthetic load (`syntheticLoad.ts`) and mirrored copies come through here too.
  */
-export function serveRouted(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown, onFault?: (applied: string) => void): SimResponse {
-  const response = answerRouted(state, endpoint, deployment, now, body, onFault);
+export function serveRouted(
+  state: SimState,
+  endpoint: EndpointRecord,
+  deployment: DeploymentRecord,
+  now: Date,
+  body: unknown,
+  onFault?: (applied: string) => void,
+  options: { mirrored?: boolean } = {},
+): SimResponse {
+  const response = answerRouted(state, endpoint, deployment, now, body, onFault, options.mirrored === true);
   if (!response.reset) {
     const modelStatusHeader = response.headers?.["ms-azureml-model-error-statuscode"];
     const modelStatus = response.status === 200 ? 200 : modelStatusHeader !== undefined ? Number(modelStatusHeader) : undefined;
@@ -160,7 +195,7 @@ export function serveRouted(state: SimState, endpoint: EndpointRecord, deploymen
       at: now,
       status: response.status,
       ...(modelStatus !== undefined ? { modelStatus } : {}),
-      latencyMs: latencyFor(state, endpoint.name, deployment.name),
+      latencyMs: latencyFor(state, endpoint, deployment.name, now),
     });
   }
   return response;
@@ -178,8 +213,12 @@ export function sampleInputFor(state: SimState, endpoint: EndpointRecord, deploy
   return flow.kind === "chat" ? { [flow.chatInput]: "What can you do?", chat_history: [] } : { url: "https://play.google.com/store/apps/details?id=com.example.app" };
 }
 
-function answerRouted(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown, onFault?: (applied: string) => void): SimResponse {
-  const fault = takeRequestFault(state, { operation: "score", endpoint: endpoint.name, deployment: deployment.name }, now);
+function answerRouted(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown, onFault: ((applied: string) => void) | undefined, mirrored: boolean): SimResponse {
+  // A mirrored copy takes only the faults that name its deployment: one for any deployment is aimed at
+  // the callers' calls, and a copy (which no client sees) must not use up its `times`. The entries are
+  // shared, so the count the copy uses is the fault's own.
+  const faultState = mirrored ? { ...state, faults: state.faults.filter((f) => f.fault.deployment !== undefined) } : state;
+  const fault = takeRequestFault(faultState, { operation: "score", endpoint: endpoint.name, deployment: deployment.name }, now);
   if (fault) {
     onFault?.(fault.reset ? "reset" : "status");
     if (fault.reset) return { status: 0, reset: true };

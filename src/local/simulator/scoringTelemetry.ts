@@ -1,11 +1,13 @@
+import { resourceKey } from "./ids";
 import type { Scenario } from "./scenario";
-import type { SimState } from "./stateStore";
+import type { EndpointRecord, SimState } from "./stateStore";
 
 /**
  * What Azure Monitor's online-endpoint metrics are made of here: every scoring call the simulator
  * answered for a deployment (time on the simulated clock, the deployment that served it, its status,
- * the model's status and the latency it reports), kept per minute; the traffic split in force over
- * time (synthetic load routes by it); and the scenario's `scoringBehaviour` and `load`.
+ * the model's status and the latency it reports), kept per minute — mirrored copies included; the
+ * traffic split and the mirror split in force over time (synthetic load routes by them); and the
+ * scenario's `scoringBehaviour` and `load`.
  *
  * Kept in the state (so a state file carries it) under optional keys: older state files have none.
  */
@@ -23,6 +25,8 @@ export interface ScoringBehaviour {
   endpoint?: string;
   errorRatePercent?: number;
   latencyMs?: number;
+  /** Above this share of the endpoint's traffic, answers report this latency instead (scenario.ts). */
+  latencyAboveShare?: { sharePercent: number; latencyMs: number };
 }
 
 /** One minute of one deployment's answers. */
@@ -42,6 +46,11 @@ export interface TrafficChange {
   traffic: Record<string, number>;
 }
 
+export interface MirrorChange {
+  at: string;
+  mirror: Record<string, number>;
+}
+
 export interface TelemetryState extends SimState {
   scoringBehaviour?: ScoringBehaviour[];
   load?: { requestsPerMinute: number; endpoint?: string; servedUntil: string };
@@ -49,6 +58,8 @@ export interface TelemetryState extends SimState {
   scoringMinutes?: Record<string, ScoringMinute>;
   /** Per endpoint key: the routed traffic split, from when it took effect. */
   trafficHistory?: Record<string, TrafficChange[]>;
+  /** Per endpoint key: the mirror split (`mirrorTraffic`) the front end copies by, from when it took effect. */
+  mirrorHistory?: Record<string, MirrorChange[]>;
   /** Calls answered per behaviour (endpoint key|deployment), to spread its errors evenly. */
   behaviourCalls?: Record<string, number>;
 }
@@ -60,7 +71,7 @@ export function minuteStart(at: Date): Date {
 /** Stores the scenario's scoring behaviour and synthetic load; load starts at the first whole minute. */
 export function seedTelemetry(state: SimState, scenario: Scenario | undefined, now: Date): void {
   const t = state as TelemetryState;
-  t.scoringBehaviour = (scenario?.scoringBehaviour ?? []).map((b) => ({ ...b }));
+  t.scoringBehaviour = (scenario?.scoringBehaviour ?? []).map((b) => ({ ...b, ...(b.latencyAboveShare ? { latencyAboveShare: { ...b.latencyAboveShare } } : {}) }));
   if (scenario?.load) {
     const first = new Date(Math.ceil(now.getTime() / MINUTE_MS) * MINUTE_MS);
     t.load = { ...scenario.load, servedUntil: first.toISOString() };
@@ -72,8 +83,28 @@ export function behaviourFor(state: SimState, endpointName: string, deployment: 
   return (state as TelemetryState).scoringBehaviour?.find((b) => same(b.deployment, deployment) && same(b.endpoint, endpointName));
 }
 
-export function latencyFor(state: SimState, endpointName: string, deployment: string): number {
-  return behaviourFor(state, endpointName, deployment)?.latencyMs ?? DEFAULT_SCORING_LATENCY_MS;
+/**
+ * The latency an answer of `deployment` reports at `at`: `latencyAboveShare.latencyMs` while the
+ * deployment's share of the endpoint's traffic is above `sharePercent`, else `latencyMs` (default 120).
+ */
+export function latencyFor(state: SimState, endpoint: EndpointRecord, deployment: string, at: Date): number {
+  const behaviour = behaviourFor(state, endpoint.name, deployment);
+  const above = behaviour?.latencyAboveShare;
+  if (above && trafficShareAt(state, endpoint, deployment, at) > above.sharePercent) return above.latencyMs;
+  return behaviour?.latencyMs ?? DEFAULT_SCORING_LATENCY_MS;
+}
+
+/**
+ * The share of the endpoint's calls `deployment` serves at `at`, in percent: its live percent of the
+ * split in force plus its mirror percent. A mirrored copy is a call the deployment really serves (the
+ * safe-rollout how-to: the mirrored percentage of live traffic "is copied and submitted" to it), so it
+ * loads the deployment as a live call does. Routing is exact (routeByTraffic), so this is also the
+ * share of the minute's routed calls the deployment serves.
+ */
+export function trafficShareAt(state: SimState, endpoint: EndpointRecord, deployment: string, at: Date): number {
+  const key = resourceKey(endpoint.id);
+  const percentOf = (split: Record<string, number>) => Object.entries(split).find(([name]) => name.toLowerCase() === deployment.toLowerCase())?.[1] ?? 0;
+  return percentOf(trafficAt(state, key, at, endpoint.effectiveTraffic)) + percentOf(mirrorAt(state, key, at, endpoint.mirrorTraffic ?? {}));
 }
 
 /**
@@ -138,9 +169,51 @@ export function noteRoutedTraffic(state: SimState, endpointKey: string, at: Date
   changes.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
 }
 
+/** Forgets a deleted endpoint's traffic and mirror history and its mirror round-robin counters. */
 export function forgetTrafficHistory(state: SimState, endpointKey: string): void {
-  const history = (state as TelemetryState).trafficHistory;
-  if (history) delete history[endpointKey];
+  const t = state as TelemetryState;
+  if (t.trafficHistory) delete t.trafficHistory[endpointKey];
+  if (t.mirrorHistory) delete t.mirrorHistory[endpointKey];
+  delete state.routing[mirrorCounterKey(endpointKey)];
+  delete state.routing[mirrorCounterKey(`${endpointKey}#synthetic-load`)];
+}
+
+/** Where the round-robin counters of a router's mirror decisions live (`state.routing`). */
+export function mirrorCounterKey(routerKey: string): string {
+  return `${routerKey}#mirror`;
+}
+
+/**
+ * Starts an endpoint's mirror history, if it has none, with the split in force since `since` (a seeded
+ * endpoint, or one from a state file written before the history was kept): from then on the history,
+ * not the endpoint's `mirrorTraffic` (what the last PUT asked for), says what the front end copies by.
+ */
+export function startMirrorHistory(state: SimState, endpointKey: string, since: Date, mirror: Record<string, number>): void {
+  const history = ((state as TelemetryState).mirrorHistory ??= {});
+  if ((history[endpointKey] ?? []).length === 0) history[endpointKey] = [{ at: since.toISOString(), mirror: { ...mirror } }];
+}
+
+/** Notes the mirror split the front end copies by from `at` (an endpoint update's end). */
+export function noteMirrorTraffic(state: SimState, endpointKey: string, at: Date, mirror: Record<string, number>): void {
+  const history = ((state as TelemetryState).mirrorHistory ??= {});
+  const changes = (history[endpointKey] ??= []);
+  changes.push({ at: at.toISOString(), mirror: { ...mirror } });
+  changes.sort((a, b) => new Date(a.at).getTime() - new Date(b.at).getTime());
+}
+
+/**
+ * The mirror split in force at `at`: the latest change at or before it. An endpoint with no mirror
+ * history (seeded, or from a state file written before it was kept) copies by its current `mirrorTraffic`.
+ */
+export function mirrorAt(state: SimState, endpointKey: string, at: Date, current: Record<string, number>): Record<string, number> {
+  const changes = (state as TelemetryState).mirrorHistory?.[endpointKey];
+  if (!changes || changes.length === 0) return current;
+  let found: Record<string, number> = {};
+  for (const c of changes) {
+    if (new Date(c.at).getTime() <= at.getTime()) found = c.mirror;
+    else break;
+  }
+  return found;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { resourceKey } from "./ids";
 import { deploymentsOf } from "./resourceLookup";
-import { sampleInputFor, serveRouted } from "./scoring";
+import { sampleInputFor, serveMirroredCopy, serveRouted } from "./scoring";
 import { minuteStart, pruneScoringMinutes, trafficAt, METRICS_RETENTION_MS, type TelemetryState } from "./scoringTelemetry";
 import type { SimState } from "./stateStore";
 import { routeByTraffic } from "./traffic";
@@ -11,7 +11,9 @@ import { routeByTraffic } from "./traffic";
  * whole simulated minute not yet served is served first — through the simulator's own scoring path
  * (`serveRouted`: faults, readiness, propagation, connections, scoringBehaviour, the flow, and the
  * record the metrics come from), routed by the traffic split in force at that minute (kept over time,
- * `trafficAt`). The minute in progress is served once it is over, so its bucket shows no calls yet.
+ * `trafficAt`), and copied to the mirrored deployment by the mirror split in force then (`mirrorAt`,
+ * `serveMirroredCopy`): synthetic callers send no `azureml-model-deployment` header, so Azure would
+ * mirror them. The minute in progress is served once it is over, so its bucket shows no calls yet.
  *
  * This is simulator traffic: Azure's metrics come from the endpoint's real callers only.
  */
@@ -35,11 +37,15 @@ export function serveSyntheticLoad(state: SimState, now: Date): void {
         const at = new Date(minute + Math.floor(((i + 0.5) * MINUTE_MS) / load.requestsPerMinute));
         if (!endpoint.created || new Date(endpoint.createdAt).getTime() > at.getTime()) continue;
         // Its own round-robin counters: synthetic routing is exact (10% → 1 call in 10) whatever real calls do.
-        const routed = routeByTraffic(state, `${key}#synthetic-load`, trafficAt(state, key, at, endpoint.effectiveTraffic));
+        const router = `${key}#synthetic-load`;
+        const routed = routeByTraffic(state, router, trafficAt(state, key, at, endpoint.effectiveTraffic));
         const deployment = routed === undefined ? undefined : deployments.find((d) => d.name === routed);
         // No deployment with traffic: the front end's 404 names no deployment, so no metric shows it.
         if (!deployment) continue;
-        serveRouted(state, endpoint, deployment, at, sampleInputFor(state, endpoint, deployment));
+        const input = sampleInputFor(state, endpoint, deployment);
+        serveRouted(state, endpoint, deployment, at, input);
+        // The copy carries the caller's request as sent (built for the live deployment's flow).
+        serveMirroredCopy(state, endpoint, router, at, input);
       }
     }
   }

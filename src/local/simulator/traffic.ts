@@ -92,3 +92,22 @@ export function validateMirrorTraffic(state: SimState, endpoint: EndpointRecord,
   if (Object.values(mirror).filter((v) => v > 0).length > 1) throw new ArmError(400, "BadArgument", "Traffic can be mirrored to one deployment only.");
   return mirror;
 }
+
+/** The share routeByTraffic gives the calls a mirror split does not copy (no deployment can have this name). */
+const NOT_MIRRORED = "#not-mirrored";
+
+/**
+ * Whether the front end also copies this call to a mirrored deployment, and to which: the same smooth
+ * weighted round-robin as routeByTraffic over {mirrored: p, not mirrored: 100 − p}, so mirroring 10%
+ * copies exactly 1 call in 10 (deterministic for tests). Azure copies "the mirrored percentage" of the
+ * live traffic to the shadow deployment (safe-rollout how-to, "Test the deployment with mirrored
+ * traffic"); validateMirrorTraffic keeps it to one deployment and at most 50%. Its counters live in
+ * `state.routing[counterKey]`. Undefined when the call is not copied.
+ */
+export function takeMirror(state: SimState, counterKey: string, mirror: Record<string, number>): string | undefined {
+  const target = Object.entries(mirror).find(([, percent]) => percent > 0);
+  if (!target) return undefined;
+  const [name, percent] = target;
+  const picked = routeByTraffic(state, counterKey, { [name]: percent, [NOT_MIRRORED]: Math.max(0, 100 - percent) });
+  return picked === name ? name : undefined;
+}
