@@ -281,3 +281,49 @@ export function parseCommand(text: string): ShellCommand {
   }
   return command;
 }
+
+/** One command of the README's `serve` walkthrough, and whether test/cli/serveWalkthrough.test.ts runs it. */
+export interface WalkthroughStep {
+  ex: DocExample;
+  cmd: ShellCommand;
+  /** Why the walkthrough test does not run it; undefined when it does. */
+  notRun?: string;
+}
+
+/** Commands of the walkthrough that act on a deployment in a state the walkthrough's deployments are not in (they have finished). */
+const WALKTHROUGH_NOT_RUN: Readonly<Record<string, string>> = {
+  cancel: "cancels a running deployment; the walkthrough's have finished (test/cli/operate.test.ts cancels one against serve)",
+  approve: "answers a deployment waiting at its approval stage; the walkthrough's have none (test/cli/operate.test.ts approves one against serve)",
+};
+
+/**
+ * The README's `serve` walkthrough: the examples of the fenced shell block whose first command is
+ * `npx flowdeploy serve`, in order (test/cli/serveWalkthrough.test.ts runs them against one `serve`;
+ * test/docs/examples.test.ts leaves the ones it runs to it). Empty when there is no such block.
+ */
+export function serveWalkthrough(file: string, markdown: string): WalkthroughStep[] {
+  const lines = markdown.split("\n");
+  let range: { from: number; to: number } | undefined;
+  let open: { line: number; lang: string } | undefined;
+  for (let i = 0; i < lines.length && !range; i++) {
+    const match = FENCE.exec(lines[i]!);
+    if (!match) continue;
+    if (!open) {
+      open = { line: i + 1, lang: match[2] ?? "" };
+      continue;
+    }
+    const first = lines.slice(open.line, i).find((l) => l.trim() !== "")?.trim() ?? "";
+    if (SHELL_LANGUAGES.has(open.lang) && first.startsWith("npx flowdeploy serve ")) range = { from: open.line, to: i + 1 };
+    open = undefined;
+  }
+  if (!range) return [];
+  const { from, to } = range;
+  return extractExamples(file, markdown)
+    .filter((ex) => !ex.inline && ex.where.startsWith(`${file}:`) && Number(ex.where.slice(file.length + 1)) > from && Number(ex.where.slice(file.length + 1)) < to)
+    .map((ex) => {
+      const cmd = parseCommand(ex.text);
+      const [npx, flowdeploy, command] = cmd.argv;
+      const notRun = npx === "npx" && flowdeploy === "flowdeploy" ? WALKTHROUGH_NOT_RUN[command ?? ""] : undefined;
+      return notRun ? { ex, cmd, notRun } : { ex, cmd };
+    });
+}

@@ -1,5 +1,6 @@
 import { ExitCode, writeLine } from "../io";
 import { UsageError } from "../io";
+import { checkStateDir } from "../stateDir";
 import { settingsFromEnvironment } from "./local";
 import { waitForShutdownSignal } from "./simulator";
 import type { RegisterCommand } from "../command";
@@ -32,6 +33,10 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
         if (!parsed.ok) throw new UsageError(`invalid scenario ${flags.scenario}:\n  ${parsed.errors.join("\n  ")}`);
         scenario = parsed.value;
       }
+      // The same check as `local`'s: a file or an unwritable place is a usage error before anything
+      // starts, and a --scenario that the directory's existing state overrides is said to be ignored.
+      const stateNote = checkStateDir(flags.stateDir, flags.scenario !== undefined);
+      if (stateNote) writeLine(io.stderr, stateNote);
       const { serve, ListenError } = require("../../local/serve") as typeof import("../../local/serve");
       let service: Awaited<ReturnType<typeof serve>>;
       try {
