@@ -75,9 +75,10 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
     yield* run.cancellation.checkpoint();
     record.start();
     const userAssigned = yield* grantUserAssignedIdentity(run);
+    // A user-assigned identity's wait opens at its grant, before the endpoint stage (records in time order).
+    const early = userAssigned ? startPropagation(run, userAssigned.grant) : undefined;
     const endpoint = yield* createOrReuseEndpoint(run, { grantOnPrincipal: !userAssigned });
-    const grant = userAssigned?.grant ?? endpoint.grant ?? (yield* grantSystemAssignedIdentity(run, endpoint.state));
-    const propagation = startPropagation(run, grant);
+    const propagation = early ?? startPropagation(run, endpoint.grant ?? (yield* grantSystemAssignedIdentity(run, endpoint.state)));
     const model = yield* registerModel(run);
     const deployment = yield* createDeployment(run, { modelId: model.id, identityClientId: userAssigned?.identity.clientId ?? null, readyBy: propagation.deadline });
     yield* awaitPropagation(run, propagation);

@@ -92,7 +92,8 @@ export class RunRecord {
     } catch (err) {
       record.endedAt = this.now();
       // A stage that ran inside this one failed (the system-assigned grant runs while the endpoint
-      // provisions): this one did not fail, it was cut short.
+      // provisions): this one did not fail, it was cut short. (A stage whose own work was done is
+      // closed before the next one starts: the grant on a ready endpoint follows the endpoint stage.)
       const nested = err instanceof StageFailure && err.stage !== name;
       record.outcome = err instanceof CancelRequested ? "Cancelled" : nested ? "Skipped" : "Failed";
       this.publish(err instanceof CancelRequested ? "Cancelled" : "Failed");
@@ -102,11 +103,14 @@ export class RunRecord {
 
   /**
    * Opens a stage that began at a known instant (the propagation wait starts at the grant). An
-   * instant before this run (roles granted by an earlier one, found again) starts it now, with a note.
+   * instant before this run (roles granted by an earlier one, found again) starts it now, with a note;
+   * one later than now (another clock's, Azure's) starts it now too: no record starts in the future.
    */
   openStage(name: StageName, startedAt: string, earlierNote?: string): StageRecord {
-    const before = Date.parse(startedAt) < Date.parse(this.startedAt);
-    const record: StageRecord = { name, startedAt: before ? this.now() : startedAt, endedAt: null, outcome: "Running", ...(before && earlierNote ? { note: earlierNote } : {}) };
+    const at = Date.parse(startedAt);
+    const before = !(at >= Date.parse(this.startedAt));
+    const now = this.now();
+    const record: StageRecord = { name, startedAt: before || at > Date.parse(now) ? now : startedAt, endedAt: null, outcome: "Running", ...(before && earlierNote ? { note: earlierNote } : {}) };
     this.stages.push(record);
     this.publish("Running");
     return record;

@@ -155,8 +155,9 @@ describe("duplicates deploy once", () => {
     const s = summary(service, published);
     reportRow("duplicates", { label: "bad request ×5 (same messageId) + bad event ×5", ...s });
     expect(published.map((n) => `${n.requestId}:${n.outcome}:${n.error?.message}`).sort()).toEqual([
+      // A threshold rejection keeps the event's derived request id, so a caller can find it.
+      `${EVENT_REQUEST_ID}:Rejected:data.metrics.accuracy: accuracy = 0.1 is below the minimum 0.85`,
       "dup-bad-request:Rejected:deployment.instanceCount: expected a positive integer",
-      "null:Rejected:data.metrics.accuracy: accuracy = 0.1 is below the minimum 0.85",
     ]);
     expect(s.orchestrations).toBe(0);
     expect(service.stack.sim.requests()).toHaveLength(0);
