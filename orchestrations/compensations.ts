@@ -31,6 +31,12 @@ export class Compensations {
     this.entries.push({ name, undo, key });
   }
 
+  /** The run took back the change registered under `key` itself: nothing is left to undo for it. */
+  settle(key: string): void {
+    const i = this.entries.findIndex((e) => e.key === key);
+    if (i >= 0) this.entries.splice(i, 1);
+  }
+
   /** The names still to undo, newest first (for logs and tests). */
   pending(): string[] {
     return this.entries.map((e) => e.name).reverse();

@@ -28,6 +28,8 @@ export class RunRecord {
   approval: ApprovalStatus | undefined;
   /** A canary's progress and its last analysis. */
   canary: DeployFlowStatus["canary"];
+  /** rollout.mirror while the copies bake (cleared once the mirror stops). */
+  mirror: DeployFlowStatus["mirror"];
   lastAnalysis: HealthVerdict | undefined;
   /** rollout.window: when the change window opens, while the run waits for it. */
   windowOpensAt: string | undefined;
@@ -156,7 +158,7 @@ export class RunRecord {
     return this.ctx.df.currentUtcDateTime.toISOString();
   }
 
-  /** Publishes a change of the approval, canary or analysis state. */
+  /** Publishes a change of the approval, canary, mirror or analysis state. */
   changed(): void {
     this.publish("Running");
   }
@@ -174,6 +176,7 @@ export class RunRecord {
       ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
       ...(this.approval ? { approval: { ...this.approval } } : {}),
       ...(this.canary ? { canary: { ...this.canary } } : {}),
+      ...(this.mirror ? { mirror: { ...this.mirror } } : {}),
       ...(this.lastAnalysis ? { lastAnalysis: this.lastAnalysis } : {}),
       ...(this.windowOpensAt ? { windowOpensAt: this.windowOpensAt } : {}),
       updatedAt: this.now(),

@@ -20,12 +20,33 @@ export function* moveTraffic(run: DeployRun, from: Traffic, to: Traffic): Step<E
   return state;
 }
 
-function* applyTraffic(run: DeployRun, traffic: Traffic): Step<EndpointState> {
+/**
+ * Mirrors `percent` of the live calls to `deploymentName` (live traffic stays `live`), and registers
+ * the undo that stops it; `stopMirror` stops it on the way out of the bake and settles that undo.
+ * A failure or cancel in between unwinds it with the rest, so the mirror never outlives the run.
+ */
+export function* startMirror(run: DeployRun, live: Traffic, deploymentName: string, percent: number): Step<EndpointState> {
+  run.undo.registerOnce("mirror", `stop mirroring to ${deploymentName}`, function* () {
+    run.endpoint = yield* applyTraffic(run, run.endpoint?.traffic ?? live, { [deploymentName]: 0 });
+  });
+  const state = yield* applyTraffic(run, live, { [deploymentName]: percent });
+  run.endpoint = state;
+  return state;
+}
+
+export function* stopMirror(run: DeployRun, live: Traffic, deploymentName: string): Step<EndpointState> {
+  const state = yield* applyTraffic(run, live, { [deploymentName]: 0 });
+  run.endpoint = state;
+  run.undo.settle("mirror");
+  return state;
+}
+
+function* applyTraffic(run: DeployRun, traffic: Traffic, mirror?: Traffic): Step<EndpointState> {
   const stage = "traffic";
   const { ctx, request, retry, polls } = run;
   const { workspace } = request;
   const endpointName = request.endpoint.name;
-  const started = yield* callActivity(ctx, stage, "setTraffic", { workspace, endpointName, traffic }, retry);
+  const started = yield* callActivity(ctx, stage, "setTraffic", { workspace, endpointName, traffic, ...(mirror ? { mirror } : {}) }, retry);
   const state = yield* pollUntilTerminal(ctx, stage, polls.traffic, started, () => callActivity(ctx, stage, "getEndpointState", { workspace, endpointName, operationUrl: started.operationUrl }, retry));
   if (state.provisioningState !== "Succeeded") {
     throw new StageFailure(stage, state.error?.code ?? "TrafficUpdateFailed", state.error?.message ?? `traffic update left ${endpointName} ${state.provisioningState}`);

@@ -1,7 +1,7 @@
 import type { EndpointState } from "../../src/contracts/activities";
 import { othersShare, replacedDeployments, trafficAfterRollout, trafficAtStep, type Traffic } from "../../src/domain/traffic";
 import type { DeployRun } from "../deployRun";
-import { moveTraffic } from "../trafficMoves";
+import { moveTraffic, startMirror, stopMirror } from "../trafficMoves";
 import { nextWindowOpening } from "../../src/domain/changeWindow";
 import { deploymentsBeyondRetention, type RetainedDeployment } from "../../src/domain/retention";
 import { callActivity, sleepUntil, type Step } from "../steps";
@@ -18,11 +18,15 @@ import { deleteDeployment } from "./deployment";
  * flowdeploy's idle deployments beyond the newest N.
  */
 export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName: string): Step<EndpointState> {
-  // The first wait for the change window can still be cancelled: no traffic has moved yet.
+  const { rollout } = run.request;
+  // The first wait for the change window, and a mirror's bake, can still be cancelled: no live traffic has moved yet.
   yield* awaitWindow(run);
+  if (rollout.mirror && rollout.analysis) {
+    yield* mirrorBake(run, previous, deploymentName, rollout.mirror, rollout.analysis);
+    yield* awaitWindow(run);
+  }
   run.cancellation.throwIfRequested();
   run.cancellation.disarm();
-  const { rollout } = run.request;
   let current = previous;
   if (rollout.strategy === "canary" && rollout.steps && rollout.analysis && othersShare(previous, deploymentName) > 0) {
     current = yield* canarySteps(run, previous, deploymentName, rollout.steps, rollout.analysis);
@@ -47,6 +51,41 @@ export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName:
 
 type Steps = NonNullable<DeployRun["request"]["rollout"]["steps"]>;
 type Analysis = NonNullable<DeployRun["request"]["rollout"]["analysis"]>;
+type Mirror = NonNullable<DeployRun["request"]["rollout"]["mirror"]>;
+
+/**
+ * rollout.mirror: the endpoint copies `percent` of its live calls to the new deployment for the bake
+ * (clients keep the live deployment's answers), then the copies' metrics are judged as a canary
+ * step's. The mirror is stopped before anything else happens, healthy or not; a failure or cancel
+ * stops it through the unwind. With no live traffic there is nothing to copy: the step is skipped.
+ */
+function* mirrorBake(run: DeployRun, live: Traffic, deploymentName: string, mirror: Mirror, analysis: Analysis): Step<void> {
+  const { ctx, record } = run;
+  const note = `mirror ${mirror.percent}%`;
+  if (othersShare(live, deploymentName) === 0) {
+    yield* record.stage("traffic", function* () {}, `${note} skipped: no live traffic to copy`);
+    return;
+  }
+  yield* record.stage("traffic", () => startMirror(run, live, deploymentName, mirror.percent), note);
+  const { from, to } = bakeWindow(ctx.df.currentUtcDateTime, mirror.bakeMinutes);
+  record.mirror = { percent: mirror.percent, bakeUntil: to.toISOString() };
+  record.changed();
+  try {
+    yield* sleepUntil(ctx, new Date(to.getTime() + METRICS_SETTLE_SECONDS * 1000));
+    record.mirror = { ...record.mirror, bakeUntil: null };
+    yield* analyzeBake(run, deploymentName, analysis, { from, to }, note);
+  } finally {
+    record.mirror = undefined;
+    record.changed();
+  }
+  yield* record.stage("traffic", () => stopMirror(run, live, deploymentName), `${note} stopped`);
+}
+
+/** The metrics' grain is one minute (PT1M): a bake is judged from the first whole minute it served. */
+function bakeWindow(now: Date, bakeMinutes: number): { from: Date; to: Date } {
+  const from = new Date(Math.ceil(now.getTime() / 60_000) * 60_000);
+  return { from, to: new Date(from.getTime() + bakeMinutes * 60_000) };
+}
 
 /** Each step: move to its share, bake, judge; returns the split of the last step. */
 function* canarySteps(run: DeployRun, previous: Traffic, deploymentName: string, steps: Steps, analysis: Analysis): Step<Traffic> {
@@ -58,9 +97,7 @@ function* canarySteps(run: DeployRun, previous: Traffic, deploymentName: string,
     yield* awaitWindow(run);
     yield* record.stage("traffic", () => moveTraffic(run, current, target), note);
     current = target;
-    // The metrics' grain is one minute (PT1M): the bake is judged from the first whole minute the step served.
-    const from = new Date(Math.ceil(ctx.df.currentUtcDateTime.getTime() / 60_000) * 60_000);
-    const to = new Date(from.getTime() + step.bakeMinutes * 60_000);
+    const { from, to } = bakeWindow(ctx.df.currentUtcDateTime, step.bakeMinutes);
     record.canary = { step: i + 1, of: steps.length, percent: step.percent, bakeUntil: to.toISOString() };
     record.changed();
     yield* sleepUntil(ctx, new Date(to.getTime() + METRICS_SETTLE_SECONDS * 1000));

@@ -7,10 +7,11 @@ import type { OnlineEndpointCurrent } from "../azure/mlOperations";
  * field left out takes its default. So each field GET showed is carried — in particular
  * `publicNetworkAccess` (default "Enabled": leaving it out would make a private endpoint public;
  * reference-yaml-endpoint-online `public_network_access`), `compute`, `sku`, the inner `properties`
- * ("can be added, but not removed or altered": OnlineEndpointProperties) and `mirrorTraffic`.
+ * ("can be added, but not removed or altered": OnlineEndpointProperties) and `mirrorTraffic` (with
+ * `mirrorChanges` applied: a rollout's mirror step sets and later removes its own share).
  * Read-only fields (provisioningState, scoringUri, swaggerUri, keys, identity principals) are not sent.
  */
-export function endpointPutBody(read: OnlineEndpointCurrent, traffic: Record<string, number>): OnlineEndpointCurrent {
+export function endpointPutBody(read: OnlineEndpointCurrent, traffic: Record<string, number>, mirrorChanges?: Record<string, number>): OnlineEndpointCurrent {
   const p = read.properties;
   const body: OnlineEndpointCurrent = {
     location: read.location,
@@ -27,7 +28,7 @@ export function endpointPutBody(read: OnlineEndpointCurrent, traffic: Record<str
       traffic,
     },
   };
-  const mirror = mirrorTrafficOf(read);
+  const mirror = mirrorChanges ? { ...mirrorTrafficOf(read), ...mirrorChanges } : mirrorTrafficOf(read);
   if (mirror) {
     // A deployment takes live or mirrored traffic, not both (safe-rollout how-to): one that now gets
     // live traffic stops being mirrored to.

@@ -3,10 +3,10 @@ import { getOnlineEndpoint, putOnlineEndpoint } from "../azure/mlOperations";
 import { NonRetryableError } from "../errors";
 import { captureInitialResponse, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
-import { endpointPutBody } from "./endpointBody";
+import { endpointPutBody, mirrorTrafficOf } from "./endpointBody";
 
 /**
- * Sets the endpoint's traffic map. Azure takes traffic only through a full endpoint PUT (the PATCH
+ * Sets the endpoint's traffic map (and, when given, its mirrored shares). Azure takes traffic only through a full endpoint PUT (the PATCH
  * carries just tags and identity), so the endpoint is read and PUT back whole with the new map
  * (`endpointPutBody`: every field it read, so a private endpoint stays private).
  * Returns at once; the orchestrator polls `getEndpointState`. Re-running with the same map is a no-op.
@@ -17,10 +17,11 @@ export async function setTraffic(deps: ActivityDeps, input: SetTrafficInput): Pr
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
   const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);
-  if (sameTraffic(endpoint.properties.traffic ?? {}, input.traffic)) {
+  const mirrorUnchanged = !input.mirror || sameTraffic(mirrorTrafficOf(endpoint) ?? {}, { ...mirrorTrafficOf(endpoint), ...input.mirror });
+  if (sameTraffic(endpoint.properties.traffic ?? {}, input.traffic) && mirrorUnchanged) {
     return { provisioningState: "Succeeded", operationUrl: null, retryAfterSeconds: null };
   }
-  const body = endpointPutBody(endpoint, input.traffic);
+  const body = endpointPutBody(endpoint, input.traffic, input.mirror);
   const capture = captureInitialResponse();
   await putOnlineEndpoint(ml, rg, ws, input.endpointName, body, capture.options);
   return capture.started("Updating");

@@ -144,7 +144,13 @@ export const SmokeTestResult = z.object({
 });
 export type SmokeTestResult = z.infer<typeof SmokeTestResult>;
 
-export const SetTrafficInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), traffic: z.record(z.string(), z.number().int().min(0).max(100)) });
+export const SetTrafficInput = z.object({
+  workspace: WorkspaceRef,
+  endpointName: z.string(),
+  traffic: z.record(z.string(), z.number().int().min(0).max(100)),
+  /** Mirrored shares to set (deployment → percent, 0 stops one); omitted: the endpoint's mirror as it is. */
+  mirror: z.record(z.string(), z.number().int().min(0).max(50)).optional(),
+});
 export type SetTrafficInput = z.infer<typeof SetTrafficInput>;
 
 export const DeleteDeploymentResult = z.object({

@@ -233,6 +233,19 @@ export const CanaryStep = z.strictObject({
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
 /**
+ * Before any live traffic, the endpoint copies this share of its live calls to the new deployment
+ * (`mirrorTraffic`): clients keep the live deployment's answers, the copies show in the new one's
+ * metrics, judged with `analysis` after the bake. Azure mirrors at most 50% in all (the
+ * safe-rollout how-to; OnlineEndpointProperties.mirrorTraffic: "Traffic values need to sum to
+ * utmost 50"). The mirror is removed afterwards, whatever the outcome.
+ */
+export const MirrorSpec = z.strictObject({
+  percent: z.number({ error: requiredOr("a percentage") }).int("whole percent").min(1).max(50, "Azure mirrors at most 50% of the traffic"),
+  bakeMinutes: z.number({ error: requiredOr("a number of minutes") }).int("whole minutes").min(1).max(MAX_BAKE_MINUTES),
+});
+export type MirrorSpec = z.infer<typeof MirrorSpec>;
+
+/**
  * A person approves before any live traffic moves. Who may approve is the app's setting
  * (FLOWDEPLOY_APPROVERS), never the request: `approvers` here only names whom the AwaitingApproval
  * notification asks.
@@ -267,8 +280,10 @@ export const RolloutPolicy = z
     onFailure: z.enum(["delete", "keep"], { error: requiredOr('"delete" or "keep"') }).default("delete"),
     /** Canary only: the live shares before 100%, ascending. */
     steps: z.array(CanaryStep).min(1).max(10).optional(),
-    /** Canary only: the health each step must show. */
+    /** Canary or mirror: the health each step (and the mirror's bake) must show. */
     analysis: AnalysisSpec.optional(),
+    /** Copy a share of live traffic to the new deployment first (its answers discarded), judged like a canary step. */
+    mirror: MirrorSpec.optional(),
     /** Wait for a person's approval after the smoke test, before any live traffic. */
     approval: ApprovalSpec.optional(),
     /**
@@ -289,8 +304,9 @@ export const RolloutPolicy = z
       });
     } else {
       if (r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'only for strategy "canary"' });
-      if (r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only for strategy "canary"' });
+      if (r.analysis && !r.mirror) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only for strategy "canary" or with "mirror"' });
     }
+    if (r.mirror && !r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required with "mirror": e.g. {"maxErrorRatePercent": 1}' });
   });
 export type RolloutPolicy = z.infer<typeof RolloutPolicy>;
 

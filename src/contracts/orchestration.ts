@@ -125,7 +125,9 @@ export interface DeployFlowStatus {
   approval?: ApprovalStatus;
   /** A canary: the step under way, the share live, and when its bake ends (null once judged). */
   canary?: { step: number; of: number; percent: number; bakeUntil: string | null };
-  /** The last health analysis of a canary step, with its figures. */
+  /** rollout.mirror while it runs: the share copied to the new deployment and when its bake ends (null once judged). */
+  mirror?: { percent: number; bakeUntil: string | null };
+  /** The last health analysis of a canary step or of the mirror, with its figures. */
   lastAnalysis?: HealthVerdict;
   /** rollout.window: live traffic waits for the change window, which opens then. */
   windowOpensAt?: string;
