@@ -10,7 +10,11 @@ import { DEFAULT_QUEUE_NAME } from "../client/connection";
 import { instanceIdFor } from "../domain/ids";
 import { requestIdOf } from "../intake/rejection";
 import type { DeployFlowStatus } from "../contracts/orchestration";
+import type { ApprovalDecision } from "../contracts/orchestration";
+import { APPROVAL_EVENT } from "../domain/ids";
+import { APPROVAL_STAGE } from "../intake/approval";
 import { soleTrigger } from "./appFunctions/localTriggers";
+import { rolloutProgress, stageEndNote, type RolloutProgress } from "./rolloutProgress";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
@@ -18,8 +22,9 @@ import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 export interface StageProgress {
   type: "stage";
   stage: string;
-  event: "started" | "succeeded" | "failed" | "skipped" | "cancelled";
-  /** The stage record's note (e.g. roles granted by an earlier run). */
+  /** A stage record started or ended; or, between them, what a rollout does (src/local/rolloutProgress.ts). */
+  event: "started" | "succeeded" | "failed" | "skipped" | "cancelled" | RolloutProgress["event"];
+  /** The stage record's note (e.g. roles granted by an earlier run), or the rollout's figures. */
   note?: string;
   at: string;
   seconds?: number;
@@ -31,6 +36,12 @@ export interface LocalRunOptions extends LocalStackOptions {
   /** An Event Grid event (either envelope): delivered to the Event Grid trigger's handler. */
   event?: unknown;
   onProgress?: (progress: StageProgress) => void;
+  /**
+   * rollout.approval: the answer to give when the run asks for one, as the local operator (no
+   * FLOWDEPLOY_APPROVERS locally: the same rule as the route's with only the function key). Without it
+   * the run waits until the approval times out, as it would on Azure with nobody answering.
+   */
+  approval?: { decision: ApprovalDecision["decision"]; reason?: string };
   /** Called once the stack is up (the CLI's live display reads its clock). */
   onStarted?: (stack: LocalStack) => void;
 }
@@ -59,7 +70,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   const simStart = stack.clock.now().getTime();
   const stopTrigger = await stack.startQueueTrigger();
   const client = createFlowdeployClient({ connectionString: stack.serviceBusConnectionString });
-  const unsubscribe = stack.runtime.onEvent(progressReporter(options.onProgress));
+  const unsubscribe = stack.runtime.onEvent(progressReporter(options.onProgress, options.approval ? approvalAnswerer(stack, options.approval) : undefined));
   try {
     if (options.event !== undefined) {
       const ignored = ignoredEventReason(options.event);
@@ -154,12 +165,14 @@ function requestOfEvent(event: unknown): DeployRequest | undefined {
   return result.outcome === "ignored" ? undefined : result.request;
 }
 
-/** The first notification for `requestId` (or the first Rejected one when the input had no usable id). */
+/** The final notification for `requestId` (or the first Rejected one when the input had no usable id). */
 function receiveNotification(client: ReturnType<typeof createFlowdeployClient>, requestId: string | null) {
   let resolve!: (n: DeploymentNotification) => void;
   const promise = new Promise<DeploymentNotification>((r) => (resolve = r));
   const abort = new AbortController();
   void client.watch({ subscription: LOCAL_SUBSCRIPTIONS.all, signal: abort.signal }, (n) => {
+    // AwaitingApproval is not an outcome: the run goes on (its wait shows as a progress line).
+    if (n.outcome === "AwaitingApproval") return;
     if (requestId ? n.requestId === requestId : n.outcome === "Rejected") {
       resolve(n);
       abort.abort();
@@ -185,12 +198,29 @@ async function outputOfInstance(stack: LocalStack, instanceId: string): Promise<
   }
 }
 
-/** Turns the orchestrator's custom status (its stage records) into started/ended lines. */
-function progressReporter(onProgress: LocalRunOptions["onProgress"]) {
+/** The local operator's answer to a run that asks for approval: raised once, when the run shows it waits. */
+export const LOCAL_APPROVER = "local operator (flowdeploy local)";
+
+function approvalAnswerer(stack: LocalStack, answer: NonNullable<LocalRunOptions["approval"]>) {
+  const answered = new Set<string>();
+  return (instanceId: string, status: DeployFlowStatus) => {
+    if (answered.has(instanceId) || status.stage !== APPROVAL_STAGE || !status.approval || status.approval.decision) return;
+    answered.add(instanceId);
+    const decision: ApprovalDecision = { decision: answer.decision, reason: answer.reason ?? null, by: LOCAL_APPROVER, at: stack.clock.now().toISOString() };
+    // Raised at once (the local runtime queues it synchronously), before the virtual clock can jump to the approval's timeout.
+    void stack.client.raiseEvent(instanceId, APPROVAL_EVENT, decision);
+  };
+}
+
+/** Turns the orchestrator's custom status (its stage records and rollout state) into progress lines. */
+function progressReporter(onProgress: LocalRunOptions["onProgress"], onStatus?: (instanceId: string, status: DeployFlowStatus) => void) {
   const seen = new Map<string, string>();
-  return (event: { type: string; customStatus?: unknown }) => {
-    if (!onProgress || event.type !== "customStatus") return;
+  let previous: DeployFlowStatus | undefined;
+  return (event: { type: string; instanceId?: string; customStatus?: unknown }) => {
+    if (event.type !== "customStatus") return;
     const status = event.customStatus as DeployFlowStatus | null;
+    if (status && event.instanceId) onStatus?.(event.instanceId, status);
+    if (!onProgress) return;
     const lines: StageProgress[] = [];
     for (const [i, stage] of (status?.stages ?? []).entries()) {
       const key = `${stage.name}#${i}`;
@@ -198,20 +228,24 @@ function progressReporter(onProgress: LocalRunOptions["onProgress"]) {
       const before = seen.get(key);
       if (before === state) continue;
       if (!before) lines.push({ type: "stage", stage: stage.name, event: "started", at: stage.startedAt, ...(stage.note ? { note: stage.note } : {}) });
-      if (stage.endedAt) lines.push(ended(stage));
+      if (stage.endedAt) lines.push(ended(stage, status ? stageEndNote(stage, status) : undefined));
       seen.set(key, state);
     }
+    // After the stage lines of the same instant (a stage starts, then waits).
+    if (status) for (const p of rolloutProgress(previous, status)) lines.push({ type: "stage", ...p });
+    previous = status ?? previous;
     // In time order: one status update can end one stage and start another.
     for (const line of lines.sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) onProgress(line);
   };
 }
 
-function ended(stage: StageRecord): StageProgress {
+function ended(stage: StageRecord, note: string | undefined): StageProgress {
   return {
     type: "stage",
     stage: stage.name,
     event: stage.outcome === "Succeeded" ? "succeeded" : stage.outcome === "Failed" ? "failed" : stage.outcome === "Cancelled" ? "cancelled" : "skipped",
     at: stage.endedAt!,
     seconds: (Date.parse(stage.endedAt!) - Date.parse(stage.startedAt)) / 1000,
+    ...(note ? { note } : {}),
   };
 }

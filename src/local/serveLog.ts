@@ -1,6 +1,8 @@
 import type { DeploymentNotification, StageRecord } from "../contracts/notification";
 import { logText } from "../domain/logText";
+import type { DeployFlowStatus } from "../contracts/orchestration";
 import type { RunnerEvent } from "./runner";
+import { rolloutProgress } from "./rolloutProgress";
 
 /**
  * `flowdeploy serve`'s log lines about deployments, from what the runner reports: each stage as it
@@ -10,6 +12,7 @@ import type { RunnerEvent } from "./runner";
  *
  *   instance=deploy-440e… stage=endpoint started
  *   instance=deploy-440e… stage=endpoint outcome=Succeeded 1m30s
+ *   instance=deploy-440e… stage=traffic baking step 1 of 3: 10% live until 10:48:00
  *   instance=deploy-440e… outcome=Succeeded web-classify/green request=web-classification-2026-11-23-001
  *
  * Times are the runner clock's (simulated: `--time-scale`), as in the stage records.
@@ -17,6 +20,8 @@ import type { RunnerEvent } from "./runner";
 export function deploymentLogger(log: (line: string) => void): (event: RunnerEvent) => void {
   /** Per instance, the outcome last printed for each stage record (by position: a stage may repeat). */
   const printed = new Map<string, Map<number, StageRecord["outcome"]>>();
+  /** Per instance, the status last seen: what the rollout does between stage records (src/local/rolloutProgress.ts). */
+  const statuses = new Map<string, DeployFlowStatus>();
   return (event) => {
     const id = `instance=${logText(event.instanceId)}`;
     switch (event.type) {
@@ -43,10 +48,14 @@ export function deploymentLogger(log: (line: string) => void): (event: RunnerEve
         // Stage lines in time order (a stage that ends before another starts prints first).
         lines.sort((a, b) => a.at.localeCompare(b.at) || a.rank - b.rank);
         for (const line of lines) log(line.text);
+        const status = event.customStatus as DeployFlowStatus;
+        for (const p of rolloutProgress(statuses.get(event.instanceId), status)) log(`${id} stage=${p.stage} ${p.event} ${logText(p.note)}`);
+        statuses.set(event.instanceId, status);
         return;
       }
       case "completed": {
         printed.delete(event.instanceId);
+        statuses.delete(event.instanceId);
         const n = event.output as Partial<DeploymentNotification> | null;
         if (!n || typeof n.outcome !== "string") return log(`${id} outcome=Completed`);
         const target = `${logText(n.endpoint?.name ?? "-")}/${logText(n.deployment?.name ?? "-")}`;
@@ -55,9 +64,11 @@ export function deploymentLogger(log: (line: string) => void): (event: RunnerEve
       }
       case "failed":
         printed.delete(event.instanceId);
+        statuses.delete(event.instanceId);
         return log(`${id} outcome=Failed the orchestration failed: ${logText(event.message)}`);
       case "terminated":
         printed.delete(event.instanceId);
+        statuses.delete(event.instanceId);
         return log(`${id} outcome=Terminated ${logText(event.reason)}`);
       default:
         return;

@@ -21,6 +21,9 @@ interface LocalFlags {
   stateDir?: string;
   json?: boolean;
   timeScale?: string;
+  approve?: boolean;
+  reject?: string;
+  reason?: string;
 }
 
 export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) => {
@@ -33,6 +36,9 @@ export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) 
     .option("--state-dir <DIR>", "keep runner history and simulator state here; a killed run resumes from it")
     .option("--json", "print JSON lines only: stage events and the final notification")
     .option("--time-scale <N>", "scaled real time (N simulated seconds per real second) instead of the virtual clock")
+    .addOption(new Option("--approve", "answer a rollout.approval wait with an approval, as the local operator").conflicts("reject"))
+    .addOption(new Option("--reject <REASON>", "answer a rollout.approval wait with a rejection and this reason"))
+    .option("--reason <TEXT>", "with --approve: the approval's reason")
     .action(async (flags: LocalFlags) => setExitCode(await runLocalCommand(flags, io)));
 };
 
@@ -61,6 +67,9 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     for (const line of formatIssues(parsedInput.issues)) writeLine(io.stderr, `Rejected: ${line} (the queue, the HTTP starter and Event Grid refuse it too)`);
     return ExitCode.failure;
   }
+  if (flags.reason !== undefined && !flags.approve) throw new UsageError("--reason goes with --approve (--reject takes its reason as its value)");
+  if (flags.reject !== undefined && flags.reject.trim() === "") throw new UsageError("--reject needs a reason: it becomes the Failed notification's message");
+  const approval = flags.approve ? { decision: "approved" as const, ...(flags.reason ? { reason: flags.reason } : {}) } : flags.reject !== undefined ? { decision: "rejected" as const, reason: flags.reject } : undefined;
   const input = parsedInput.ok ? parsedInput.value : text;
   const scenario = flags.scenario ? (loadScenario(flags.scenario) as never) : undefined;
   const stateNote = checkStateDir(flags.stateDir, flags.scenario !== undefined);
@@ -82,6 +91,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     scenario,
     stateDir: flags.stateDir,
     timeScale,
+    ...(approval ? { approval } : {}),
     onProgress: (p) => {
       if (flags.json) writeLine(io.stdout, JSON.stringify(p));
       else say(`  ${p.at.slice(11, 19)}  ${p.stage.padEnd(12)} ${p.event}${p.seconds !== undefined ? ` (${formatSeconds(p.seconds)})` : ""}${p.note ? ` — ${p.note}` : ""}`);
