@@ -14,7 +14,7 @@ import type { ApprovalDecision } from "../contracts/orchestration";
 import { APPROVAL_EVENT } from "../domain/ids";
 import { APPROVAL_STAGE } from "../intake/approval";
 import { soleTrigger } from "./appFunctions/localTriggers";
-import { rolloutProgress, stageEndNote, type RolloutProgress } from "./rolloutProgress";
+import { rolloutProgress, stageEndNote, type RolloutProgress } from "../domain/rolloutProgress";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
 import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 
@@ -22,7 +22,7 @@ import { LOCAL_SUBSCRIPTIONS } from "./serviceBusTopology";
 export interface StageProgress {
   type: "stage";
   stage: string;
-  /** A stage record started or ended; or, between them, what a rollout does (src/local/rolloutProgress.ts). */
+  /** A stage record started or ended; or, between them, what a rollout does (src/domain/rolloutProgress.ts). */
   event: "started" | "succeeded" | "failed" | "skipped" | "cancelled" | RolloutProgress["event"];
   /** The stage record's note (e.g. roles granted by an earlier run), or the rollout's figures. */
   note?: string;

@@ -2,7 +2,7 @@ import type { DeploymentNotification, StageRecord } from "../contracts/notificat
 import { logText } from "../domain/logText";
 import type { DeployFlowStatus } from "../contracts/orchestration";
 import type { RunnerEvent } from "./runner";
-import { rolloutProgress } from "./rolloutProgress";
+import { rolloutProgress } from "../domain/rolloutProgress";
 
 /**
  * `flowdeploy serve`'s log lines about deployments, from what the runner reports: each stage as it
@@ -20,7 +20,7 @@ import { rolloutProgress } from "./rolloutProgress";
 export function deploymentLogger(log: (line: string) => void): (event: RunnerEvent) => void {
   /** Per instance, the outcome last printed for each stage record (by position: a stage may repeat). */
   const printed = new Map<string, Map<number, StageRecord["outcome"]>>();
-  /** Per instance, the status last seen: what the rollout does between stage records (src/local/rolloutProgress.ts). */
+  /** Per instance, the status last seen: what the rollout does between stage records (src/domain/rolloutProgress.ts). */
   const statuses = new Map<string, DeployFlowStatus>();
   return (event) => {
     const id = `instance=${logText(event.instanceId)}`;

@@ -1,4 +1,6 @@
 import { DEPLOYMENT_OUTCOMES, isLookupRequestId, parseDeploymentQuery } from "../../intake/deploymentQueries";
+import type { DeployFlowStatus } from "../../contracts/orchestration";
+import { rolloutProgress, verdictNote } from "../../domain/rolloutProgress";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../command";
 import { addAppOptions, appBaseUrl, functionKeyHeader, httpErrorDetail, parseJson, type AppOptions } from "./operate";
@@ -113,7 +115,7 @@ interface StatusBody {
   endpoint: string | null;
   deployment: string | null;
   runtimeStatus: string;
-  customStatus: { stage?: string; stages?: StageLine[]; warnings?: string[] } | null;
+  customStatus: { stage?: string; stages?: StageLine[]; warnings?: string[]; updatedAt?: string } | null;
   output: {
     endpoint?: { name?: string; scoringUri?: string | null } | null;
     stages?: StageLine[];
@@ -135,6 +137,12 @@ function describeStatus(d: StatusBody): string[] {
   ];
   for (const s of output.stages ?? custom.stages ?? []) {
     lines.push(`  ${String(s.name ?? "?").padEnd(12)} ${String(s.outcome ?? "?").padEnd(10)} ${s.startedAt ?? "?"} -> ${s.endedAt ?? "..."}`);
+  }
+  // While it runs: what the rollout waits for (approval, bake, change window), and the last verdict.
+  if (d.runtimeStatus === "Running" && d.customStatus?.updatedAt) {
+    const status = d.customStatus as DeployFlowStatus;
+    for (const p of rolloutProgress(undefined, status)) lines.push(`  ${p.stage.padEnd(12)} ${p.event} ${p.note}`);
+    if (status.lastAnalysis) lines.push(`  last analysis: ${verdictNote(status.lastAnalysis)}`);
   }
   if (output.error) lines.push(`  error: ${output.error.stage ?? "?"} ${output.error.code ?? "?"}: ${output.error.message ?? ""}`);
   if (output.endpoint?.scoringUri) lines.push(`  scoring URI: ${output.endpoint.scoringUri}`);

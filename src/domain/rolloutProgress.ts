@@ -1,3 +1,4 @@
+import type { HealthVerdict } from "../contracts/activities";
 import type { StageRecord } from "../contracts/notification";
 import type { DeployFlowStatus } from "../contracts/orchestration";
 
@@ -42,11 +43,7 @@ export function rolloutProgress(before: DeployFlowStatus | undefined, now: Deplo
  * its figures, an approval's answer; otherwise the record's own note.
  */
 export function stageEndNote(stage: StageRecord, status: DeployFlowStatus): string | undefined {
-  if (stage.name === "analysis" && status.lastAnalysis) {
-    const v = status.lastAnalysis;
-    const figures = `${v.requests} requests, ${v.errorRatePercent ?? "-"}% errors, p95 ${v.p95LatencyMs ?? "-"} ms`;
-    return `${v.verdict}: ${figures}${v.reasons.length > 0 ? ` — ${v.reasons.join("; ")}` : ""}`;
-  }
+  if (stage.name === "analysis" && status.lastAnalysis) return verdictNote(status.lastAnalysis);
   if (stage.name === "approval" && status.approval?.decision) {
     const a = status.approval;
     return `${a.decision} by ${a.by ?? "?"}${a.reason ? `: ${a.reason}` : ""}`;
@@ -57,4 +54,10 @@ export function stageEndNote(stage: StageRecord, status: DeployFlowStatus): stri
 /** `10:33:00` of an ISO instant (the runner's clock, as the stage lines print it). */
 function clock(iso: string): string {
   return iso.slice(11, 19);
+}
+
+/** A health verdict in one line: `unhealthy: 60 requests, 20% errors, p95 900 ms — <each limit breached>`. */
+export function verdictNote(v: HealthVerdict): string {
+  const figures = `${v.requests} requests, ${v.errorRatePercent ?? "-"}% errors, p95 ${v.p95LatencyMs ?? "-"} ms`;
+  return `${v.verdict}: ${figures}${v.reasons.length > 0 ? ` — ${v.reasons.join("; ")}` : ""}`;
 }
