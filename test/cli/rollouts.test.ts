@@ -144,7 +144,7 @@ describe("rollout scenarios through flowdeploy serve", () => {
         }
         // `flowdeploy status` says what the run waits for, and until when.
         const status = await runCli(["status", id, "--url", service.url]);
-        expect(status.stdout).toMatch(/^  approval +waiting for an approval until \d\d:\d\d:\d\d \(asked: ml-leads@contoso\.com\)$/m);
+        expect(status.stdout).toMatch(/^ {2}approval +waiting for an approval until \d\d:\d\d:\d\d \(asked: ml-leads@contoso\.com\)$/m);
         const args = c.answer.decision === "approve" ? ["approve", id] : ["reject", id, "--reason", c.answer.reason];
         const answered = await runCli([...args, "--url", service.url]);
         expect(answered.code, answered.stderr).toBe(0);
