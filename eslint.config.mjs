@@ -46,8 +46,9 @@ export default tseslint.config(
   },
   {
     // CLI commands load the local stand-ins (simulator, broker, runner, Azure SDKs) only when they run,
-    // so `flowdeploy validate` starts in a fraction of the time `flowdeploy local` needs.
-    files: ["src/cli/commands/*.ts"],
+    // so `flowdeploy validate` starts in a fraction of the time `flowdeploy local` needs; the Azure
+    // Monitor distro is loaded only when the app has an Application Insights connection string.
+    files: ["src/cli/commands/*.ts", "src/tracing/azureMonitor.ts"],
     rules: {
       "@typescript-eslint/no-require-imports": "off",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
@@ -56,7 +57,7 @@ export default tseslint.config(
   {
     // Product code (what the Function App runs, and the client library) never reaches into the local
     // stand-ins: the simulator, broker and runner exist for tests and `flowdeploy local` only.
-    files: ["src/activities/**/*.ts", "src/azure/**/*.ts", "src/client/**/*.ts", "src/contracts/**/*.ts", "src/domain/**/*.ts", "src/functions/**/*.ts", "src/intake/**/*.ts", "src/plan/**/*.ts", "src/*.ts"],
+    files: ["src/activities/**/*.ts", "src/azure/**/*.ts", "src/client/**/*.ts", "src/contracts/**/*.ts", "src/domain/**/*.ts", "src/functions/**/*.ts", "src/intake/**/*.ts", "src/plan/**/*.ts", "src/tracing/**/*.ts", "src/*.ts"],
     rules: {
       "no-restricted-imports": ["error", { patterns: [{ group: ["**/local", "**/local/**"], message: "Product code never imports the local stand-ins (src/local)." }] }],
     },

@@ -3,7 +3,8 @@ import { Activities, type ActivityInput, type ActivityName, type ActivityOutput,
 import type { ProvisioningState } from "../src/contracts/activities";
 import { TERMINAL_STATES } from "../src/contracts/activities";
 import type { ErrorStage } from "../src/contracts/stages";
-import type { ActivityRetryPolicy, PollPolicy } from "../src/contracts/orchestration";
+import type { ActivityRetryPolicy, DeployFlowInput, PollPolicy } from "../src/contracts/orchestration";
+import { RUN_CONTEXT_FIELD, type RunContext } from "../src/contracts/runContext";
 import { pollDelaySeconds } from "./pollDelays";
 import { addSeconds } from "../src/domain/time";
 import { CANCEL_EVENT } from "../src/domain/ids";
@@ -21,7 +22,7 @@ export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ActivityS
   cancellationOf(ctx)?.throwIfRequested();
   for (let attempt = 1; ; attempt++) {
     try {
-      return (yield ctx.df.callActivity(Activities[name], input)) as ActivityOutput<K>;
+      return (yield ctx.df.callActivity(Activities[name], withRunContext(ctx, stage, input))) as ActivityOutput<K>;
     } catch (err) {
       const failure = activityFailure(err);
       if (!failure.retryable || attempt >= retry.maxAttempts) {
@@ -31,6 +32,18 @@ export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ActivityS
       yield* sleepUntil(ctx, addSeconds(ctx.df.currentUtcDateTime, failure.retryAfterSeconds ?? backoff));
     }
   }
+}
+
+/**
+ * The run an activity works for, beside its input (src/contracts/runContext.ts): its instance and
+ * stage for the activity's log lines, and the run's trace context for its span. Derived from the
+ * orchestration's id and input only, so a replay schedules exactly what the first execution did.
+ */
+function withRunContext(ctx: Ctx, stage: string, input: unknown): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const traceparent = (ctx.df.getInput() as Partial<DeployFlowInput> | undefined)?.trace?.traceparent;
+  const run: RunContext = { instanceId: ctx.df.instanceId, stage, ...(traceparent ? { traceparent } : {}) };
+  return { ...input, [RUN_CONTEXT_FIELD]: run };
 }
 
 /**

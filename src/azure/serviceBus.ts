@@ -1,4 +1,6 @@
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+import { activeTraceparent } from "../tracing/spans";
+import { DIAGNOSTIC_ID_PROPERTY, formatTraceparent } from "../tracing/traceparent";
 import { DefaultAzureCredential } from "@azure/identity";
 import type { NotificationPublisher } from "../activities/deps";
 import type { AppConfig } from "../config";
@@ -45,6 +47,9 @@ export function notificationKind(notification: Pick<DeploymentNotification, "out
 }
 
 export function notificationMessage(notification: DeploymentNotification, messageId: string) {
+  // The trace the notification ends: the publishing activity's span (or the intake's, for a
+  // rejection), a child of the request's trace, so `watch` can tell which trace to look up.
+  const trace = activeTraceparent();
   return {
     body: notification,
     contentType: "application/json",
@@ -56,6 +61,7 @@ export function notificationMessage(notification: DeploymentNotification, messag
       kind: notificationKind(notification),
       workspace: notification.workspace?.name ?? "",
       endpoint: notification.endpoint?.name ?? "",
+      ...(trace ? { [DIAGNOSTIC_ID_PROPERTY]: formatTraceparent(trace) } : {}),
     },
   };
 }

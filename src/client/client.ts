@@ -3,6 +3,8 @@ import { parseDeployRequest, type DeployRequestInput } from "../contracts";
 import { createServiceBusClientFor, DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME, type ServiceBusConnection } from "./connection";
 import { RequestValidationError } from "./errors";
 import { deployRequestMessage } from "./messages";
+import { activeTraceparent } from "../tracing/spans";
+import { newTraceparent, parseTraceparent } from "../tracing/traceparent";
 import { checkFilter } from "./notifications";
 import { startWatch, type NotificationHandler, type WatchHandle, type WatchOptions } from "./watch";
 
@@ -19,6 +21,8 @@ export interface EnqueueResult {
   requestId: string;
   /** A digest of the request's content: what the queue's duplicate detection compares (identical resends are dropped). */
   messageId: string;
+  /** The W3C trace id the deployment runs under (its spans, and the notification's Diagnostic-Id). */
+  traceId: string;
 }
 
 export interface FlowdeployClient {
@@ -31,7 +35,7 @@ export interface FlowdeployClient {
    * Bus; after the window the pipeline's own idempotency still deploys it only once. A *changed*
    * request under a used request id reaches the pipeline and is rejected (RequestIdConflict).
    */
-  enqueue(request: DeployRequestInput, options?: { abortSignal?: AbortSignal }): Promise<EnqueueResult>;
+  enqueue(request: DeployRequestInput, options?: { abortSignal?: AbortSignal; traceparent?: string }): Promise<EnqueueResult>;
   /** Receives notifications from a subscription of the topic until stopped; see `startWatch`. */
   watch(options: WatchOptions, onNotification: NotificationHandler): Promise<WatchHandle>;
   /** Stops every watch, then closes the sender and the connection. */
@@ -63,9 +67,13 @@ export function createFlowdeployClient(connection: ServiceBusConnection, options
       const parsed = parseDeployRequest(request);
       if (!parsed.ok) throw new RequestValidationError(parsed.issues);
       sender ??= serviceBus.createSender(queueName);
-      const message = deployRequestMessage(parsed.value);
+      // The deployment continues the caller's trace: the one given, else the active span's, else a new one.
+      const given = enqueueOptions.traceparent === undefined ? undefined : parseTraceparent(enqueueOptions.traceparent);
+      if (enqueueOptions.traceparent !== undefined && !given) throw new RangeError(`traceparent: not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>): ${enqueueOptions.traceparent.slice(0, 80)}`);
+      const trace = given ?? activeTraceparent() ?? newTraceparent();
+      const message = deployRequestMessage(parsed.value, trace);
       await sender.sendMessages(message, { abortSignal: enqueueOptions.abortSignal });
-      return { requestId: parsed.value.requestId, messageId: String(message.messageId) };
+      return { requestId: parsed.value.requestId, messageId: String(message.messageId), traceId: trace.traceId };
     },
 
     async watch(watchOptions, onNotification) {

@@ -2,6 +2,7 @@ import { canonicalJson } from "../domain/canonicalJson";
 import { requestDigest } from "../domain/ids";
 import type { ServiceBusMessage } from "@azure/service-bus";
 import type { DeployRequest } from "../contracts";
+import { DIAGNOSTIC_ID_PROPERTY, formatTraceparent, type TraceParent } from "../tracing/traceparent";
 
 /** The `subject` (AMQP `subject`, the Service Bus "Label") of every deploy request message. */
 export const DEPLOY_REQUEST_SUBJECT = "DeployRequest";
@@ -17,7 +18,7 @@ export function deployRequestMessageId(request: DeployRequest): string {
   return requestDigest(canonicalJson(request));
 }
 
-export function deployRequestMessage(request: DeployRequest): ServiceBusMessage {
+export function deployRequestMessage(request: DeployRequest, trace?: TraceParent): ServiceBusMessage {
   return {
     body: request,
     contentType: "application/json",
@@ -28,5 +29,8 @@ export function deployRequestMessage(request: DeployRequest): ServiceBusMessage 
     messageId: deployRequestMessageId(request),
     correlationId: request.requestId,
     subject: DEPLOY_REQUEST_SUBJECT,
+    // The trace the deployment continues: the property the Azure SDKs use for a message's W3C trace
+    // context (src/tracing/traceparent.ts), read by the queue trigger.
+    ...(trace ? { applicationProperties: { [DIAGNOSTIC_ID_PROPERTY]: formatTraceparent(trace) } } : {}),
   };
 }

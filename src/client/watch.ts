@@ -1,4 +1,5 @@
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
+import { traceparentOfProperties } from "../tracing/traceparent";
 import { formatIssues, type DeploymentNotification, type FieldIssue } from "../contracts";
 import { onConnectionLost } from "./connectionEvents";
 import { checkFilter, matchesFilter, notificationFromMessage, type NotificationFilter } from "./notifications";
@@ -51,7 +52,12 @@ export interface DeadLetteredNotification {
   issues: FieldIssue[];
 }
 
-export type NotificationHandler = (notification: DeploymentNotification) => Promise<void> | void;
+/** What a notification's message says beside its body: the trace it ends (its `Diagnostic-Id`). */
+export interface NotificationMeta {
+  traceId: string | null;
+}
+
+export type NotificationHandler = (notification: DeploymentNotification, meta: NotificationMeta) => Promise<void> | void;
 
 export interface WatchCounts {
   /** Notifications that matched the filter, were handed to the handler and completed. */
@@ -268,7 +274,7 @@ async function processMessage(receiver: ServiceBusReceiver, message: ServiceBusR
     return;
   }
   try {
-    await state.handler(parsed.value);
+    await state.handler(parsed.value, { traceId: traceparentOfProperties(message.applicationProperties)?.traceId ?? null });
   } catch (err) {
     await settle(() => receiver.abandonMessage(message)).catch(() => undefined);
     throw err;

@@ -33,6 +33,11 @@ export interface DeployFlowInput {
   limits?: { lockWaitMinutes: number };
   /** The request's content digest (src/domain/ids.ts), echoed in its notifications; absent in older histories. */
   requestDigest?: string;
+  /**
+   * The W3C trace context the run continues (the intake's span: src/tracing/intakeSpan.ts); each
+   * activity's span is its child. Absent when nothing traced the request, and in older histories.
+   */
+  trace?: { traceparent: string };
 }
 
 /**

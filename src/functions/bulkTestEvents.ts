@@ -1,6 +1,8 @@
 import type { InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
 import { admitEvent } from "../intake/intake";
+import { inIntakeSpan } from "../tracing/intakeSpan";
+import { parseTraceparent } from "../tracing/traceparent";
 import { intakeDeps } from "./appServices";
 
 /**
@@ -9,5 +11,7 @@ import { intakeDeps } from "./appServices";
  * is at-least-once: the instance id derives from the run id, so a redelivery starts nothing.
  */
 export async function bulkTestEvent(event: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
-  await admitEvent(event, intakeDeps(client, context));
+  // CloudEvents' distributed tracing extension: a `traceparent` attribute on the event itself.
+  const carried = parseTraceparent((event as { traceparent?: unknown } | null)?.traceparent);
+  await inIntakeSpan("eventGrid", carried, context, () => admitEvent(event, intakeDeps(client, context)));
 }

@@ -1,6 +1,8 @@
 import type { InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
 import { admitRequest } from "../intake/intake";
+import { inIntakeSpan } from "../tracing/intakeSpan";
+import { traceparentOfProperties } from "../tracing/traceparent";
 import { intakeDeps } from "./appServices";
 
 /**
@@ -10,5 +12,6 @@ import { intakeDeps } from "./appServices";
  */
 export async function deployRequestFromQueue(message: unknown, client: df.DurableClient, context: InvocationContext): Promise<void> {
   const messageId = String(context.triggerMetadata?.["messageId"] ?? context.invocationId);
-  await admitRequest(message, `queue:${messageId}`, "queue", intakeDeps(client, context), { publishRejection: true });
+  const carried = traceparentOfProperties(context.triggerMetadata?.["applicationProperties"]);
+  await inIntakeSpan("queue", carried, context, () => admitRequest(message, `queue:${messageId}`, "queue", intakeDeps(client, context), { publishRejection: true }));
 }

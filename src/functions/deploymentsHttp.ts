@@ -10,6 +10,8 @@ import { recoverEndpointLock } from "../intake/lockRecovery";
 import { admitRequest, POLICY_REJECTIONS } from "../intake/intake";
 import { getStatusOrUndefined } from "../intake/instanceStatus";
 import { encodeCursor, findByRequestId, listDeployments, nextPageUri, parseDeploymentQuery, summarize } from "../intake/deploymentQueries";
+import { inIntakeSpan } from "../tracing/intakeSpan";
+import { parseTraceparent } from "../tracing/traceparent";
 import { approvalSettings, intakeDeps, planWithApp } from "./appServices";
 import { callerFromHeaders } from "./callerIdentity";
 
@@ -31,7 +33,8 @@ export async function startDeploymentHttp(request: HttpRequest, client: df.Durab
       return { status: 200, jsonBody: { dryRun: true, plan: planned.plan } };
     }
   }
-  const result = await admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false });
+  const carried = parseTraceparent(request.headers.get("traceparent"));
+  const result = await inIntakeSpan("http", carried, context, () => admitRequest(text, `http:${context.invocationId}`, "http", intakeDeps(client, context), { publishRejection: false }));
   if (result.outcome === "rejected") return problem(result.code === "RequestIdConflict" ? 409 : POLICY_REJECTIONS.has(result.code) ? 403 : 400, result.lines);
   if (result.outcome === "ignored") return problem(400, [result.reason]);
   return accepted(request, result.instanceId);

@@ -1,4 +1,6 @@
 import type * as df from "durable-functions";
+import { activeTraceparent } from "../tracing/spans";
+import { formatTraceparent, type TraceParent } from "../tracing/traceparent";
 import { DeployRequest } from "../contracts/deployRequest";
 import { DEFAULT_POLL_POLICIES, DEFAULT_RETRY_POLICY, DEFAULT_SMOKE_TEST_POLICY, type DeployFlowInput } from "../contracts/orchestration";
 import { canonicalJson } from "../domain/canonicalJson";
@@ -19,8 +21,8 @@ export interface StartOutcome {
   conflict?: boolean;
 }
 
-export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"], limits: DeployFlowInput["limits"] = { lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES }): DeployFlowInput {
-  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY, limits, requestDigest: requestDigest(canonicalJson(request)) };
+export function deployFlowInput(request: DeployRequest, source: DeployFlowInput["source"], limits: DeployFlowInput["limits"] = { lockWaitMinutes: DEFAULT_LOCK_WAIT_MINUTES }, trace?: TraceParent): DeployFlowInput {
+  return { request, source, polls: DEFAULT_POLL_POLICIES, retry: DEFAULT_RETRY_POLICY, smokeTest: DEFAULT_SMOKE_TEST_POLICY, limits, requestDigest: requestDigest(canonicalJson(request)), ...(trace ? { trace: { traceparent: formatTraceparent(trace) } } : {}) };
 }
 
 /**
@@ -45,7 +47,8 @@ export async function startOnce(client: StartClient, request: DeployRequest, sou
   const existing = await getStatusOrUndefined(client, instanceId);
   if (existing) return { instanceId, started: false, existingStatus: String(existing.runtimeStatus), ...conflictWith(existing, request) };
   try {
-    await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source, limits) });
+    // The intake's span (src/tracing/intakeSpan.ts) is the orchestration's parent: its activities continue that trace.
+    await client.startNew(DEPLOY_FLOW, { instanceId, input: deployFlowInput(request, source, limits, activeTraceparent()) });
   } catch (err) {
     const winner = await getStatusOrUndefined(client, instanceId).catch(() => undefined);
     if (!winner) throw err;

@@ -1,4 +1,5 @@
 import { InvocationContext } from "@azure/functions";
+import { newTraceparent } from "../tracing/traceparent";
 import { ServiceBusClient } from "@azure/service-bus";
 import { classifyEvent } from "../contracts/events";
 import { parseDeployRequest } from "../contracts/parse";
@@ -52,6 +53,8 @@ export interface LocalRunResult {
   simulatedSeconds: number;
   wallMs: number;
   stack: LocalStack;
+  /** The trace the deployment ran under (a request is sent with a new one, as `enqueue` does). */
+  traceId: string | undefined;
 }
 
 /** How long to wait for the notification on the topic after the instance finished (it was published before). */
@@ -70,6 +73,7 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
   const simStart = stack.clock.now().getTime();
   const stopTrigger = await stack.startQueueTrigger();
   const client = createFlowdeployClient({ connectionString: stack.serviceBusConnectionString });
+  let traceId: string | undefined;
   const unsubscribe = stack.runtime.onEvent(progressReporter(options.onProgress, options.approval ? approvalAnswerer(stack, options.approval) : undefined));
   try {
     if (options.event !== undefined) {
@@ -83,12 +87,12 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
     const requestId = options.event !== undefined ? (requestOfEvent(options.event)?.requestId ?? null) : requestIdOf(options.request);
     const received = receiveNotification(client, requestId);
     if (options.event !== undefined) await deliverEvent(stack, options.event, options.log ?? (() => undefined));
-    else await sendRequest(stack, options.request);
+    else traceId = await sendRequest(stack, options.request);
     const fromInstance = requestId ? outputOfInstance(stack, instanceIdFor(requestId)) : new Promise<never>(() => undefined);
     const notification = await Promise.race([received.promise, fromInstance]);
     // The whole deployment's simulated time, from the notification (a resumed run started before this process did).
     const whole = (Date.parse(notification.endedAt) - Date.parse(notification.startedAt)) / 1000;
-    return { notification, simulatedSeconds: Number.isFinite(whole) && whole > 0 ? whole : (stack.clock.now().getTime() - simStart) / 1000, wallMs: Date.now() - wallStart, stack };
+    return { traceId, notification, simulatedSeconds: Number.isFinite(whole) && whole > 0 ? whole : (stack.clock.now().getTime() - simStart) / 1000, wallMs: Date.now() - wallStart, stack };
   } finally {
     unsubscribe();
     await stopTrigger();
@@ -97,13 +101,15 @@ export async function runLocalDeployment(options: LocalRunOptions): Promise<Loca
 }
 
 /** Sends the request as its JSON text, as a producer would (invalid ones too: the trigger rejects them). */
-async function sendRequest(stack: LocalStack, request: unknown): Promise<void> {
+async function sendRequest(stack: LocalStack, request: unknown): Promise<string | undefined> {
   const sb = new ServiceBusClient(stack.serviceBusConnectionString);
   try {
     // A valid request goes as `enqueue` sends it (message id = digest of the content); anything else as it is.
     const parsed = parseDeployRequest(request);
     const id = requestIdOf(request);
-    await sb.createSender(DEFAULT_QUEUE_NAME).sendMessages(parsed.ok ? deployRequestMessage(parsed.value) : { body: request, contentType: "application/json", ...(id ? { correlationId: id } : {}) });
+    const trace = newTraceparent();
+    await sb.createSender(DEFAULT_QUEUE_NAME).sendMessages(parsed.ok ? deployRequestMessage(parsed.value, trace) : { body: request, contentType: "application/json", ...(id ? { correlationId: id } : {}) });
+    return parsed.ok ? trace.traceId : undefined;
   } finally {
     await sb.close();
   }

@@ -161,7 +161,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             processMessage: async (message) => {
               const context = new InvocationContext({
                 functionName: trigger.name,
-                triggerMetadata: { messageId: message.messageId, deliveryCount: message.deliveryCount },
+                triggerMetadata: workerTriggerMetadata(message),
                 logHandler: (_level, ...args) => log(`${trigger.name}: ${args.map(String).join(" ")}`),
               });
               await trigger.handler(message.body, durableClient as LocalDurableClient, context);
@@ -184,4 +184,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await sim.close();
     },
   };
+}
+
+/**
+ * A Service Bus message's trigger metadata as the Functions Node worker hands it to a v4 handler:
+ * @azure/functions' fromRpcTriggerMetadata camel-cases every key, nested ones too (toCamelCaseKey:
+ * the first letter lower-cased), so `ApplicationProperties.Diagnostic-Id` arrives as
+ * `applicationProperties["diagnostic-Id"]`.
+ */
+function workerTriggerMetadata(message: { messageId?: unknown; deliveryCount?: number; applicationProperties?: Record<string, unknown> }): Record<string, unknown> {
+  const camel = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
+  const properties = Object.fromEntries(Object.entries(message.applicationProperties ?? {}).map(([k, v]) => [camel(k), v]));
+  return { messageId: message.messageId, deliveryCount: message.deliveryCount, applicationProperties: properties };
 }

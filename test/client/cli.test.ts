@@ -37,8 +37,10 @@ describe("flowdeploy enqueue", () => {
     const run = await cli(["enqueue", "-", ...connect()], JSON.stringify(requestWithId("cli-enqueue-1")));
     expect(run).toMatchObject({ code: 0, stdout: "cli-enqueue-1\n" });
     // Without --wait it says where the answer comes from, a conflict included.
-    expect(run.stderr).toMatch(/^flowdeploy enqueue: sent; its outcome is a notification \(enqueue --wait, or watch --once --request-id cli-enqueue-1\); .*RequestIdConflict\n$/);
+    expect(run.stderr).toMatch(/^flowdeploy enqueue: trace [0-9a-f]{32}\nflowdeploy enqueue: sent; its outcome is a notification \(enqueue --wait, or watch --once --request-id cli-enqueue-1\); .*RequestIdConflict\n$/);
     const [message] = await bus.receive(QUEUE, undefined, 1);
+    // The trace id printed is the one the message carries.
+    expect(String(message!.applicationProperties?.["Diagnostic-Id"])).toContain(`-${/trace ([0-9a-f]{32})/.exec(run.stderr)![1]}-`);
     expect(message).toMatchObject({ messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/), correlationId: "cli-enqueue-1", contentType: "application/json" });
     expect(message!.body.requestId).toBe("cli-enqueue-1");
   });

@@ -28,7 +28,7 @@ describe("enqueue", () => {
     delete request.rollout; // a default the contract fills in: the message carries the request as validated
     const result = await client.enqueue(request as any);
     // The message id is a digest of the content: an identical resend is a duplicate to Service Bus, a changed one is not.
-    expect(result).toEqual({ requestId: "enqueue-valid-1", messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/) });
+    expect(result).toEqual({ requestId: "enqueue-valid-1", messageId: expect.stringMatching(/^r-[0-9a-f]{32}$/), traceId: expect.stringMatching(/^[0-9a-f]{32}$/) });
 
     const [message, ...more] = await bus.receive(QUEUE, undefined, 1);
     expect(more).toEqual([]);
@@ -36,6 +36,18 @@ describe("enqueue", () => {
     const expected = parseDeployRequest(request);
     expect(expected.ok && message!.body).toEqual(expected.ok && expected.value);
     expect(message!.body.rollout).toEqual({ strategy: "blueGreen", onFailure: "delete" });
+    // A new trace, on the property the Azure SDKs use for a message's W3C trace context.
+    expect(message!.applicationProperties).toEqual({ "Diagnostic-Id": expect.stringMatching(new RegExp(`^00-${result.traceId}-[0-9a-f]{16}-01$`)) });
+  });
+
+  it("continues the caller's trace when given one, and refuses one that is not a W3C traceparent (nothing sent)", async () => {
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const result = await client.enqueue(requestWithId("enqueue-traced-1") as any, { traceparent });
+    expect(result.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+    const [message] = await bus.receive(QUEUE, undefined, 1);
+    expect(message!.applicationProperties).toEqual({ "Diagnostic-Id": traceparent });
+    await expect(client.enqueue(requestWithId("enqueue-traced-2") as any, { traceparent: "00-xyz" })).rejects.toThrow(/^traceparent: not a W3C traceparent/);
+    expect(bus.broker.entity(QUEUE).active).toBe(0);
   });
 
   it("throws a RequestValidationError naming every bad field, and sends nothing", async () => {

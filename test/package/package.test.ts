@@ -15,10 +15,13 @@ import { repoRoot } from "../support/samples";
 
 /**
  * Upper bound of the whole folder in bytes (file sizes, summed). Measured 2026-12-02: 75.4 MB
- * (node_modules 75.1 MB, 146 packages; dist 0.3 MB, 75 files); the bound is about 25% above. A new
- * production dependency that crosses it should be a decision: raise the bound with the new measurement.
+ * (node_modules 75.1 MB, 146 packages; dist 0.3 MB, 75 files). Measured 2026-12-03: 156.3 MB after
+ * issue 18's tracing: the Azure Monitor OpenTelemetry distro brings the OpenTelemetry Node SDK with
+ * its OTLP exporters (gRPC, protobuf), metrics and logs SDKs and instrumentations, ~81 MB the issue
+ * asked for (docs/tracing.md). The bound is about 25% above. A new production dependency that
+ * crosses it should be a decision: raise the bound with the new measurement.
  */
-const MAX_PACKAGE_BYTES = 95_000_000;
+const MAX_PACKAGE_BYTES = 195_000_000;
 
 interface Summary {
   out: string;

@@ -1,4 +1,5 @@
 import { createFlowdeployClient } from "../../client/client";
+import { parseTraceparent } from "../../tracing/traceparent";
 import { DEFAULT_QUEUE_NAME, redactSecrets } from "../../client/connection";
 import { describeServiceBusError, RequestValidationError } from "../../client/errors";
 import { formatIssues, parseJsonText, type DeployRequestInput } from "../../contracts";
@@ -20,11 +21,13 @@ export interface EnqueueCommandOptions extends ConnectionFlags {
   subscription?: string;
   timeout?: string;
   json?: boolean;
+  traceparent?: string;
 }
 
 export async function runEnqueueCommand(file: string, opts: EnqueueCommandOptions, io: CliIO, env: Record<string, string | undefined>): Promise<number> {
   const connection = resolveConnection(opts, env);
   const queueName = opts.queue ?? (env["DEPLOY_QUEUE_NAME"]?.trim() || DEFAULT_QUEUE_NAME);
+  if (opts.traceparent !== undefined && !parseTraceparent(opts.traceparent)) throw new UsageError("--traceparent: expected a W3C traceparent, 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>");
   const json = parseJsonText(await readRequestText(file, io));
   if (!json.ok) {
     for (const line of formatIssues(json.issues)) writeLine(io.stderr, line);
@@ -33,8 +36,9 @@ export async function runEnqueueCommand(file: string, opts: EnqueueCommandOption
   const client = createOrUsageError(() => createFlowdeployClient(connection, { queueName, serviceBusClientOptions: CLI_SERVICE_BUS_OPTIONS }), connection);
   try {
     // The client validates whatever it is given against the contract before sending anything.
-    const { requestId, messageId } = await client.enqueue(json.value as DeployRequestInput);
+    const { requestId, messageId, traceId } = await client.enqueue(json.value as DeployRequestInput, opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {});
     writeLine(io.stdout, requestId);
+    writeLine(io.stderr, `flowdeploy enqueue: trace ${traceId}`);
     if (!opts.wait) {
       // The queue cannot answer; the pipeline does, on the notifications topic. Say where to look.
       writeLine(io.stderr, `flowdeploy enqueue: sent; its outcome is a notification (enqueue --wait, or watch --once --request-id ${requestId}); a request id already used by another body is answered Rejected RequestIdConflict`);
@@ -78,6 +82,7 @@ export const registerEnqueueCommand: RegisterCommand = (program, io, setExitCode
     .option("--subscription <NAME>", "with --wait: the topic subscription to receive from (as watch)")
     .option("--timeout <SECONDS>", "with --wait: give up after this long (exit 1)")
     .option("--json", "with --wait: print the notification as JSON")
+    .option("--traceparent <TRACEPARENT>", "continue this W3C trace (00-<trace id>-<span id>-<flags>), e.g. a CI pipeline's; default: a new trace, whose id is printed on stderr")
     .action(async (file: string, opts: EnqueueCommandOptions) => {
       setExitCode(await runEnqueueCommand(file, opts, io, process.env));
     });

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { rmSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { Option } from "commander";
@@ -19,6 +20,7 @@ interface LocalFlags {
   event?: string;
   scenario?: string;
   stateDir?: string;
+  trace?: string;
   json?: boolean;
   timeScale?: string;
   approve?: boolean;
@@ -35,6 +37,7 @@ export const registerLocalCommand: RegisterCommand = (program, io, setExitCode) 
     .option("--scenario <FILE>", "a simulator scenario (latencies, existing endpoints, faults)")
     .option("--state-dir <DIR>", "keep runner history and simulator state here; a killed run resumes from it")
     .option("--json", "print JSON lines only: stage events and the final notification")
+    .option("--trace <FILE>", "append every span (intake, activities, Azure SDK calls) to FILE as JSON lines (docs/tracing.md)")
     .option("--time-scale <N>", "scaled real time (N simulated seconds per real second) instead of the virtual clock")
     .addOption(new Option("--approve", "answer a rollout.approval wait with an approval, as the local operator").conflicts("reject"))
     .addOption(new Option("--reject <REASON>", "answer a rollout.approval wait with a rejection and this reason"))
@@ -83,6 +86,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     writeLine(io.stdout, line);
   };
   say(`flowdeploy local: ${flags.event ? "delivering event" : "enqueueing request"} ${shownPath(inputFile)}${flags.stateDir ? ` (state in ${flags.stateDir})` : ""}`);
+  if (flags.trace) startTraceFile(flags.trace);
   let result: Awaited<ReturnType<typeof runLocalDeployment>>;
   try {
     result = await runLocalDeployment({
@@ -117,6 +121,7 @@ export async function runLocalCommand(flags: LocalFlags, io: CliIO): Promise<num
     } else {
       say(summary(n));
       for (const warning of n.warnings ?? []) say(`  warning: ${warning}`);
+      if (flags.trace && result.traceId) say(`  trace ${result.traceId}: its spans are in ${flags.trace}`);
       say(`  simulated ${formatSeconds(result.simulatedSeconds)} in ${(result.wallMs / 1000).toFixed(1)} s of wall time`);
       say(JSON.stringify(n, null, 2));
     }
@@ -181,4 +186,10 @@ export function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   const sec = Math.round(s - m * 60);
   return m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}
+
+/** Spans to FILE as JSON lines, from here on (loaded only when asked for). */
+function startTraceFile(file: string): void {
+  const { traceToFile } = require("../../tracing/fileExporter") as typeof import("../../tracing/fileExporter");
+  traceToFile(resolve(file));
 }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ExitCode, writeLine } from "../io";
 import { UsageError } from "../io";
 import { checkStateDir } from "../stateDir";
@@ -10,6 +11,7 @@ interface ServeFlags {
   scenario?: string;
   timeScale?: string;
   stateDir?: string;
+  trace?: string;
 }
 
 export const registerServeCommand: RegisterCommand = (program, io, setExitCode) => {
@@ -20,6 +22,7 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
     .option("--scenario <FILE>", "a simulator scenario (latencies, existing endpoints, faults)")
     .option("--time-scale <N>", "simulated seconds per real second (default 60: a deployment takes ~20 s)")
     .option("--state-dir <DIR>", "keep runner history and simulator state here")
+    .option("--trace <FILE>", "append every span (intake, activities, Azure SDK calls) to FILE as JSON lines (docs/tracing.md)")
     .action(async (flags: ServeFlags) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${flags.port}`);
@@ -40,6 +43,7 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
       const { serve, ListenError } = require("../../local/serve") as typeof import("../../local/serve");
       let service: Awaited<ReturnType<typeof serve>>;
       try {
+        if (flags.trace) startTraceFile(flags.trace);
         service = await serve({ port, timeScale, stateDir: flags.stateDir, scenario: scenario as never, ...settingsFromEnvironment(), log: (line) => writeLine(io.stderr, line) });
       } catch (err) {
         // The port is taken before anything else starts: nothing is left running, the process ends.
@@ -63,3 +67,9 @@ export const registerServeCommand: RegisterCommand = (program, io, setExitCode) 
       setExitCode(0);
     });
 };
+
+/** Spans to FILE as JSON lines, from here on (loaded only when asked for). */
+function startTraceFile(file: string): void {
+  const { traceToFile } = require("../../tracing/fileExporter") as typeof import("../../tracing/fileExporter");
+  traceToFile(resolve(file));
+}

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import { createFlowdeployClient } from "../../client/client";
 import { DEFAULT_TOPIC_NAME, describeConnection, redactSecrets } from "../../client/connection";
 import { describeServiceBusError } from "../../client/errors";
-import type { WatchOptions } from "../../client/watch";
+import type { NotificationMeta, WatchOptions } from "../../client/watch";
 import { OUTCOMES, type DeploymentNotification, type Outcome } from "../../contracts";
 import { isFinalOutcome } from "../../domain/outcomes";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
@@ -71,8 +71,8 @@ export async function runWatchCommand(
   let first: DeploymentNotification | undefined;
   // What --once waits for: the first notification that ends its run, or the outcome --outcome names.
   let last: DeploymentNotification | undefined;
-  const print = (notification: DeploymentNotification) => {
-    writeLine(io.stdout, opts.json ? JSON.stringify(notification) : formatNotificationLine(notification));
+  const print = (notification: DeploymentNotification, meta?: NotificationMeta) => {
+    writeLine(io.stdout, opts.json ? JSON.stringify(notification) : formatNotificationLine(notification) + (meta?.traceId ? ` trace=${meta.traceId}` : ""));
     first ??= notification;
     if (opts.outcome !== undefined || isFinalOutcome(notification.outcome)) last ??= notification;
     if (opts.once && last) end("once");
