@@ -1,4 +1,5 @@
 import type * as df from "durable-functions";
+import { runLog } from "./runLog";
 import type { Step } from "./steps";
 
 /** Why the run unwinds: a stage failed, or an operator cancelled. */
@@ -53,7 +54,7 @@ export class Compensations {
       try {
         yield* entry.undo(reason);
       } catch (err) {
-        if (!this.ctx.df.isReplaying) this.ctx.log(`flowdeploy: undo "${entry.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+        runLog(this.ctx, "unwind", `undo "${entry.name}" failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }

@@ -14,6 +14,7 @@
  * stage, code and message.
  */
 import * as df from "durable-functions";
+import { runLog } from "./runLog";
 import type { EndpointState, RegisteredModel } from "../src/contracts/activities";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
 import { DEPLOY_FLOW, type DeployFlowInput } from "../src/contracts/orchestration";
@@ -123,7 +124,7 @@ function* finish(
     yield* callActivity(ctx, "notify", "notify", notification, input.retry);
   } catch (err) {
     delivered = false;
-    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: the ${notification.outcome} notification could not be sent: ${errorMessage(err)}`);
+    runLog(ctx, "notify", `the ${notification.outcome} notification could not be sent: ${errorMessage(err)}`);
   }
   run.finish(notification, delivered);
   return notification;

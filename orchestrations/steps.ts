@@ -41,8 +41,11 @@ export function* callActivity<K extends ActivityName>(ctx: Ctx, stage: ActivityS
  */
 function withRunContext(ctx: Ctx, stage: string, input: unknown): unknown {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
-  const traceparent = (ctx.df.getInput() as Partial<DeployFlowInput> | undefined)?.trace?.traceparent;
-  const run: RunContext = { instanceId: ctx.df.instanceId, stage, ...(traceparent ? { traceparent } : {}) };
+  const runInput = ctx.df.getInput() as Partial<DeployFlowInput> | undefined;
+  const traceparent = runInput?.trace?.traceparent;
+  const requestId = runInput?.request?.requestId;
+  const endpoint = runInput?.request?.endpoint?.name;
+  const run: RunContext = { instanceId: ctx.df.instanceId, stage, ...(requestId ? { requestId } : {}), ...(endpoint ? { endpoint } : {}), ...(traceparent ? { traceparent } : {}) };
   return { ...input, [RUN_CONTEXT_FIELD]: run };
 }
 

@@ -1,4 +1,5 @@
 import type { DeploymentState } from "../../src/contracts/activities";
+import { runLog } from "../runLog";
 import type { UnwindReason } from "../compensations";
 import type { DeployRun } from "../deployRun";
 import { StageFailure } from "../failures";
@@ -63,7 +64,7 @@ export function* deleteDeployment(run: DeployRun, deploymentName: string): Step<
     const result = yield* callActivity(ctx, "deployment", "deleteDeployment", { workspace: request.workspace, endpointName: request.endpoint.name, deploymentName }, retry);
     if (result.existed && result.deleted !== false) run.record.deletedDeployment(deploymentName);
   } catch {
-    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deleting deployment ${deploymentName} failed; it keeps 0% traffic`);
+    runLog(ctx, "deployment", `deleting deployment ${deploymentName} failed; it keeps 0% traffic`);
   }
 }
 
@@ -73,6 +74,6 @@ function* settle(run: DeployRun, deploymentName: string, poll: () => Step<Deploy
   try {
     yield* pollUntilTerminal(ctx, "deployment", run.polls.deployment, { provisioningState: "Creating", retryAfterSeconds: null }, poll);
   } catch {
-    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: deployment ${deploymentName} did not settle; deleting it anyway`);
+    runLog(ctx, "deployment", `deployment ${deploymentName} did not settle; deleting it anyway`);
   }
 }

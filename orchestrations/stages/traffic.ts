@@ -1,4 +1,5 @@
 import type { EndpointState } from "../../src/contracts/activities";
+import { runLog } from "../runLog";
 import { othersShare, replacedDeployments, trafficAfterRollout, trafficAtStep, type Traffic } from "../../src/domain/traffic";
 import type { DeployRun } from "../deployRun";
 import { moveTraffic, startMirror, stopMirror } from "../trafficMoves";
@@ -118,7 +119,7 @@ function* retire(run: DeployRun, deploymentName: string, keep: number): Step<voi
   try {
     listed = (yield* callActivity(ctx, "traffic", "listEndpointDeployments", { workspace: request.workspace, endpointName: request.endpoint.name }, retry)).deployments;
   } catch {
-    if (!ctx.df.isReplaying) ctx.log(`flowdeploy: listing the deployments of ${request.endpoint.name} for retention failed; none deleted`);
+    runLog(ctx, "traffic", "listing the endpoint's deployments for retention failed; none deleted");
     return;
   }
   for (const name of deploymentsBeyondRetention(listed, keep, deploymentName)) yield* deleteDeployment(run, name);

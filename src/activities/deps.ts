@@ -1,4 +1,5 @@
 import type { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { scopedLogger } from "./runScope";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { MonitorClient } from "@azure/arm-monitor";
 import type { ManagedServiceIdentityClient } from "@azure/arm-msi";
@@ -106,7 +107,8 @@ export function createActivityDeps(env: ActivityEnvironment): ActivityDeps {
       // The origin an operation URL must have is the one the clients (and their token) talk to.
       ...(env.arm.endpoint ? { armEndpoint: env.arm.endpoint } : {}),
     },
-    ...(env.log ? { log: env.log } : {}),
+    // Every activity line says which run and stage it is for (src/activities/runScope.ts).
+    log: scopedLogger(env.log),
   };
 }
 

@@ -9,6 +9,9 @@ export const RUN_CONTEXT_FIELD = "_run";
 export interface RunContext {
   instanceId: string;
   stage: string;
+  /** The deploy request's id and endpoint (for log lines), when the run deploys one. */
+  requestId?: string;
+  endpoint?: string;
   /** The run's W3C trace context (DeployFlowInput.trace), when the request was traced. */
   traceparent?: string;
 }

@@ -1,5 +1,6 @@
 import type { InvocationContext } from "@azure/functions";
 import type { ActivityName } from "../activities/catalog";
+import { inRunScope } from "../activities/runScope";
 import { takeRunContext } from "../contracts/runContext";
 import { ATTR, inSpan } from "../tracing/spans";
 import { parseTraceparent } from "../tracing/traceparent";
@@ -13,9 +14,13 @@ import { appActivities } from "./appServices";
  * so a replay adds no span.
  */
 export function activityHandler(name: ActivityName) {
-  return (raw: unknown, _context: InvocationContext): Promise<unknown> => {
+  return (raw: unknown, context: InvocationContext): Promise<unknown> => {
     const { input, run } = takeRunContext(raw);
     const attributes = { [ATTR.activity]: name, ...(run?.instanceId ? { [ATTR.instanceId]: run.instanceId } : {}), ...(run?.stage ? { [ATTR.stage]: run.stage } : {}) };
-    return inSpan(`flowdeploy activity ${name}`, { attributes, parent: parseTraceparent(run?.traceparent) ?? null }, () => (appActivities()[name] as (i: unknown) => Promise<unknown>)(input));
+    // The activity's log lines go to this invocation's log, each naming the run and stage (src/activities/runScope.ts).
+    const sink = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
+    return inSpan(`flowdeploy activity ${name}`, { attributes, parent: parseTraceparent(run?.traceparent) ?? null }, () =>
+      inRunScope(run, sink, () => (appActivities()[name] as (i: unknown) => Promise<unknown>)(input)),
+    );
   };
 }

@@ -1,4 +1,5 @@
 import type { InvocationContext } from "@azure/functions";
+import { logLine } from "../domain/logLine";
 import { createActivities } from "../activities";
 import type { ActivityImplementations } from "../activities/catalog";
 import { createActivityDeps, type NotificationPublisher } from "../activities/deps";
@@ -32,7 +33,7 @@ function current(): AppServices {
   if (!services) {
     const config = loadConfig();
     // Functions sends console output to the app's logs: the operator sees what a setting will not do.
-    for (const warning of settingsWarnings(config)) console.warn(`flowdeploy settings: ${warning}`);
+    for (const warning of settingsWarnings(config)) console.warn(logLine({}, `flowdeploy settings: ${warning}`));
     const deps = createActivityDeps(productionActivityEnvironment(config));
     // Rejections published by the triggers go through the notify activity's publisher (one Service Bus connection).
     services = { activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher: deps.bus, policy: intakePolicyFrom(config), clock: deps.clock };

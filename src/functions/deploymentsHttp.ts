@@ -1,4 +1,5 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { logLine } from "../domain/logLine";
 import type * as df from "durable-functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { INSTANCE_ID_PATTERN } from "../domain/ids";
@@ -125,7 +126,7 @@ export async function cancelDeploymentHttp(request: HttpRequest, client: df.Dura
   const body = await readReasonBody(request);
   if (!body.ok) return problem(400, body.errors);
   const result = await requestCancel(client, instanceId, { reason: body.reason ?? "cancelled by an operator" });
-  context.log(`cancel ${instanceId}: ${result.outcome}`);
+  context.log(logLine({ instanceId }, `cancel: ${result.outcome}`));
   switch (result.outcome) {
     case "requested":
       return { status: 202, jsonBody: { instanceId, cancel: "requested", stage: result.stage } };
@@ -176,14 +177,14 @@ async function answerApprovalHttp(decision: ApprovalDecision["decision"], reques
   if (decision === "rejected" && body.reason === undefined) return problem(400, ['reason: required to reject (it is the message of the Failed notification), e.g. {"reason": "the canary metrics are not in yet"}']);
   const settings = approvalSettings();
   const caller = callerFromHeaders(request.headers, settings.trustClientPrincipal);
-  if (caller.kind === "functionKey" && caller.ignoredHeaders) context.warn(`${verb} ${instanceId}: x-ms-client-principal-* headers ignored: App Service authentication is not enabled on this app, so nothing vouches for them`);
+  if (caller.kind === "functionKey" && caller.ignoredHeaders) context.warn(logLine({ instanceId, stage: "approval" }, `${verb}: x-ms-client-principal-* headers ignored: App Service authentication is not enabled on this app, so nothing vouches for them`));
   const check = checkApprover(caller, settings.approvers);
   if (!check.ok) {
-    context.log(`${verb} ${instanceId}: refused: ${logText(check.reason)}`);
+    context.log(logLine({ instanceId, stage: "approval" }, `${verb}: refused: ${logText(check.reason)}`));
     return problem(403, [check.reason]);
   }
   const result = await answerApproval(client, instanceId, { decision, reason: body.reason ?? null, by: check.by, at: settings.clock.now().toISOString() });
-  context.log(`${verb} ${instanceId} by ${logText(check.by)}: ${result.outcome}`);
+  context.log(logLine({ instanceId, stage: "approval" }, `${verb} by ${logText(check.by)}: ${result.outcome}`));
   switch (result.outcome) {
     case "raised":
       return { status: 202, jsonBody: { instanceId, decision, by: check.by } };
@@ -206,7 +207,7 @@ export async function releaseLockHttp(request: HttpRequest, client: df.DurableCl
   const instanceId = request.params["instanceId"] ?? "";
   if (!INSTANCE_ID_PATTERN.test(instanceId)) return badInstanceId();
   const result = await recoverEndpointLock(client, instanceId);
-  context.log(`release-lock ${instanceId}: ${result.outcome}`);
+  context.log(logLine({ instanceId }, `release-lock: ${result.outcome}`));
   switch (result.outcome) {
     case "releasing":
       return { status: 202, jsonBody: { instanceId, lock: "releasing", endpoint: result.endpoint } };

@@ -9,6 +9,7 @@ import type { DeployFlowInput } from "../contracts/orchestration";
 import type { Clock } from "../domain/clock";
 import { canonicalJson } from "../domain/canonicalJson";
 import { notificationMessageId, requestDigest } from "../domain/ids";
+import { logLine } from "../domain/logLine";
 import { logText } from "../domain/logText";
 import { isIdentityAllowed, isResourceAllowed, isWorkspaceAllowed } from "./allowlist";
 import { eventPolicyViolation, type EventRejectionCode } from "./eventPolicy";
@@ -90,7 +91,7 @@ export async function admitEvent(event: unknown, deps: IntakeDeps): Promise<Inta
   const result = classifyEvent(event);
   const sourceId = result.envelope?.id ?? contentKey(event);
   if (result.outcome === "ignored") {
-    deps.log(`ignored event ${logText(sourceId)}: ${logText(result.reason)}`);
+    deps.log(logLine({ stage: "intake" }, `ignored event ${logText(sourceId)}: ${logText(result.reason)}`));
     return { outcome: "ignored", reason: result.reason };
   }
   if (result.outcome === "rejected") {
@@ -131,10 +132,10 @@ async function admitValid(request: DeployRequest, sourceId: string, source: Depl
     return reject([issue], `${sourceId}:${requestDigest(canonicalJson(request))}`, deps, { publishRejection: true }, { request }, "RequestIdConflict");
   }
   if (!started.started) {
-    deps.log(`request ${logText(request.requestId)} already has instance ${started.instanceId} (${logText(started.existingStatus)}); duplicate ignored`);
+    deps.log(logLine({ requestId: request.requestId, instanceId: started.instanceId, endpoint: request.endpoint.name, stage: "intake" }, `already has this instance (${logText(started.existingStatus)}); duplicate ignored`));
     return { outcome: "duplicate", instanceId: started.instanceId, requestId: request.requestId };
   }
-  deps.log(`request ${logText(request.requestId)} started as ${started.instanceId}`);
+  deps.log(logLine({ requestId: request.requestId, instanceId: started.instanceId, endpoint: request.endpoint.name, stage: "intake" }, "started"));
   return { outcome: "started", instanceId: started.instanceId, requestId: request.requestId };
 }
 
@@ -147,7 +148,8 @@ async function reject(
   code: RejectionCode = "InvalidRequest",
 ): Promise<IntakeResult> {
   const lines = formatIssues(issues);
-  deps.log(`rejected ${logText(sourceId)}: ${lines.map((line) => logText(line)).join("; ")}`);
+  // A rejected request starts no instance: instance=- on its line.
+  deps.log(logLine({ requestId: known.request?.requestId ?? known.requestId, endpoint: known.request?.endpoint.name, stage: "intake" }, `rejected ${logText(sourceId)} (${code}): ${lines.map((line) => logText(line)).join("; ")}`));
   if (options.publishRejection) {
     // A request that parsed is named by its content digest too: the sender of a conflicting body tells
     // this answer from the notifications of the run that holds the id.

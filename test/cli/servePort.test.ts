@@ -92,7 +92,7 @@ describe("flowdeploy serve's log", () => {
     }
     expect(lines).toContain(`${id} outcome=Succeeded ${notification!.endpoint!.name}/${notification!.deployment!.name} request=${request["requestId"]}`);
     // The activities' own lines (roles granted, the runtime image warning) say which deployment, too.
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${id} grantEndpointRoles: roles: `)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${id} grantEndpointRoles: request=${request["requestId"]} ${id} endpoint=${notification!.endpoint!.name} stage=roles roles: `)));
     // Every line but the service's own start/stop lines names the instance it is about.
     const aboutDeployments = lines.filter((l) => !l.startsWith("startDeploymentHttp:") && !l.startsWith("serve:"));
     expect(aboutDeployments.length).toBeGreaterThan(10);

@@ -24,13 +24,14 @@ function recording(done: string[], what: string): Undo {
   };
 }
 
-const quietContext = { df: { isReplaying: false }, log: () => undefined } as unknown as df.OrchestrationContext;
+const quietContext = { df: { isReplaying: false, instanceId: "deploy-1", getInput: () => undefined }, log: () => undefined } as unknown as df.OrchestrationContext;
 
 describe("Compensations (the saga's ledger)", () => {
   it("undoes newest first, goes on past an undo that throws, and empties", () => {
     const done: string[] = [];
     const logged: string[] = [];
-    const undo = new Compensations({ df: { isReplaying: false }, log: (m: string) => logged.push(m) } as unknown as df.OrchestrationContext);
+    const ctx = { df: { isReplaying: false, instanceId: "deploy-1", getInput: () => ({ request: { requestId: "r-1", endpoint: { name: "web" } } }) }, log: (m: string) => logged.push(m) };
+    const undo = new Compensations(ctx as unknown as df.OrchestrationContext);
     undo.register("delete deployment green", recording(done, "delete green"));
     undo.register("broken", function* () {
       yield* [];
@@ -40,7 +41,7 @@ describe("Compensations (the saga's ledger)", () => {
     expect(undo.pending()).toEqual(["restore traffic blue=100", "broken", "delete deployment green"]);
     drain(undo.unwind("Cancelled"));
     expect(done).toEqual(["restore blue (Cancelled)", "delete green (Cancelled)"]);
-    expect(logged).toEqual(['flowdeploy: undo "broken" failed: Azure said no']);
+    expect(logged).toEqual(['request=r-1 instance=deploy-1 endpoint=web stage=unwind undo "broken" failed: Azure said no']);
     expect(undo.pending()).toEqual([]);
   });
 

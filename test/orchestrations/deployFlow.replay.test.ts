@@ -104,7 +104,7 @@ describe("deployFlow, step by step", () => {
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "getEndpointState", input: expect.objectContaining({ operationUrl: "https://op/1" }) })]);
 
     d.complete("getEndpointState", { provisioningState: "Succeeded", principalId: "p-1", scoringUri: "https://s/score", traffic: {}, error: null }, 31);
-    expect(await d.step()).toEqual([expect.objectContaining({ functionName: "grantEndpointRoles", input: { workspace: ws, identityType: "SystemAssigned", principalId: "p-1", _run: { instanceId: "deploy-test", stage: "roles" } } })]);
+    expect(await d.step()).toEqual([expect.objectContaining({ functionName: "grantEndpointRoles", input: { workspace: ws, identityType: "SystemAssigned", principalId: "p-1", _run: { instanceId: "deploy-test", stage: "roles", requestId: "web-classification-2026-11-23-001", endpoint: "web-classify" } } })]);
 
     d.complete("grantEndpointRoles", { assignments: [], grantedAt: at(31) }, 32);
     expect(await d.step()).toEqual([expect.objectContaining({ functionName: "registerModel" })]);

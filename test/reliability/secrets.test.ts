@@ -121,13 +121,14 @@ describe("secrets stay secret", () => {
     expect(run.notification.error!.message).toMatch(/401/);
   });
 
-  it("the CLI (a child process, as people run it): stdout, stderr and every file of the state directory but the simulator's own", async () => {
+  it("the CLI (a child process, as people run it): stdout, stderr, its spans (--trace) and every file of the state directory but the simulator's own", async () => {
     const okDir = tempDir();
-    const ok = await runBin(["local", "--json", "--state-dir", okDir]);
+    // The spans go into the state directory, so the scan below reads them with everything else.
+    const ok = await runBin(["local", "--json", "--state-dir", okDir, "--trace", join(okDir, "spans.jsonl")]);
     expect(ok.code, ok.stderr).toBe(0);
     recordArtifact("cli local: output", ok.stdout + ok.stderr);
     const failDir = tempDir();
-    const failed = await runBin(["local", "--state-dir", failDir, "--scenario", join(repoRoot, "samples", "scenarios", "green-scoring-500.json")]);
+    const failed = await runBin(["local", "--state-dir", failDir, "--trace", join(failDir, "spans.jsonl"), "--scenario", join(repoRoot, "samples", "scenarios", "green-scoring-500.json")]);
     expect(failed.code).toBe(1);
     recordArtifact("cli local failing: output", failed.stdout + failed.stderr);
 
@@ -137,6 +138,9 @@ describe("secrets stay secret", () => {
       // The excluded file really holds the keys: excluding it is a decision, not an accident.
       const state = JSON.parse(readFileSync(join(dir, SIMULATOR_STATE_FILE), "utf8")) as { secrets: string[] };
       expect(state.secrets.length).toBeGreaterThan(0);
+      // The spans were written (a smoke test's scoring call among them) and scanned.
+      const spans = readFileSync(join(dir, "spans.jsonl"), "utf8");
+      expect(spans).toContain('"name":"flowdeploy activity smokeTest"');
     }
   });
 
