@@ -7,7 +7,7 @@ import { instanceIdFor } from "../../src/domain/ids";
 import type { SpanLine } from "../../src/tracing/fileExporter";
 import { formatTraceparent, parseTraceparent, traceparentOfProperties } from "../../src/tracing/traceparent";
 import { runBin } from "../support/cli";
-import { repoRoot, sampleRequest } from "../support/samples";
+import { repoRoot, sampleEvent, sampleEventRequestId, sampleRequest } from "../support/samples";
 
 describe("W3C traceparent", () => {
   it("reads version 00 exactly and later versions by their first four fields; refuses what the spec refuses", () => {
@@ -130,7 +130,7 @@ describe("one trace from enqueue to watch", () => {
     }
   });
 
-  it("a request posted over HTTP with a traceparent header, and a rejected one, keep the caller's trace", async () => {
+  it("a request posted over HTTP with a traceparent header, a CloudEvent with a traceparent attribute, and a rejected request keep the caller's trace", async () => {
     const dir = mkdtempSync(join(tmpdir(), "flowdeploy-trace-"));
     dirs.push(dir);
     const traceFile = join(dir, "spans.jsonl");
@@ -156,8 +156,17 @@ describe("one trace from enqueue to watch", () => {
     expect(res.status).toBe(202);
     const outcome = await runBin(["watch", "--once", "--request-id", "traced-http-1", "--connection-string", first["serviceBusConnectionString"]!, "--timeout", "120"]);
     expect(outcome.stdout).toMatch(new RegExp(`Succeeded web-classify/green request=traced-http-1 trace=${httpTrace}$`, "m"));
+
+    // A CloudEvent's own `traceparent` attribute (the CloudEvents distributed tracing extension).
+    const eventTrace = "7c0d4b4a2f1e4d5b9a8c6e3f2d1c0b9a";
+    const event = { ...sampleEvent(), traceparent: `00-${eventTrace}-bbbbbbbbbbbbbbbb-01` };
+    const delivered = await fetch(`${first["url"]}/runtime/webhooks/eventgrid?functionName=bulkTestEvents`, { method: "POST", headers: { "content-type": "application/cloudevents+json", "aeg-event-type": "Notification" }, body: JSON.stringify(event) });
+    expect(delivered.status).toBeLessThan(300);
+    const fromEvent = await runBin(["watch", "--once", "--request-id", sampleEventRequestId(), "--connection-string", first["serviceBusConnectionString"]!, "--timeout", "120"]);
+    expect(fromEvent.stdout).toMatch(new RegExp(`Succeeded web-classify/\\w+ request=${sampleEventRequestId()} trace=${eventTrace}$`, "m"));
     await stop(child);
     const spans = spansOf(traceFile).filter((s) => s.traceId === httpTrace);
     expect(spans.find((s) => s.name === "flowdeploy intake http")?.parentSpanId).toBe("aaaaaaaaaaaaaaaa");
+    expect(spansOf(traceFile).find((s) => s.traceId === eventTrace && s.name === "flowdeploy intake eventGrid")?.parentSpanId).toBe("bbbbbbbbbbbbbbbb");
   });
 });
