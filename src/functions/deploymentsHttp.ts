@@ -66,8 +66,8 @@ export async function getDeploymentHttp(request: HttpRequest, client: df.Durable
 
 /**
  * What the status routes answer: runtime and custom status, the output (the notification), which
- * request it is, its endpoint and deployment, and what became of it (`outcome`: Running, Succeeded,
- * Failed, Cancelled, Terminated).
+ * request it is, its endpoint, deployment and workspace (name), and what became of it (`outcome`:
+ * Running, Succeeded, Failed, Cancelled, Terminated).
  * Never the input (it holds the request's environment variables and smoke-test input).
  */
 function deploymentBody(status: df.DurableOrchestrationStatus): Record<string, unknown> {
@@ -78,6 +78,7 @@ function deploymentBody(status: df.DurableOrchestrationStatus): Record<string, u
     outcome: summary?.outcome ?? null,
     endpoint: summary?.endpoint ?? null,
     deployment: summary?.deployment ?? null,
+    workspace: summary?.workspace ?? null,
     runtimeStatus: status.runtimeStatus,
     customStatus: status.customStatus ?? null,
     output: status.output ?? null,
@@ -89,8 +90,8 @@ function deploymentBody(status: df.DurableOrchestrationStatus): Record<string, u
 /**
  * GET /api/deployments?requestId=…: the deployment a request id started, answered as
  * GET /api/deployments/{instanceId} answers (plus its `statusQueryGetUri`); 404 when that request
- * started none. GET /api/deployments[?outcome=…][&endpoint=…][&top=…][&continuationToken=…]: the
- * deployments newest first, `top` (default 20, at most 100) a page, each with its status URL, and
+ * started none. GET /api/deployments[?outcome=…][&endpoint=…][&workspace=…][&top=…][&continuationToken=…]:
+ * the deployments newest first, `top` (default 20, at most 100) a page, each with its status URL, and
  * `continuationToken`/`nextPageUri` while more remain. Only this route's own URLs, never `code`.
  */
 export async function listDeploymentsHttp(request: HttpRequest, client: df.DurableClient): Promise<HttpResponseInit> {

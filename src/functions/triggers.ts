@@ -9,6 +9,7 @@ import { activityHandler } from "./activities";
 import { bulkTestEvent } from "./bulkTestEvents";
 import { approveDeploymentHttp, cancelDeploymentHttp, getDeploymentHttp, listDeploymentsHttp, rejectDeploymentHttp, releaseLockHttp, startDeploymentHttp } from "./deploymentsHttp";
 import { deployRequestFromQueue } from "./deployRequestsQueue";
+import { STATUS_PAGE_ROUTE, statusPageHttp } from "./statusPage";
 
 /**
  * The wiring table: every function the app has, declared once. src/functions/register.ts registers
@@ -97,6 +98,8 @@ export const TRIGGERS = [
   { kind: "http", name: "approveDeploymentHttp", methods: ["POST"], route: "deployments/{instanceId}/approve", authLevel: "function", handler: approveDeploymentHttp },
   { kind: "http", name: "rejectDeploymentHttp", methods: ["POST"], route: "deployments/{instanceId}/reject", authLevel: "function", handler: rejectDeploymentHttp },
   { kind: "http", name: "releaseLockHttp", methods: ["POST"], route: "deployments/{instanceId}/release-lock", authLevel: "function", handler: releaseLockHttp },
+  // The status page (docs/status-page.md): a document whose script reads the routes above with the same function key.
+  { kind: "http", name: "statusPageHttp", methods: ["GET"], route: STATUS_PAGE_ROUTE, authLevel: "function", handler: statusPageHttp },
   { kind: "serviceBusQueue", name: "deployRequestsQueue", connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue },
   { kind: "eventGrid", name: "bulkTestEvents", handler: bulkTestEvent },
   { kind: "orchestration", name: DEPLOY_FLOW, handler: deployFlow },

@@ -30,9 +30,19 @@ export async function requestCancel(client: CancelClient, instanceId: string, re
   const runtimeStatus = String(status.runtimeStatus);
   if (runtimeStatus !== "Running" && runtimeStatus !== "Pending") return { outcome: "notRunning", instanceId, runtimeStatus };
   const stage = stageOf(status.customStatus);
-  if (stage && PAST_CANCEL.has(stage)) return { outcome: "tooLate", instanceId, stage };
+  if (stage && PAST_CANCEL.has(stage) && !inMirrorBake(status.customStatus)) return { outcome: "tooLate", instanceId, stage };
   await client.raiseEvent(instanceId, CANCEL_EVENT, request);
   return { outcome: "requested", instanceId, stage };
+}
+
+/**
+ * A mirror's bake (custom status `mirror`, set by the run itself): stage `traffic`, yet no live
+ * traffic has moved and the run still honours a cancel (orchestrations/stages/traffic.ts; the unwind
+ * stops the mirror).
+ */
+function inMirrorBake(customStatus: unknown): boolean {
+  const mirror = (customStatus as { mirror?: unknown } | null | undefined)?.mirror;
+  return typeof mirror === "object" && mirror !== null;
 }
 
 /** The deployFlow stage its custom status shows (`queued`, `deployment`, ...), or null. */

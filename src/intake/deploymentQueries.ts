@@ -9,7 +9,7 @@ import { getStatusOrUndefined } from "./instanceStatus";
 /**
  * Finding deployments without computing `deploy-<sha256>` by hand: the deployment a request id
  * started, and the deployments newest first, filtered and a page at a time
- * (`GET /api/deployments?requestId=…`, `GET /api/deployments?outcome=…&endpoint=…&top=…`).
+ * (`GET /api/deployments?requestId=…`, `GET /api/deployments?outcome=…&endpoint=…&workspace=…&top=…`).
  *
  * Built on the Durable client's `getStatus` and `getStatusBy` only (the management API stays
  * hidden). durable-functions' `getStatusBy` has no page-level API: it follows the host's continuation
@@ -51,6 +51,8 @@ export interface ListQuery {
   outcomes?: readonly DeploymentOutcome[] | undefined;
   /** The endpoint's name, compared ignoring case as Azure ML compares resource names. */
   endpoint?: string | undefined;
+  /** The workspace's name (the request's `workspace.name`), compared ignoring case likewise. */
+  workspace?: string | undefined;
   top: number;
   after?: ListCursor | undefined;
 }
@@ -86,11 +88,13 @@ export async function listDeployments(client: ListClient, query: ListQuery): Pro
   const filter: df.OrchestrationFilter = after ? { createdTimeTo: new Date(Math.floor(after.time / 1000) * 1000 + 999) } : {};
   const outcomes = query.outcomes && query.outcomes.length > 0 ? new Set(query.outcomes) : undefined;
   const endpoint = query.endpoint?.toLowerCase();
+  const workspace = query.workspace?.toLowerCase();
   const matching = (await client.getStatusBy(filter))
     .map(summarize)
     .filter((s): s is DeploymentSummary => s !== undefined)
     .filter((s) => !outcomes || outcomes.has(s.outcome))
     .filter((s) => endpoint === undefined || s.endpoint?.toLowerCase() === endpoint)
+    .filter((s) => workspace === undefined || s.workspace?.toLowerCase() === workspace)
     .sort(newestFirst)
     .filter((s) => !after || isAfter(s, after));
   const items = matching.slice(0, query.top);
@@ -198,7 +202,7 @@ export function decodeCursor(token: string): ListCursor | undefined {
 
 export type DeploymentQuery = { kind: "byRequestId"; requestId: string } | ({ kind: "list" } & ListQuery);
 
-const LIST_PARAMETERS = new Set(["outcome", "endpoint", "top", "continuationToken"]);
+const LIST_PARAMETERS = new Set(["outcome", "endpoint", "workspace", "top", "continuationToken"]);
 /** `code` carries the function key when a caller puts it in the URL: accepted, never echoed. */
 const HOST_PARAMETERS = new Set(["code"]);
 
@@ -207,7 +211,7 @@ export function parseDeploymentQuery(params: URLSearchParams): { ok: true; value
   const errors: string[] = [];
   const names = [...new Set(params.keys())];
   for (const name of names) {
-    if (name !== "requestId" && !LIST_PARAMETERS.has(name) && !HOST_PARAMETERS.has(name)) errors.push(`${name}: unknown parameter (expected requestId, or outcome, endpoint, top and continuationToken)`);
+    if (name !== "requestId" && !LIST_PARAMETERS.has(name) && !HOST_PARAMETERS.has(name)) errors.push(`${name}: unknown parameter (expected requestId, or outcome, endpoint, workspace, top and continuationToken)`);
     else if (params.getAll(name).length > 1) errors.push(`${name}: given more than once`);
   }
   const requestId = params.get("requestId");
@@ -230,6 +234,9 @@ export function parseDeploymentQuery(params: URLSearchParams): { ok: true; value
   }
   const endpoint = params.get("endpoint");
   if (endpoint !== null && !/^[A-Za-z][A-Za-z0-9-]{0,31}$/.test(endpoint)) errors.push("endpoint: expected an endpoint name (a letter, then letters, digits or hyphens; at most 32)");
+  const workspace = params.get("workspace");
+  // The rule of a request's workspace.name (src/contracts/common.ts: Azure's naming limits for workspaces).
+  if (workspace !== null && !/^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/.test(workspace)) errors.push("workspace: expected a workspace name (3-33 letters, digits, '_' or '-', starting with a letter or digit)");
   let top = DEFAULT_PAGE_SIZE;
   const topText = params.get("top");
   if (topText !== null) {
@@ -243,7 +250,7 @@ export function parseDeploymentQuery(params: URLSearchParams): { ok: true; value
     if (!after) errors.push("continuationToken: not a token this route handed out (copy it from continuationToken or nextPageUri)");
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { kind: "list", outcomes, endpoint: endpoint ?? undefined, top, after } };
+  return { ok: true, value: { kind: "list", outcomes, endpoint: endpoint ?? undefined, workspace: workspace ?? undefined, top, after } };
 }
 
 /** The `nextPageUri` of a page: our own route, the same filters, never the caller's `code`. */
@@ -251,6 +258,7 @@ export function nextPageUri(collectionUrl: string, query: ListQuery, next: ListC
   const url = new URL(collectionUrl);
   if (query.outcomes && query.outcomes.length > 0) url.searchParams.set("outcome", query.outcomes.join(","));
   if (query.endpoint !== undefined) url.searchParams.set("endpoint", query.endpoint);
+  if (query.workspace !== undefined) url.searchParams.set("workspace", query.workspace);
   url.searchParams.set("top", String(query.top));
   url.searchParams.set("continuationToken", encodeCursor(next));
   return url.toString();

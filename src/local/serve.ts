@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { HttpRequest, InvocationContext, type HttpResponse, type HttpResponseInit } from "@azure/functions";
 import { MAX_MESSAGE_BYTES } from "../contracts/parse";
 import { LOOPBACK_HOSTS } from "../domain/loopback";
+import { STATUS_PAGE_ROUTE } from "../functions/statusPage";
 import type { EventGridTrigger } from "../functions/triggers";
 import { matchHttpRoute } from "./appFunctions/localTriggers";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "./localStack";
@@ -12,8 +13,8 @@ import { deploymentLogger } from "./serveLog";
  * `flowdeploy serve`: the whole service on one machine without Core Tools, at the paths the Functions
  * host uses — every HTTP route of the wiring table (src/functions/triggers.ts) under /api, the Event
  * Grid webhook at /runtime/webhooks/eventgrid?functionName=<its Event Grid function>, and its Service
- * Bus queue triggers — over the local stack (simulator, broker, durable runner). A development tool,
- * not a production host.
+ * Bus queue triggers — over the local stack (simulator, broker, durable runner). `/` sends a browser
+ * to the status page (GET /api/status). A development tool, not a production host.
  */
 export interface ServeOptions extends LocalStackOptions {
   port?: number;
@@ -128,6 +129,8 @@ async function route(req: IncomingMessage, res: ServerResponse, stack: LocalStac
   // Functions host hands it to a function: the 202's Location and the status URLs are built from it.
   const url = new URL(`http://${req.headers.host}${req.url?.startsWith("/") ? req.url : "/"}`);
   if (url.pathname === "/runtime/webhooks/eventgrid" && req.method === "OPTIONS") return abuseProtectionHandshake(req, res);
+  // The service's address opens the status page; relative to it (/api/status) the page finds the routes.
+  if (url.pathname === "/" && (req.method === "GET" || req.method === "HEAD")) return send(res, { status: 302, headers: { location: `/api/${STATUS_PAGE_ROUTE}` } });
   const body = await readBody(req);
   if (body === undefined) return send(res, { status: 413, jsonBody: { errors: [`(root): body is larger than ${MAX_MESSAGE_BYTES} bytes`] } });
   const context = (name: string) => new InvocationContext({ functionName: name, logHandler: (_level, ...args) => log(`${name}: ${args.map(String).join(" ")}`) });

@@ -2,7 +2,7 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instanceIdFor } from "../../src/domain/ids";
-import { listDeployments, type DeploymentSummary, type ListCursor } from "../../src/intake/deploymentQueries";
+import { listDeployments, nextPageUri, parseDeploymentQuery, type DeploymentSummary, type ListCursor } from "../../src/intake/deploymentQueries";
 import { FunctionRegistry } from "../../src/local/runner";
 import { serve, type RunningService } from "../../src/local/serve";
 import { harness, T0 } from "../runner/support/harness";
@@ -208,5 +208,39 @@ describe("paging over the host's whole-second times", () => {
     } while (after);
     const sameSecond = ["r1", "r2", "r3"].map((r) => ({ r, id: instanceIdFor(r) })).sort((x, y) => (x.id < y.id ? -1 : 1)).map((x) => x.r);
     expect(pages).toEqual([["r4"], ...sameSecond.map((r) => [r])]);
+  });
+});
+
+describe("the workspace filter (the status page's third filter)", () => {
+  const functions = new FunctionRegistry().orchestration("deployFlow", function* (ctx: df.OrchestrationContext) {
+    return yield ctx.df.waitForExternalEvent("never");
+  });
+
+  it("keeps the deployments of the request's workspace, by name and ignoring case, alongside the other filters and across pages", async () => {
+    const h = harness(functions);
+    const startIn = async (requestId: string, workspace: string, endpoint: string) => {
+      h.clock.advanceBy(5_000);
+      await h.client.startNew("deployFlow", { instanceId: instanceIdFor(requestId), input: { request: { requestId, endpoint: { name: endpoint }, workspace: { name: workspace }, deployment: { name: "blue" } } } });
+    };
+    await startIn("w1", "ws-east", "ep-1");
+    await startIn("w2", "ws-west", "ep-1");
+    await startIn("w3", "WS-East", "ep-2");
+    await h.runtime.runUntilIdle();
+    const ids = async (query: Partial<Parameters<typeof listDeployments>[1]>) => (await listDeployments(h.client, { top: 10, ...query })).items.map((d) => d.requestId);
+    expect(await ids({ workspace: "ws-east" })).toEqual(["w3", "w1"]);
+    expect(await ids({ workspace: "ws-east", endpoint: "ep-1" })).toEqual(["w1"]);
+    expect(await ids({ workspace: "ws-north" })).toEqual([]);
+    const first = await listDeployments(h.client, { top: 1, workspace: "WS-EAST" });
+    expect(first.items.map((d) => d.requestId)).toEqual(["w3"]);
+    expect(new URL(nextPageUri("https://app.example/api/deployments", { top: 1, workspace: "WS-EAST" }, first.next!)).searchParams.get("workspace")).toBe("WS-EAST");
+    expect((await listDeployments(h.client, { top: 1, workspace: "WS-EAST", after: first.next! })).items.map((d) => d.requestId)).toEqual(["w1"]);
+  });
+
+  it("is checked as a workspace name: the rule of a request's workspace.name", () => {
+    const parse = (query: string) => parseDeploymentQuery(new URLSearchParams(query));
+    expect(parse("workspace=ws-promptflow&outcome=Failed")).toMatchObject({ ok: true, value: { kind: "list", workspace: "ws-promptflow", outcomes: ["Failed"] } });
+    expect(parse("workspace=ws")).toEqual({ ok: false, errors: [expect.stringMatching(/^workspace: expected a workspace name/)] });
+    expect(parse("workspace=../x")).toEqual({ ok: false, errors: [expect.stringMatching(/^workspace: expected a workspace name/)] });
+    expect(parse("requestId=r&workspace=ws-a")).toEqual({ ok: false, errors: ["requestId: names one deployment; it cannot be combined with workspace"] });
   });
 });

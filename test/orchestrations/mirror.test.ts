@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseDeployRequest, type DeploymentNotification } from "../../src/contracts";
 import type { DeployFlowStatus } from "../../src/contracts/orchestration";
 import { instanceIdFor } from "../../src/domain/ids";
+import { requestCancel } from "../../src/intake/cancel";
 import { deployFlowInput } from "../../src/intake/startOnce";
 import { startLocalStack, type LocalStack } from "../../src/local/localStack";
 import { sampleRequest } from "../support/samples";
@@ -46,9 +47,11 @@ async function runMirror(requestId: string, rollout: Record<string, unknown>, gr
   const id = instanceIdFor(requestId);
   await s.client.startNew("deployFlow", { instanceId: id, input: deployFlowInput(parsed.value, "cli") });
   const seen: Observed[] = [];
+  let cancelOutcome: string | undefined;
   const statuses: DeployFlowStatus[] = [];
   for (let minute = 1; minute <= 180 && !s.runtime.getInstance(id)?.outputJson; minute++) {
-    if (minute === opts.cancelAtMinute) await s.client.raiseEvent(id, "cancel", { reason: "operator" });
+    // Through the cancel route's own check (src/intake/cancel.ts): at stage traffic it refuses, unless a mirror bakes.
+    if (minute === opts.cancelAtMinute) cancelOutcome = (await requestCancel(s.client as never, id, { reason: "operator" })).outcome;
     await s.runtime.runUntilIdle({ advanceClockUntil: new Date(T0.getTime() + minute * 60_000) });
     const ep = s.sim.state().endpoints.find((e) => e.name === "web-classify")!;
     const now = { traffic: { ...ep.traffic }, mirror: Object.fromEntries(Object.entries(ep.mirrorTraffic).filter(([, v]) => v > 0)) };
@@ -58,7 +61,7 @@ async function runMirror(requestId: string, rollout: Record<string, unknown>, gr
     if (custom) statuses.push(JSON.parse(custom) as DeployFlowStatus);
   }
   const notification = JSON.parse(s.runtime.getInstance(id)!.outputJson!) as DeploymentNotification;
-  return { s, id, notification, seen, statuses };
+  return { s, id, notification, seen, statuses, cancelOutcome };
 }
 
 const ANALYSIS = { maxErrorRatePercent: 1, maxP95LatencyMs: 500, minRequests: 20 };
@@ -98,7 +101,9 @@ describe("mirrored traffic before any live traffic", () => {
   });
 
   it("a cancel during the mirror's bake stops the mirror and ends Cancelled with blue untouched", async () => {
-    const { notification, seen } = await runMirror("mirror-cancel", { strategy: "blueGreen", mirror: { percent: 10, bakeMinutes: 30 }, analysis: ANALYSIS }, null, { cancelAtMinute: 40 });
+    const { notification, seen, statuses, cancelOutcome } = await runMirror("mirror-cancel", { strategy: "blueGreen", mirror: { percent: 10, bakeMinutes: 30 }, analysis: ANALYSIS }, null, { cancelAtMinute: 40 });
+    expect(cancelOutcome).toBe("requested");
+    expect(statuses.some((st) => st.stage === "traffic" && st.mirror !== undefined)).toBe(true);
     expect(seen.some((o) => o.mirror["green"] === 10)).toBe(true);
     expect(notification).toMatchObject({ outcome: "Cancelled", traffic: { blue: 100 } });
     expect(seen[seen.length - 1]!.mirror).toEqual({});

@@ -10,7 +10,7 @@ import { startSimulator } from "../../src/local/simulator";
 import { runBin } from "../support/cli";
 import { repoRoot, sampleRequest } from "../support/samples";
 import { recordedDeploy, recordStack, RELIABILITY_TIMER_LATENESS_SECONDS } from "./support/deploy";
-import { leakScanSummary, leaksIn, readStateDirectory, recordArtifact, recordStateDirectory, scanForLeaksAfterAll, SIMULATOR_STATE_FILE } from "./support/leaks";
+import { leakScanSummary, leaksIn, readStateDirectory, recordArtifact, recordSecrets, recordStateDirectory, scanForLeaksAfterAll, SIMULATOR_STATE_FILE } from "./support/leaks";
 import { reportRow } from "./support/report";
 
 /**
@@ -19,7 +19,7 @@ import { reportRow } from "./support/report";
  * output, HTTP responses or the state directory. Every reliability test file ends with this scan over
  * everything it produced (test/reliability/support/leaks.ts); this file adds the runs where secrets
  * are most at risk — both auth modes, scoring failures whose errors travel into history and
- * notifications, the CLI with a state directory, the HTTP status route — and a positive control
+ * notifications, the CLI with a state directory, the HTTP status route, the status page — and a positive control
  * proving the scan finds a leak.
  *
  * Not scanned: the simulator's own state file (simulator-state.json). It is Azure's state — the
@@ -144,9 +144,16 @@ describe("secrets stay secret", () => {
     }
   });
 
-  it("flowdeploy serve: the starter's answer and the status route while running and after", async () => {
+  it("flowdeploy serve: the starter's answer, the status route while running and after, and the status page opened with a key", async () => {
     const service = await serve({ port: 0, startAt: START, runner: { timerLatenessSeconds: RELIABILITY_TIMER_LATENESS_SECONDS } });
     try {
+      // The status page as opened on Azure, `?code=<key>`: the key must not come back in it (the page
+      // rendered in Chromium, and every answer it read, are scanned by test/statusPage/browser.test.ts).
+      const functionKey = randomBytes(30).toString("base64url");
+      recordSecrets([functionKey]);
+      const page = await fetch(`${service.url}/api/status?code=${functionKey}`, { headers: { "x-functions-key": functionKey } });
+      expect(page.status).toBe(200);
+      recordArtifact("serve: status page", await page.text());
       const request = sampleRequest();
       const res = await fetch(`${service.url}/api/deployments`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
       expect(res.status).toBe(202);

@@ -7,7 +7,9 @@ import { reportRow } from "./report";
  * Promise 7 (secrets stay secret), checked over everything a reliability test file produced: every
  * file records what a caller or an operator could see — orchestration histories, custom status,
  * outputs, log lines, notifications received on the topic, HTTP responses, CLI stdout/stderr, error
- * messages and the files of each state directory — and the keys and tokens its simulators issued.
+ * messages and the files of each state directory; the status page's HTML as served and its DOM as
+ * rendered in Chromium (test/statusPage/browser.test.ts) — and the keys and tokens its simulators
+ * issued, plus any function key a test opened the page with.
  * `scanForLeaksAfterAll()` fails the file if any secret (or a 20-character piece of one) appears in
  * any of it.
  *
