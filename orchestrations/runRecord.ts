@@ -28,6 +28,8 @@ export class RunRecord {
   approval: ApprovalStatus | undefined;
   /** A canary's progress and its last analysis. */
   canary: DeployFlowStatus["canary"];
+  /** The live split when the traffic stage began (before any move). */
+  trafficBefore: Record<string, number> | undefined;
   /** rollout.mirror while the copies bake (cleared once the mirror stops). */
   mirror: DeployFlowStatus["mirror"];
   lastAnalysis: HealthVerdict | undefined;
@@ -176,6 +178,7 @@ export class RunRecord {
       ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
       ...(this.approval ? { approval: { ...this.approval } } : {}),
       ...(this.canary ? { canary: { ...this.canary } } : {}),
+      ...(this.trafficBefore ? { trafficBefore: { ...this.trafficBefore } } : {}),
       ...(this.mirror ? { mirror: { ...this.mirror } } : {}),
       ...(this.lastAnalysis ? { lastAnalysis: this.lastAnalysis } : {}),
       ...(this.windowOpensAt ? { windowOpensAt: this.windowOpensAt } : {}),

@@ -20,6 +20,8 @@ import { deleteDeployment } from "./deployment";
  */
 export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName: string): Step<EndpointState> {
   const { rollout } = run.request;
+  run.record.trafficBefore = { ...previous };
+  run.record.changed();
   // The first wait for the change window, and a mirror's bake, can still be cancelled: no live traffic has moved yet.
   yield* awaitWindow(run);
   if (rollout.mirror && rollout.analysis) {

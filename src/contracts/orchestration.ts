@@ -130,6 +130,8 @@ export interface DeployFlowStatus {
   approval?: ApprovalStatus;
   /** A canary: the step under way, the share live, and when its bake ends (null once judged). */
   canary?: { step: number; of: number; percent: number; bakeUntil: string | null };
+  /** The endpoint's live split when the traffic stage began, before any move (the notification's `traffic` is the split after). */
+  trafficBefore?: Record<string, number>;
   /** rollout.mirror while it runs: the share copied to the new deployment and when its bake ends (null once judged). */
   mirror?: { percent: number; bakeUntil: string | null };
   /** The last health analysis of a canary step or of the mirror, with its figures. */

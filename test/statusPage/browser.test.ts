@@ -200,6 +200,9 @@ describe.skipIf(chromiumMissing)("the status page in Chromium", () => {
     expect(await outcomeBadge().textContent()).toBe("Succeeded");
     expect(await page.locator("#d-rollout-list").textContent()).toContain("approved by function key");
     expect(await approve.isHidden()).toBe(true);
+    expect(await page.locator('#d-traffic-body tr[data-when="before"][data-deployment="blue"]').textContent()).toContain("100%");
+    expect(await page.locator('#d-traffic-body tr[data-when="before"][data-deployment="green"]').count()).toBe(0);
+    expect(await page.locator('#d-traffic-body tr[data-when="after"][data-deployment="blue"]').textContent()).toContain("0%");
     expect(await page.locator('#d-traffic-body tr[data-when="after"][data-deployment="green"]').textContent()).toContain("100%");
     await recordDom("an approved deployment");
   });

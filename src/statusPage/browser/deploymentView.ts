@@ -198,15 +198,17 @@ function trafficRows(split, when) {
 
 function renderTraffic(d, status, output) {
   var body = byId("d-traffic-body");
-  // The endpoint's split as the notification read it when the run ended (custom status does not record the split before).
-  var rows = output.traffic && typeof output.traffic === "object" ? trafficRows(output.traffic, "after") : [];
+  // Before: the live split when the traffic stage began (custom status trafficBefore); after: the
+  // endpoint's split as the notification read it when the run ended.
+  var before = status.trafficBefore && typeof status.trafficBefore === "object" ? trafficRows(status.trafficBefore, "before") : [];
+  var rows = before.concat(output.traffic && typeof output.traffic === "object" ? trafficRows(output.traffic, "after") : []);
   body.replaceChildren.apply(body, rows);
   var note = byId("d-traffic-note");
   if (d.outcome === "Running") {
     var c = status.canary;
     setText(note, c ? "Now: step " + c.step + " of " + c.of + ", " + c.percent + "% live to the new deployment. The split after the run is shown when it ends." : "The endpoint's split after the run is shown when it ends.");
   } else {
-    setText(note, output.traffic ? "After: the endpoint's split as read when the run ended." : "");
+    setText(note, output.traffic ? "Before: the live split when the traffic stage began. After: the endpoint's split as read when the run ended." : "");
   }
   byId("d-traffic-table").hidden = rows.length === 0;
   byId("d-traffic").hidden = rows.length === 0 && !note.textContent;
