@@ -28,7 +28,9 @@ export class RunRecord {
   approval: ApprovalStatus | undefined;
   /** A canary's progress and its last analysis. */
   canary: DeployFlowStatus["canary"];
-  /** The live split when the traffic stage began (before any move). */
+  /** False once the run ignores a cancel (traffic moving, cleanup, notification). */
+  private cancellable = true;
+  /** The live split the rollout started from (read at the endpoint stage; what a failed rollout restores). */
   trafficBefore: Record<string, number> | undefined;
   /** rollout.mirror while the copies bake (cleared once the mirror stops). */
   mirror: DeployFlowStatus["mirror"];
@@ -160,12 +162,21 @@ export class RunRecord {
     return this.ctx.df.currentUtcDateTime.toISOString();
   }
 
+  /** The run's Cancellation was disarmed: from now on custom status says a cancel is not honoured. */
+  cancelDisarmed(): void {
+    this.cancellable = false;
+    this.publish(this.lastOutcome);
+  }
+
   /** Publishes a change of the approval, canary, mirror or analysis state. */
   changed(): void {
     this.publish("Running");
   }
 
+  private lastOutcome: DeployFlowStatus["outcome"] = "Running";
+
   private publish(outcome: DeployFlowStatus["outcome"]): void {
+    this.lastOutcome = outcome;
     const status: DeployFlowStatus = {
       stage: this.current,
       outcome,
@@ -178,6 +189,7 @@ export class RunRecord {
       ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
       ...(this.approval ? { approval: { ...this.approval } } : {}),
       ...(this.canary ? { canary: { ...this.canary } } : {}),
+      cancellable: this.cancellable && outcome === "Running",
       ...(this.trafficBefore ? { trafficBefore: { ...this.trafficBefore } } : {}),
       ...(this.mirror ? { mirror: { ...this.mirror } } : {}),
       ...(this.lastAnalysis ? { lastAnalysis: this.lastAnalysis } : {}),

@@ -93,14 +93,19 @@ export class Cancellation {
   private readonly event: df.Task;
   private armed = true;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly onDisarm: () => void = () => undefined,
+  ) {
     this.event = ctx.df.waitForExternalEvent(CANCEL_EVENT);
     cancellations.set(ctx, this);
   }
 
   /** From here on (traffic moving, cleanup, notification) a cancel is ignored. */
   disarm(): void {
+    if (!this.armed) return;
     this.armed = false;
+    this.onDisarm();
   }
 
   throwIfRequested(): void {

@@ -130,8 +130,10 @@ export interface DeployFlowStatus {
   approval?: ApprovalStatus;
   /** A canary: the step under way, the share live, and when its bake ends (null once judged). */
   canary?: { step: number; of: number; percent: number; bakeUntil: string | null };
-  /** The endpoint's live split when the traffic stage began, before any move (the notification's `traffic` is the split after). */
+  /** The live split the rollout started from: read at the endpoint stage, restored by a failed rollout (the notification's `traffic` is the split after). */
   trafficBefore?: Record<string, number>;
+  /** Whether the run still honours a cancel (false once traffic moves, and during cleanup); absent in statuses written before it existed. */
+  cancellable?: boolean;
   /** rollout.mirror while it runs: the share copied to the new deployment and when its bake ends (null once judged). */
   mirror?: { percent: number; bakeUntil: string | null };
   /** The last health analysis of a canary step or of the mirror, with its figures. */

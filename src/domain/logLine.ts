@@ -16,5 +16,7 @@ export interface LogFields {
  */
 export function logLine(fields: LogFields, message: string): string {
   const v = (x: string | null | undefined) => (x ? logText(x).replace(/\s/g, "_") : "-");
-  return `request=${v(fields.requestId)} instance=${v(fields.instanceId)} endpoint=${v(fields.endpoint)} stage=${v(fields.stage)} ${message}`;
+  // The message stays one line too (an Azure error text can span several): line breaks are escaped.
+  const oneLine = message.replace(/[\r\n\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `request=${v(fields.requestId)} instance=${v(fields.instanceId)} endpoint=${v(fields.endpoint)} stage=${v(fields.stage)} ${oneLine}`;
 }

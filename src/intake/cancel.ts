@@ -30,7 +30,10 @@ export async function requestCancel(client: CancelClient, instanceId: string, re
   const runtimeStatus = String(status.runtimeStatus);
   if (runtimeStatus !== "Running" && runtimeStatus !== "Pending") return { outcome: "notRunning", instanceId, runtimeStatus };
   const stage = stageOf(status.customStatus);
-  if (stage && PAST_CANCEL.has(stage) && !inMirrorBake(status.customStatus)) return { outcome: "tooLate", instanceId, stage };
+  // The run says whether it still honours a cancel; a status written before it said so is judged by its stage.
+  const cancellable = (status.customStatus as { cancellable?: unknown } | null | undefined)?.cancellable;
+  const tooLate = typeof cancellable === "boolean" ? !cancellable : stage !== null && PAST_CANCEL.has(stage) && !inMirrorBake(status.customStatus);
+  if (tooLate) return { outcome: "tooLate", instanceId, stage: stage ?? "(unknown)" };
   await client.raiseEvent(instanceId, CANCEL_EVENT, request);
   return { outcome: "requested", instanceId, stage };
 }

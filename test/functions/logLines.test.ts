@@ -21,6 +21,8 @@ describe("structured log lines", () => {
     expect(logLine({ requestId: "r-1", instanceId: "deploy-1", endpoint: "web", stage: "roles" }, "granted")).toBe("request=r-1 instance=deploy-1 endpoint=web stage=roles granted");
     expect(logLine({}, "x")).toBe("request=- instance=- endpoint=- stage=- x");
     expect(logLine({ requestId: "a b\nrequest=forged" }, "x")).toBe("request=a_b\\u000arequest=forged instance=- endpoint=- stage=- x");
+    // A multi-line message (an Azure error's text) stays on its line.
+    expect(logLine({}, "failed:\r\nrequest=forged")).toBe("request=- instance=- endpoint=- stage=- failed:\\u000d\\u000arequest=forged");
   });
 
   it("a deployment that fails and is cleaned up, and a rejected request: every line the app wrote names them", async () => {

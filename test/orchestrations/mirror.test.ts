@@ -127,6 +127,22 @@ describe("mirrored traffic before any live traffic", () => {
     expect(notification.stages.filter((st) => st.name === "analysis").map((a) => a.note)).toEqual(["mirror 10%", "step 1 of 1: 25%"]);
   });
 
+  it("once live traffic has moved, the cancel route refuses (the run publishes cancellable: false) and the rollout finishes", async () => {
+    const { notification, statuses, cancelOutcome } = await runMirror(
+      "mirror-canary-late-cancel",
+      { strategy: "canary", mirror: { percent: 10, bakeMinutes: 5 }, steps: [{ percent: 25, bakeMinutes: 30 }], analysis: ANALYSIS },
+      null,
+      { cancelAtMinute: 45 },
+    );
+    const at45 = statuses[44]!;
+    expect(at45).toMatchObject({ cancellable: false, canary: { step: 1, percent: 25 } });
+    expect(cancelOutcome).toBe("tooLate");
+    expect(notification).toMatchObject({ outcome: "Succeeded", traffic: { blue: 0, green: 100 } });
+    // Before the traffic stage it was cancellable; the final status says it no longer is.
+    expect(statuses.some((st) => st.stage === "deployment" && st.cancellable === true)).toBe(true);
+    expect(statuses[statuses.length - 1]!.cancellable).toBe(false);
+  });
+
   it("no live traffic to copy (a new endpoint, or nothing live): the mirror step is skipped with a note", async () => {
     const { notification, seen } = await runMirror("mirror-none", { strategy: "blueGreen", mirror: { percent: 20, bakeMinutes: 10 }, analysis: ANALYSIS }, null, { liveBlue: false });
     expect(notification).toMatchObject({ outcome: "Succeeded" });

@@ -107,7 +107,8 @@ function renderActions(d, status) {
   });
   // During a mirror bake (custom status "mirror") the route still accepts a cancel: nothing live has moved.
   var inMirrorBake = !!status.mirror && !liveMoved;
-  var cancellable = running && ((PAST_CANCEL.indexOf(status.stage || "queued") < 0 && !liveMoved) || inMirrorBake);
+  // The run publishes whether it still honours a cancel (custom status "cancellable"); older statuses: by stage.
+  var cancellable = running && (typeof status.cancellable === "boolean" ? status.cancellable : (PAST_CANCEL.indexOf(status.stage || "queued") < 0 && !liveMoved) || inMirrorBake);
   byId("act-approve").hidden = !waiting;
   byId("act-reject").hidden = !waiting;
   byId("act-cancel").hidden = !cancellable;
@@ -198,7 +199,7 @@ function trafficRows(split, when) {
 
 function renderTraffic(d, status, output) {
   var body = byId("d-traffic-body");
-  // Before: the live split when the traffic stage began (custom status trafficBefore); after: the
+  // Before: the live split the rollout started from, read at the endpoint stage (custom status trafficBefore); after: the
   // endpoint's split as the notification read it when the run ended.
   var before = status.trafficBefore && typeof status.trafficBefore === "object" ? trafficRows(status.trafficBefore, "before") : [];
   var rows = before.concat(output.traffic && typeof output.traffic === "object" ? trafficRows(output.traffic, "after") : []);
@@ -208,7 +209,7 @@ function renderTraffic(d, status, output) {
     var c = status.canary;
     setText(note, c ? "Now: step " + c.step + " of " + c.of + ", " + c.percent + "% live to the new deployment. The split after the run is shown when it ends." : "The endpoint's split after the run is shown when it ends.");
   } else {
-    setText(note, output.traffic ? "Before: the live split when the traffic stage began. After: the endpoint's split as read when the run ended." : "");
+    setText(note, output.traffic ? "Before: the live split the rollout started from. After: the endpoint's split as read when the run ended." : "");
   }
   byId("d-traffic-table").hidden = rows.length === 0;
   byId("d-traffic").hidden = rows.length === 0 && !note.textContent;
