@@ -32,20 +32,10 @@ export async function requestCancel(client: CancelClient, instanceId: string, re
   const stage = stageOf(status.customStatus);
   // The run says whether it still honours a cancel; a status written before it said so is judged by its stage.
   const cancellable = (status.customStatus as { cancellable?: unknown } | null | undefined)?.cancellable;
-  const tooLate = typeof cancellable === "boolean" ? !cancellable : stage !== null && PAST_CANCEL.has(stage) && !inMirrorBake(status.customStatus);
+  const tooLate = typeof cancellable === "boolean" ? !cancellable : stage !== null && PAST_CANCEL.has(stage);
   if (tooLate) return { outcome: "tooLate", instanceId, stage: stage ?? "(unknown)" };
   await client.raiseEvent(instanceId, CANCEL_EVENT, request);
   return { outcome: "requested", instanceId, stage };
-}
-
-/**
- * A mirror's bake (custom status `mirror`, set by the run itself): stage `traffic`, yet no live
- * traffic has moved and the run still honours a cancel (orchestrations/stages/traffic.ts; the unwind
- * stops the mirror).
- */
-function inMirrorBake(customStatus: unknown): boolean {
-  const mirror = (customStatus as { mirror?: unknown } | null | undefined)?.mirror;
-  return typeof mirror === "object" && mirror !== null;
 }
 
 /** The deployFlow stage its custom status shows (`queued`, `deployment`, ...), or null. */

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { parseDeployRequest, type DeploymentNotification } from "../../src/contracts";
-import { instanceIdFor } from "../../src/domain/ids";
-import { deployFlowInput } from "../../src/intake/startOnce";
-import { startLocalStack, type LocalStack } from "../../src/local/localStack";
-import { sampleRequest } from "../support/samples";
+import type { DeploymentNotification } from "../../src/contracts";
+import type { LocalStack } from "../../src/local/localStack";
+import { startLoadedRollout } from "../support/loadedRollout";
 
 /**
  * Canary steps with health analysis (issue 17 item 2), through the whole local stack: the simulator
@@ -24,24 +22,8 @@ const STEPS = [
 ];
 
 async function runCanary(requestId: string, greenBehaviour: Record<string, unknown> | null, analysis: Record<string, unknown>) {
-  const s = await startLocalStack({
-    startAt: T0,
-    scenario: {
-      existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: 100 }] }],
-      load: { requestsPerMinute: 60 },
-      ...(greenBehaviour ? { scoringBehaviour: [{ deployment: "green", ...greenBehaviour }] } : {}),
-    },
-  });
+  const { stack: s, id } = await startLoadedRollout(T0, requestId, { strategy: "canary", steps: STEPS, analysis }, greenBehaviour);
   stack = s;
-  await s.runtime.stop();
-  const body = sampleRequest();
-  body.requestId = requestId;
-  body.deployment.name = "green";
-  body.rollout = { strategy: "canary", onFailure: "delete", steps: STEPS, analysis };
-  const parsed = parseDeployRequest(body);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const id = instanceIdFor(requestId);
-  await s.client.startNew("deployFlow", { instanceId: id, input: deployFlowInput(parsed.value, "cli") });
   const splits: Record<string, number>[] = [];
   for (let minute = 1; minute <= 180 && !s.runtime.getInstance(id)?.outputJson; minute++) {
     await s.runtime.runUntilIdle({ advanceClockUntil: new Date(T0.getTime() + minute * 60_000) });

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseDeployRequest, type DeploymentNotification } from "../../src/contracts";
 import type { DeployFlowStatus } from "../../src/contracts/orchestration";
-import { instanceIdFor } from "../../src/domain/ids";
 import { requestCancel } from "../../src/intake/cancel";
-import { deployFlowInput } from "../../src/intake/startOnce";
-import { startLocalStack, type LocalStack } from "../../src/local/localStack";
+import type { LocalStack } from "../../src/local/localStack";
+import { startLoadedRollout } from "../support/loadedRollout";
 import { sampleRequest } from "../support/samples";
 
 /**
@@ -28,24 +27,8 @@ interface Observed {
 }
 
 async function runMirror(requestId: string, rollout: Record<string, unknown>, greenBehaviour: Record<string, unknown> | null, opts: { cancelAtMinute?: number; liveBlue?: boolean } = {}) {
-  const s = await startLocalStack({
-    startAt: T0,
-    scenario: {
-      existing: [{ endpoint: "web-classify", deployments: [{ name: "blue", traffic: opts.liveBlue === false ? 0 : 100 }] }],
-      load: { requestsPerMinute: 60 },
-      ...(greenBehaviour ? { scoringBehaviour: [{ deployment: "green", ...greenBehaviour }] } : {}),
-    },
-  });
+  const { stack: s, id } = await startLoadedRollout(T0, requestId, rollout, greenBehaviour, opts);
   stack = s;
-  await s.runtime.stop();
-  const body = sampleRequest();
-  body.requestId = requestId;
-  body.deployment.name = "green";
-  body.rollout = { onFailure: "delete", ...rollout } as never;
-  const parsed = parseDeployRequest(body);
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
-  const id = instanceIdFor(requestId);
-  await s.client.startNew("deployFlow", { instanceId: id, input: deployFlowInput(parsed.value, "cli") });
   const seen: Observed[] = [];
   let cancelOutcome: string | undefined;
   const statuses: DeployFlowStatus[] = [];

@@ -105,10 +105,8 @@ function renderActions(d, status) {
   var liveMoved = (status.stages || []).some(function (s) {
     return s.name === "traffic" && !(typeof s.note === "string" && s.note.indexOf("mirror") === 0);
   });
-  // During a mirror bake (custom status "mirror") the route still accepts a cancel: nothing live has moved.
-  var inMirrorBake = !!status.mirror && !liveMoved;
   // The run publishes whether it still honours a cancel (custom status "cancellable"); older statuses: by stage.
-  var cancellable = running && (typeof status.cancellable === "boolean" ? status.cancellable : (PAST_CANCEL.indexOf(status.stage || "queued") < 0 && !liveMoved) || inMirrorBake);
+  var cancellable = running && (typeof status.cancellable === "boolean" ? status.cancellable : PAST_CANCEL.indexOf(status.stage || "queued") < 0 && !liveMoved);
   byId("act-approve").hidden = !waiting;
   byId("act-reject").hidden = !waiting;
   byId("act-cancel").hidden = !cancellable;
