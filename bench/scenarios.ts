@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDeployRequest, type DeployRequest } from "../src/contracts";
+import { propagationMinutesOf } from "../src/domain/targets";
 import type { ScenarioInput } from "../src/local/simulator";
 
 export const repoRoot = join(__dirname, "..");
@@ -116,7 +117,7 @@ export function deployRequest(overrides: { requestId?: string; endpoint?: string
 
 /** The product's propagation wait from the grant (request.propagationMinutes, default 16). */
 export function policyWaitSeconds(request: DeployRequest = deployRequest()): number {
-  return request.propagationMinutes * 60;
+  return propagationMinutesOf(request) * 60;
 }
 
 export interface ReferenceTimes {

@@ -1,12 +1,15 @@
 /**
- * deployFlow: deploys one prompt flow to a managed online endpoint.
+ * deployFlow: deploys one prompt flow, model or agent to a managed online endpoint.
+ *
+ *   [migrate] baseline: a live prompt flow deployment, read from Azure, or nothing changes
  *
  *   [UserAssigned identity] roles ─┐
  *   endpoint (create/reuse, poll) ─┼─ [SystemAssigned] roles as soon as the principal exists
  *   model (register or resolve)    │
  *   deployment at 0% (poll) ───────┤
  *   propagation: wait until grant + propagationMinutes (≥ 15) ─ overlaps the deployment
- *   smokeTest (retry while "not yet authorized") → traffic (100% to the new deployment) → notify
+ *   smokeTest (retry while "not yet authorized") → [migrate] parity → [approval]
+ *   → traffic (100% to the new deployment; [migrate] prompt flow retired) → notify
  *
  * Deterministic: every effect is an activity, every wait a durable timer, every instant comes from
  * `context.df.currentUtcDateTime` (lint-enforced). A failed stage never moves live traffic: the new
@@ -26,6 +29,7 @@ import { RunRecord } from "./runRecord";
 import { awaitApproval } from "./stages/approval";
 import { createDeployment } from "./stages/deployment";
 import { createOrReuseEndpoint, grantSystemAssignedIdentity } from "./stages/endpoint";
+import { checkParity, findMigrationBaseline } from "./stages/migration";
 import { registerModel } from "./stages/model";
 import { awaitPropagation, startPropagation } from "./stages/propagation";
 import { grantUserAssignedIdentity } from "./stages/roles";
@@ -75,15 +79,18 @@ function* deployUnderLock(ctx: df.OrchestrationContext, input: DeployFlowInput, 
   try {
     yield* run.cancellation.checkpoint();
     record.start();
+    // A migration first checks, changing nothing, that there is a live prompt flow to migrate from.
+    const migration = input.request.rollout.strategy === "migrate" ? yield* findMigrationBaseline(run) : undefined;
     const userAssigned = yield* grantUserAssignedIdentity(run);
     // A user-assigned identity's wait opens at its grant, before the endpoint stage (records in time order).
     const early = userAssigned ? startPropagation(run, userAssigned.grant) : undefined;
     const endpoint = yield* createOrReuseEndpoint(run, { grantOnPrincipal: !userAssigned });
     const propagation = early ?? startPropagation(run, endpoint.grant ?? (yield* grantSystemAssignedIdentity(run, endpoint.state)));
     const model = yield* registerModel(run);
-    const deployment = yield* createDeployment(run, { modelId: model.id, identityClientId: userAssigned?.identity.clientId ?? null, readyBy: propagation.deadline });
+    const deployment = yield* createDeployment(run, { assetId: model.id, identityClientId: userAssigned?.identity.clientId ?? null, readyBy: propagation.deadline });
     yield* awaitPropagation(run, propagation);
     yield* smokeTest(run, deployment.name);
+    if (migration) yield* checkParity(run, migration.baseline, deployment.name);
     yield* awaitApproval(run);
     const live = yield* shiftTraffic(run, endpoint.state.traffic, deployment.name);
     return yield* finish(ctx, record, input, { outcome: "Succeeded", endpoint: live, model, error: null });

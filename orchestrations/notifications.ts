@@ -2,6 +2,7 @@ import type * as df from "durable-functions";
 import type { EndpointState, RegisteredModel } from "../src/contracts/activities";
 import type { DeployFlowInput } from "../src/contracts/orchestration";
 import type { DeploymentNotification, NotificationError } from "../src/contracts/notification";
+import { targetKindOf } from "../src/domain/targets";
 import type { RunRecord } from "./runRecord";
 
 export interface RunOutcome {
@@ -30,6 +31,9 @@ export function notificationOf(ctx: df.OrchestrationContext, run: RunRecord, inp
     traffic: outcome.endpoint?.traffic ?? {},
     stages: run.stages.map((s) => ({ ...s })),
     error: outcome.error,
+    target: targetKindOf(request),
+    ...(run.parity ? { parity: { ...run.parity, failing: run.parity.failing.map((c) => ({ ...c, reasons: [...c.reasons] })) } } : {}),
+    ...(run.retired.length > 0 ? { retiredDeployments: [...run.retired] } : {}),
     ...(run.warnings.length > 0 ? { warnings: [...run.warnings] } : {}),
     ...(run.deleted.length > 0 ? { deletedDeployments: [...run.deleted] } : {}),
     ...(run.approval ? { approval: { ...run.approval } } : {}),

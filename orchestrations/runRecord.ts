@@ -1,5 +1,5 @@
 import type * as df from "durable-functions";
-import type { DeploymentNotification, StageRecord } from "../src/contracts/notification";
+import type { DeploymentNotification, ParityReport, StageRecord } from "../src/contracts/notification";
 import type { StageName } from "../src/contracts/stages";
 import type { HealthVerdict } from "../src/contracts/activities";
 import type { ApprovalStatus, DeployFlowStatus } from "../src/contracts/orchestration";
@@ -19,6 +19,10 @@ export class RunRecord {
   readonly warnings: string[] = [];
   /** Deployments whose deletion this run started (replaced by a `replace` rollout, or the failed new one). */
   readonly deleted: string[] = [];
+  /** Prompt flow deployments a migration retired once the agent served all traffic. */
+  readonly retired: string[] = [];
+  /** A migration's parity check, once it ran. */
+  parity: ParityReport | undefined;
   readonly startedAt: string;
   /** The deployment's name: the request's, or the slot chosen for it (undefined until then). */
   deploymentName: string | undefined;

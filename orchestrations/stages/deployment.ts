@@ -24,7 +24,7 @@ export interface CreatedDeployment {
  * delete a deployment while its create runs (409), so a cancel that interrupted provisioning first
  * lets the create finish.
  */
-export function* createDeployment(run: DeployRun, options: { modelId: string; identityClientId: string | null; readyBy: Date }): Step<CreatedDeployment> {
+export function* createDeployment(run: DeployRun, options: { assetId: string; identityClientId: string | null; readyBy: Date }): Step<CreatedDeployment> {
   const { ctx, request, retry } = run;
   const { workspace } = request;
   const endpointName = request.endpoint.name;
@@ -37,7 +37,9 @@ export function* createDeployment(run: DeployRun, options: { modelId: string; id
       run.record.nameDeployment(chosen.name, chosen.reason);
     }
     const deployment = { ...request.deployment, name };
-    const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: options.identityClientId, deployment, modelId: options.modelId }, retry);
+    const agent = request.agent;
+    const served = agent ? { modelId: null, agent: { codeId: options.assetId, scoringScript: agent.scoringScript, environment: agent.environment } } : { modelId: options.assetId };
+    const started = yield* callActivity(ctx, "deployment", "startDeployment", { workspace, requestId: request.requestId, endpoint: request.endpoint, identityClientId: options.identityClientId, deployment, ...served }, retry);
     run.record.warn(started.warnings);
     const poll = () => callActivity(ctx, "deployment", "getDeploymentState", { workspace, endpointName, deploymentName: name, operationUrl: started.operationUrl }, retry);
     let settled = false;

@@ -1,4 +1,5 @@
-import type { GrantRolesResult, ResolvedIdentity } from "../../src/contracts/activities";
+import type { GrantRolesInput, GrantRolesResult, ResolvedIdentity } from "../../src/contracts/activities";
+import { targetKindOf } from "../../src/domain/targets";
 import type { DeployRun } from "../deployRun";
 import { callActivity, type Step } from "../steps";
 
@@ -10,7 +11,7 @@ import { callActivity, type Step } from "../steps";
 export function* grantRoles(run: DeployRun, principalId: string): Step<GrantRolesResult> {
   const { ctx, request, retry } = run;
   return yield* run.record.stage("roles", () =>
-    callActivity(ctx, "roles", "grantEndpointRoles", { workspace: request.workspace, identityType: request.endpoint.identity.type, principalId, extraRoles: request.endpoint.extraRoles }, retry),
+    callActivity(ctx, "roles", "grantEndpointRoles", { workspace: request.workspace, identityType: request.endpoint.identity.type, principalId, ...grantedFor(request) }, retry),
   );
 }
 
@@ -31,7 +32,17 @@ export function* grantUserAssignedIdentity(run: DeployRun): Step<UserAssignedGra
   if (identity.type !== "UserAssigned") return undefined;
   return yield* run.record.stage("roles", function* () {
     const resolved = yield* callActivity(ctx, "roles", "resolveIdentity", { resourceId: identity.resourceId, claimedPrincipalId: identity.principalId ?? null, claimedClientId: identity.clientId ?? null }, retry);
-    const grant = yield* callActivity(ctx, "roles", "grantEndpointRoles", { workspace: request.workspace, identityType: "UserAssigned", principalId: resolved.principalId, extraRoles: request.endpoint.extraRoles }, retry);
+    const grant = yield* callActivity(ctx, "roles", "grantEndpointRoles", { workspace: request.workspace, identityType: "UserAssigned", principalId: resolved.principalId, ...grantedFor(request) }, retry);
     return { identity: resolved, grant };
   });
+}
+
+/** What the request's target needs granted beyond the identity's own roles. */
+function grantedFor(request: DeployRun["request"]): Pick<GrantRolesInput, "extraRoles" | "target" | "agent"> {
+  // A prompt flow's grant input stays as it was before agents (target "flow" is the default): histories of runs in flight replay unchanged.
+  return {
+    extraRoles: request.endpoint.extraRoles,
+    ...(targetKindOf(request) === "agent" ? { target: "agent" as const } : {}),
+    ...(request.agent ? { agent: { aiServices: request.agent.aiServices, ...(request.agent.keyVault ? { keyVault: request.agent.keyVault } : {}) } } : {}),
+  };
 }

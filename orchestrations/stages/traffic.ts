@@ -8,6 +8,7 @@ import { deploymentsBeyondRetention, type RetainedDeployment } from "../../src/d
 import { callActivity, sleepUntil, type Step } from "../steps";
 import { analyzeBake, METRICS_SETTLE_SECONDS } from "./analysis";
 import { deleteDeployment } from "./deployment";
+import { retirePromptFlow } from "./migration";
 
 /**
  * Stage `traffic`: the new deployment takes the traffic the rollout strategy gives it. From here on a
@@ -15,8 +16,9 @@ import { deleteDeployment } from "./deployment";
  * steps' shares for the bake and passes its analysis before the next; a failed analysis rolls the
  * split back at once (the undo `moveTraffic` registered). Once the new deployment has all the traffic
  * the run commits (nothing is undone), a `replace` rollout deletes the deployments it replaced (Azure
- * refuses to delete a deployment that still has traffic, so only now), and `keepPrevious` retires
- * flowdeploy's idle deployments beyond the newest N.
+ * refuses to delete a deployment that still has traffic, so only now), `keepPrevious` retires
+ * flowdeploy's idle deployments beyond the newest N, and a `migrate` rollout retires the endpoint's
+ * prompt flow deployments beyond the newest `keepPrevious` (default 0).
  */
 export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName: string): Step<EndpointState> {
   const { rollout } = run.request;
@@ -31,7 +33,7 @@ export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName:
   run.cancellation.throwIfRequested();
   run.cancellation.disarm();
   let current = previous;
-  if (rollout.strategy === "canary" && rollout.steps && rollout.analysis && othersShare(previous, deploymentName) > 0) {
+  if ((rollout.strategy === "canary" || rollout.strategy === "migrate") && rollout.steps && rollout.analysis && othersShare(previous, deploymentName) > 0) {
     current = yield* canarySteps(run, previous, deploymentName, rollout.steps, rollout.analysis);
   }
   const target = trafficAfterRollout(previous, deploymentName, rollout.strategy);
@@ -45,10 +47,11 @@ export function* shiftTraffic(run: DeployRun, previous: Traffic, deploymentName:
       if (rollout.strategy === "replace") {
         for (const old of replacedDeployments(previous, deploymentName)) yield* deleteDeployment(run, old);
       }
-      if (rollout.keepPrevious !== undefined) yield* retire(run, deploymentName, rollout.keepPrevious);
+      if (rollout.strategy === "migrate") yield* retirePromptFlow(run, deploymentName, rollout.keepPrevious ?? 0);
+      else if (rollout.keepPrevious !== undefined) yield* retire(run, deploymentName, rollout.keepPrevious);
       return state;
     },
-    rollout.strategy === "canary" && current !== previous ? "100% after the canary steps" : undefined,
+    current !== previous ? "100% after the canary steps" : undefined,
   );
 }
 

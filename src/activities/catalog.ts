@@ -12,6 +12,7 @@ export const Activities = {
   resolveIdentity: "resolveIdentity",
   grantEndpointRoles: "grantEndpointRoles",
   registerModel: "registerModel",
+  registerCode: "registerCode",
   chooseDeploymentName: "chooseDeploymentName",
   startDeployment: "startDeployment",
   getDeploymentState: "getDeploymentState",
@@ -20,6 +21,8 @@ export const Activities = {
   deleteDeployment: "deleteDeployment",
   analyzeDeploymentHealth: "analyzeDeploymentHealth",
   listEndpointDeployments: "listEndpointDeployments",
+  describeRuntimes: "describeRuntimes",
+  checkParity: "checkParity",
   notify: "notify",
 } as const;
 
@@ -36,6 +39,7 @@ export const ACTIVITY_STAGES = {
   resolveIdentity: ["roles"],
   grantEndpointRoles: ["roles"],
   registerModel: ["model"],
+  registerCode: ["model"],
   chooseDeploymentName: ["deployment"],
   startDeployment: ["deployment"],
   getDeploymentState: ["deployment"],
@@ -44,6 +48,8 @@ export const ACTIVITY_STAGES = {
   deleteDeployment: ["deployment"],
   analyzeDeploymentHealth: ["analysis"],
   listEndpointDeployments: ["traffic"],
+  describeRuntimes: ["endpoint", "traffic"],
+  checkParity: ["parity"],
   notify: ["notify", "approval"],
 } as const satisfies { [K in ActivityName]: readonly ErrorStage[] };
 
@@ -55,6 +61,7 @@ export interface ActivityIO {
   resolveIdentity: { input: io.ResolveIdentityInput; output: io.ResolvedIdentity };
   grantEndpointRoles: { input: io.GrantRolesInput; output: io.GrantRolesResult };
   registerModel: { input: io.RegisterModelInput; output: io.RegisteredModel };
+  registerCode: { input: io.RegisterCodeInput; output: io.RegisteredModel };
   chooseDeploymentName: { input: io.ChooseDeploymentNameInput; output: io.ChosenDeploymentName };
   startDeployment: { input: io.StartDeploymentInput; output: io.StartedDeployment };
   getDeploymentState: { input: io.DeploymentRef; output: io.DeploymentState };
@@ -63,6 +70,8 @@ export interface ActivityIO {
   deleteDeployment: { input: io.DeploymentRef; output: io.DeleteDeploymentResult };
   analyzeDeploymentHealth: { input: io.AnalyzeHealthInput; output: io.HealthVerdict };
   listEndpointDeployments: { input: io.ListEndpointDeploymentsInput; output: io.EndpointDeploymentList };
+  describeRuntimes: { input: io.DescribeRuntimesInput; output: io.DeploymentRuntimes };
+  checkParity: { input: io.CheckParityInput; output: io.ParityBatch };
   notify: { input: DeploymentNotification; output: io.NotifyResult };
 }
 

@@ -34,6 +34,8 @@ export function prtConfigOverride(input: StartDeploymentInput): string {
 }
 
 export function deploymentEnvironmentVariables(input: StartDeploymentInput): Record<string, string> {
+  // An agent is served by the Azure ML inference server, not the prompt flow runtime: no prompt flow variables.
+  if (input.agent) return { ...input.deployment.environmentVariables, ...(input.identityClientId ? { AZURE_CLIENT_ID: input.identityClientId } : {}) };
   return {
     ...input.deployment.environmentVariables,
     PROMPTFLOW_RUN_MODE: "serving",
@@ -53,7 +55,7 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
   const [rg, ws] = wsArgs(input.workspace);
   const existing = await getOrUndefined(() => ml.onlineDeployments.get(rg, ws, input.endpoint.name, input.deployment.name));
   if (existing?.tags?.[REQUEST_TAG] === input.requestId && normalizeState(existing.properties.provisioningState) !== "Failed") {
-    const environment = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : { image: deps.settings.servingImage };
+    const environment = input.agent ? await agentEnvironment(deps, input, input.agent.environment) : input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : { image: deps.settings.servingImage };
     return { provisioningState: normalizeState(existing.properties.provisioningState), operationUrl: null, retryAfterSeconds: null, ...warningsFor(deps, environment.image) };
   }
   if (existing) {
@@ -67,8 +69,15 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     }
   }
 
-  const environment = input.deployment.environment ? await resolveFlowEnvironment(deps, input, input.deployment.environment) : await ensureServingEnvironment(deps, input);
+  const environment = input.agent
+    ? await agentEnvironment(deps, input, input.agent.environment)
+    : input.deployment.environment
+      ? await resolveFlowEnvironment(deps, input, input.deployment.environment)
+      : await ensureServingEnvironment(deps, input);
   const environmentId = environment.id;
+  const served = input.agent
+    ? { description: "Agent Framework workflow deployment managed by flowdeploy", codeConfiguration: { codeId: input.agent.codeId, scoringScript: input.agent.scoringScript } }
+    : { description: "Prompt flow deployment managed by flowdeploy", model: input.modelId ?? undefined };
   const body: OnlineDeployment = {
     location: existing?.location ?? (await ml.workspaces.get(rg, ws)).location ?? "eastus",
     kind: "Managed",
@@ -76,14 +85,13 @@ export async function startDeployment(deps: ActivityDeps, input: StartDeployment
     tags: { [REQUEST_TAG]: input.requestId, ...MANAGED_TAGS },
     properties: {
       endpointComputeType: "Managed",
-      description: "Prompt flow deployment managed by flowdeploy",
-      model: input.modelId,
+      ...served,
       environmentId,
       instanceType: input.deployment.instanceType,
       scaleSettings: { scaleType: "Default" },
       environmentVariables: deploymentEnvironmentVariables(input),
       appInsightsEnabled: true,
-      requestSettings: armRequestSettings(input.deployment),
+      requestSettings: armRequestSettings(input.deployment, input.agent ? "agent" : "flow"),
       livenessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
       readinessProbe: { initialDelay: "PT10S", period: "PT10S", timeout: "PT2S", failureThreshold: 30, successThreshold: 1 },
     },
@@ -102,8 +110,8 @@ function warningsFor(deps: ActivityDeps, image: string | null | undefined): { wa
 }
 
 /** The deployment's request settings on the wire: `requestTimeout` is an ISO 8601 duration (OnlineRequestSettings). */
-export function armRequestSettings(deployment: StartDeploymentInput["deployment"]): { requestTimeout: string; maxConcurrentRequestsPerInstance: number } {
-  const settings = requestSettingsFor(deployment);
+export function armRequestSettings(deployment: StartDeploymentInput["deployment"], target: "flow" | "agent" = "flow"): { requestTimeout: string; maxConcurrentRequestsPerInstance: number } {
+  const settings = requestSettingsFor(deployment, target);
   return { requestTimeout: `PT${settings.requestTimeoutSeconds}S`, maxConcurrentRequestsPerInstance: settings.maxConcurrentRequestsPerInstance };
 }
 
@@ -153,6 +161,39 @@ async function resolveFlowEnvironment(deps: ActivityDeps, input: StartDeployment
     });
   }
   return { id: env.id, image: env.properties.image ?? null };
+}
+
+/** Name of the environment asset flowdeploy registers for an agent's {image, condaFile}; its version is a digest of the content. */
+export function agentEnvironmentName(codeName: string): string {
+  return `flowdeploy-agent-${codeName}`.slice(0, 255);
+}
+
+/**
+ * An agent's environment: the environment version it names (which must exist in the workspace), or
+ * its image and conda file registered as one (EnvironmentVersion.properties.image + condaFile; no
+ * inference config: the Azure ML inference server in the image serves the scoring script on its own
+ * routes, docs/agents.md). Environment versions are immutable, so the version is a digest of the content.
+ */
+async function agentEnvironment(deps: ActivityDeps, input: StartDeploymentInput, environment: NonNullable<StartDeploymentInput["agent"]>["environment"]): Promise<{ id: string; image: string | null }> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  if (typeof environment === "string") {
+    const named = environmentNameAndVersion(environment);
+    if (!named) throw new NonRetryableError(`agent.environment ${environment} is not an environment version`, { code: "InvalidInput" });
+    const env = await getOrUndefined(() => ml.environmentVersions.get(...wsArgs(input.workspace), named.name, named.version));
+    if (!env?.id) throw new NonRetryableError(`environment ${named.name}:${named.version} does not exist in workspace ${input.workspace.name} (agent.environment)`, { code: "EnvironmentNotFound", status: 404 });
+    return { id: env.id, image: env.properties.image ?? null };
+  }
+  const name = agentEnvironmentName(codeNameOf(input.agent!.codeId));
+  const content = { image: environment.image, condaFile: environment.condaFile, osType: "Linux" as const };
+  const version = environmentVersion(content);
+  const env = await ml.environmentVersions.createOrUpdate(...wsArgs(input.workspace), name, version, { properties: { description: "Agent Framework environment (flowdeploy)", ...content } });
+  if (!env.id) throw new NonRetryableError(`environment ${name}:${version} has no id`, { code: "EnvironmentInvalid" });
+  return { id: env.id, image: environment.image };
+}
+
+/** The code asset's name in a code version id (`.../codes/<name>/versions/<v>`). */
+function codeNameOf(codeId: string): string {
+  return /\/codes\/([^/]+)\/versions\//i.exec(codeId)?.[1] ?? "code";
 }
 
 /** `c` + 12 hex of SHA-256 over the environment's content (asset versions are strings; azure-ai-ml checks only the type). */
@@ -208,7 +249,10 @@ export async function deleteDeployment(deps: ActivityDeps, input: DeploymentRef)
   // Only what flowdeploy created is ever deleted (a replace rollout, or the cleanup of a failed run).
   const existing = await getOrUndefined(() => ml.onlineDeployments.get(...wsArgs(input.workspace), input.endpointName, input.deploymentName));
   if (!existing) return { existed: false, operationUrl: null, retryAfterSeconds: null };
-  if (!isManaged(existing.tags)) {
+  // A migration retires the endpoint's prompt flow deployments; one flowdeploy did not create only
+  // when the operator let it change what it did not create (FLOWDEPLOY_ADOPT_ENDPOINTS).
+  const adopted = input.retireAdopted === true && deps.settings.adoptEndpoints;
+  if (!isManaged(existing.tags) && !adopted) {
     deps.log?.warn(`deployment ${input.deploymentName} was not created by flowdeploy: not deleted`);
     return { existed: true, deleted: false, operationUrl: null, retryAfterSeconds: null };
   }

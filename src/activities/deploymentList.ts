@@ -4,6 +4,11 @@ import { getOrUndefined, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
 import { isManaged } from "./managed";
 
+/** A deployment's percent in a traffic or mirror map (deployment names compare ignoring case, as Azure's do). */
+export function shareOf(map: Record<string, number> | null | undefined, name: string): number {
+  return Object.entries(map ?? {}).reduce((sum, [n, pct]) => (n.toLowerCase() === name.toLowerCase() ? sum + (pct ?? 0) : sum), 0);
+}
+
 /**
  * Every deployment of an endpoint with its live and mirrored share, whether flowdeploy created it,
  * and when Azure created it (`systemData.createdAt`, ARM's common resource metadata). Reads only.
@@ -13,8 +18,6 @@ export async function listEndpointDeployments(deps: ActivityDeps, input: ListEnd
   const [rg, ws] = wsArgs(input.workspace);
   const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
   if (!endpoint) return { deployments: [] };
-  const share = (map: Record<string, number> | null | undefined, name: string) =>
-    Object.entries(map ?? {}).reduce((sum, [n, pct]) => (n.toLowerCase() === name.toLowerCase() ? sum + (pct ?? 0) : sum), 0);
   const deployments: EndpointDeploymentList["deployments"] = [];
   for await (const d of ml.onlineDeployments.list(rg, ws, input.endpointName)) {
     if (!d.name) continue;
@@ -23,8 +26,8 @@ export async function listEndpointDeployments(deps: ActivityDeps, input: ListEnd
       name: d.name,
       managed: isManaged(d.tags),
       createdAt: created ? new Date(created).toISOString() : null,
-      traffic: share(endpoint.properties.traffic, d.name),
-      mirror: share(endpoint.properties.mirrorTraffic, d.name),
+      traffic: shareOf(endpoint.properties.traffic, d.name),
+      mirror: shareOf(endpoint.properties.mirrorTraffic, d.name),
     });
   }
   return { deployments };

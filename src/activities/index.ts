@@ -7,6 +7,9 @@ import { deleteDeployment, getDeploymentState, startDeployment } from "./deploym
 import { ensureEndpoint, getEndpointState } from "./endpoint";
 import { analyzeDeploymentHealth } from "./health";
 import { registerModel } from "./model";
+import { registerCode } from "./code";
+import { checkParity } from "./parity";
+import { describeRuntimes } from "./runtimes";
 import { notify } from "./notify";
 import { resolveIdentity } from "./identity";
 import { grantEndpointRoles } from "./roles";
@@ -29,6 +32,7 @@ const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   resolveIdentity: { input: io.ResolveIdentityInput, run: resolveIdentity },
   grantEndpointRoles: { input: io.GrantRolesInput, run: grantEndpointRoles },
   registerModel: { input: io.RegisterModelInput, run: registerModel },
+  registerCode: { input: io.RegisterCodeInput, run: registerCode },
   chooseDeploymentName: { input: io.ChooseDeploymentNameInput, run: chooseDeploymentName },
   startDeployment: { input: io.StartDeploymentInput, run: startDeployment },
   getDeploymentState: { input: io.DeploymentRef, run: getDeploymentState },
@@ -37,6 +41,8 @@ const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   deleteDeployment: { input: io.DeploymentRef, run: deleteDeployment },
   analyzeDeploymentHealth: { input: io.AnalyzeHealthInput, run: analyzeDeploymentHealth },
   listEndpointDeployments: { input: io.ListEndpointDeploymentsInput, run: listEndpointDeployments },
+  describeRuntimes: { input: io.DescribeRuntimesInput, run: describeRuntimes },
+  checkParity: { input: io.CheckParityInput, run: checkParity },
   notify: { input: io.NotifyInput, run: notify },
 };
 

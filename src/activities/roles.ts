@@ -2,7 +2,7 @@ import type { RoleAssignment } from "@azure/arm-authorization";
 import type { GrantRolesInput, GrantRolesResult } from "../contracts/activities";
 import { workspaceResourceId } from "../contracts/common";
 import { roleAssignmentName } from "../domain/ids";
-import { extraGrants, roleDefinitionId, roleGuidOf, rolesFor, type ExtraGrant, type RoleGrant } from "../domain/roles";
+import { agentGrants, extraGrants, roleDefinitionId, roleGuidOf, rolesFor, type ExtraGrant, type RoleGrant } from "../domain/roles";
 import { getWorkspaceCurrent } from "../azure/mlOperations";
 import { NonRetryableError, RetryAfterError, toPipelineError } from "../errors";
 import { wsArgs } from "./arm";
@@ -26,7 +26,8 @@ export async function grantEndpointRoles(deps: ActivityDeps, input: GrantRolesIn
   const assignments: GrantRolesResult["assignments"] = [];
 
   const grants = [
-    ...rolesFor(input.identityType).map((grant) => ({ scope: scopes[grant.on], roleDefinitionGuid: grant.roleDefinitionGuid })),
+    ...rolesFor(input.identityType, input.target).map((grant) => ({ scope: scopes[grant.on], roleDefinitionGuid: grant.roleDefinitionGuid })),
+    ...agentGrants(input.agent),
     ...extraGrants(input.extraRoles),
   ];
   for (const grant of grants) {

@@ -13,6 +13,13 @@ const MAX_EXCERPT_CHARS = 80;
  * effective) fails with this user error, surfaced by the front end as 424 Model Error.
  */
 const SECRETS_NOT_READABLE = /access denied to list workspace secret/i;
+/**
+ * An agent whose identity's role on its AI Services account or Key Vault is not effective yet fails in
+ * run() with the service's RBAC denial, which the inference server answers 500 and the front end 424:
+ * Azure OpenAI / AI Services "PermissionDenied ... lacks the required data action", Key Vault
+ * "ForbiddenByRbac" (docs/agents.md, "Roles").
+ */
+const AGENT_NOT_AUTHORIZED = /PermissionDenied|lacks the required data action|ForbiddenByRbac/i;
 
 /**
  * Scores the request's sample input against the new deployment only (`azureml-model-deployment`
@@ -21,22 +28,35 @@ const SECRETS_NOT_READABLE = /access denied to list workspace secret/i;
  */
 export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): Promise<SmokeTestResult> {
   const input = SmokeTestInput.parse(rawInput);
-  const ml = deps.ml(input.workspace.subscriptionId);
-  const [rg, ws] = wsArgs(input.workspace);
-  const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);
-  const scoringUri = endpoint.properties.scoringUri;
-  if (!scoringUri) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} has no scoring URI`, durationMs: 0 };
-  // The key or token goes only to an Azure ML inference host over https (docs/security.md, row U2).
-  assertTrustedScoringUri(scoringUri, deps.settings.scoringHostSuffixes);
-
-  const secret = input.authMode === "key" ? (await ml.onlineEndpoints.listKeys(rg, ws, input.endpointName)).primaryKey : (await ml.onlineEndpoints.getToken(rg, ws, input.endpointName)).accessToken;
-  if (!secret) return { outcome: "failed", status: null, reason: `endpoint ${input.endpointName} returned no ${input.authMode === "key" ? "key" : "token"}`, durationMs: 0 };
+  const access = await scoringAccess(deps, input);
+  if ("problem" in access) return { outcome: "failed", status: null, reason: access.problem, durationMs: 0 };
+  const { scoringUri, secret } = access;
 
   const started = performance.now();
   const answer = await post(deps.scoring, scoringUri, secret, input);
   const durationMs = Math.round(performance.now() - started);
   const result = { ...classify(answer, input.expectFields ?? []), durationMs };
   return { ...result, reason: scrub(result.reason, secret) };
+}
+
+/**
+ * The endpoint's scoring URI (checked: https on an allowed inference host) and its key or token, or
+ * why there is none. The secret stays with the caller: never in a result, error or log.
+ */
+export async function scoringAccess(
+  deps: ActivityDeps,
+  input: { workspace: { subscriptionId: string; resourceGroup: string; name: string }; endpointName: string; authMode: "key" | "aml_token" },
+): Promise<{ scoringUri: string; secret: string } | { problem: string }> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await getOnlineEndpoint(ml, rg, ws, input.endpointName);
+  const scoringUri = endpoint.properties.scoringUri;
+  if (!scoringUri) return { problem: `endpoint ${input.endpointName} has no scoring URI` };
+  // The key or token goes only to an Azure ML inference host over https (docs/security.md, row U2).
+  assertTrustedScoringUri(scoringUri, deps.settings.scoringHostSuffixes);
+  const secret = input.authMode === "key" ? (await ml.onlineEndpoints.listKeys(rg, ws, input.endpointName)).primaryKey : (await ml.onlineEndpoints.getToken(rg, ws, input.endpointName)).accessToken;
+  if (!secret) return { problem: `endpoint ${input.endpointName} returned no ${input.authMode === "key" ? "key" : "token"}` };
+  return { scoringUri, secret };
 }
 
 /**
@@ -61,7 +81,7 @@ export function assertTrustedScoringUri(uri: string, suffixes: readonly string[]
   }
 }
 
-async function post(scoring: ScoringClient, uri: string, secret: string, input: ReturnType<typeof SmokeTestInput.parse>): Promise<ScoreResponse> {
+export async function post(scoring: ScoringClient, uri: string, secret: string, input: { input: Record<string, unknown>; deploymentName: string; timeoutSeconds: number }): Promise<ScoreResponse> {
   try {
     return await scoring.score({ scoringUri: uri, secret, input: input.input, deployment: input.deploymentName, timeoutMs: input.timeoutSeconds * 1000 });
   } catch (err) {
@@ -86,7 +106,8 @@ export function classify(answer: ScoreResponse, expectFields: readonly string[])
   if (status === 424) {
     const modelStatus = headers["ms-azureml-model-error-statuscode"];
     const reason = `HTTP 424 model error${modelStatus ? ` (container ${modelStatus})` : ""}${detail ? `: ${detail}` : ""}`;
-    return SECRETS_NOT_READABLE.test(typeof body === "string" ? body : JSON.stringify(body ?? "")) ? { outcome: "notYetAuthorized", status, reason } : { outcome: "failed", status, reason };
+    const text = typeof body === "string" ? body : JSON.stringify(body ?? "");
+    return SECRETS_NOT_READABLE.test(text) || AGENT_NOT_AUTHORIZED.test(text) ? { outcome: "notYetAuthorized", status, reason } : { outcome: "failed", status, reason };
   }
   // 429 (too many pending requests) and 503 are the front end asking for patience.
   if (status === 429 || status === 503) throw new RetryAfterError(`scoring answered HTTP ${status}`, { code: `Http${status}`, status });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { isoTimestamp, WorkspaceRef } from "./common";
-import { AnalysisSpec, DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole } from "./deployRequest";
+import { AgentEnvironment, AnalysisSpec, DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole, ParityRules } from "./deployRequest";
 import { DeploymentNotification } from "./notification";
+import { TARGET_KINDS } from "../domain/targets";
 
 /**
  * Inputs and outputs of every activity: plain JSON (ISO strings, no Dates, no SDK models), because
@@ -76,8 +77,12 @@ export const GrantRolesInput = z.object({
   principalId: z.string(),
   /** The request's `endpoint.extraRoles` (checked at intake against FLOWDEPLOY_EXTRA_ROLE_SCOPES). */
   extraRoles: z.array(ExtraRole).optional(),
+  /** What the request deploys: an agent gets no connection secrets reader, and its resources' roles. */
+  target: z.enum(TARGET_KINDS).default("flow"),
+  /** An agent's resources (checked at intake against FLOWDEPLOY_EXTRA_ROLE_SCOPES). */
+  agent: z.object({ aiServices: z.string(), keyVault: z.string().optional() }).optional(),
 });
-export type GrantRolesInput = z.infer<typeof GrantRolesInput>;
+export type GrantRolesInput = z.input<typeof GrantRolesInput>;
 export const GrantRolesResult = z.object({
   assignments: z.array(z.object({ scope: z.string(), roleDefinitionGuid: z.string(), name: z.string(), createdOn: isoTimestamp, created: z.boolean() })),
   /** When the last assignment was made or found: the propagation wait counts from here. */
@@ -95,6 +100,10 @@ export type RegisterModelInput = z.infer<typeof RegisterModelInput>;
 export const RegisteredModel = z.object({ name: z.string(), version: z.string(), id: z.string(), created: z.boolean() });
 export type RegisteredModel = z.infer<typeof RegisteredModel>;
 
+/** registerCode: an agent's code folder as a code asset version (the `model` stage of an agent). */
+export const RegisterCodeInput = z.object({ workspace: WorkspaceRef, requestId: z.string(), agent: z.object({ name: z.string(), code: z.string() }) });
+export type RegisterCodeInput = z.infer<typeof RegisterCodeInput>;
+
 export const ChooseDeploymentNameInput = z.object({ workspace: WorkspaceRef, endpointName: z.string(), requestId: z.string() });
 export type ChooseDeploymentNameInput = z.infer<typeof ChooseDeploymentNameInput>;
 export const ChosenDeploymentName = z.object({ name: z.string(), reason: z.string() });
@@ -108,11 +117,21 @@ export const StartDeploymentInput = z.object({
   identityClientId: z.string().nullable(),
   /** The request's deployment with its name decided (named, or chosen by chooseDeploymentName). */
   deployment: DeploymentSpec.extend({ name: z.string() }),
-  modelId: z.string(),
+  /** The model version a prompt flow (or model) deployment serves; null for an agent. */
+  modelId: z.string().nullable(),
+  /** An agent: its code asset version, scoring script and environment (code configuration). */
+  agent: z.object({ codeId: z.string(), scoringScript: z.string(), environment: AgentEnvironment }).optional(),
 });
 export type StartDeploymentInput = z.infer<typeof StartDeploymentInput>;
 
-export const DeploymentRef = z.object({ workspace: WorkspaceRef, endpointName: z.string(), deploymentName: z.string(), operationUrl: z.string().nullable().optional() });
+export const DeploymentRef = z.object({
+  workspace: WorkspaceRef,
+  endpointName: z.string(),
+  deploymentName: z.string(),
+  operationUrl: z.string().nullable().optional(),
+  /** deleteDeployment: a migration retiring a prompt flow deployment flowdeploy did not create may delete it when FLOWDEPLOY_ADOPT_ENDPOINTS allows. */
+  retireAdopted: z.boolean().optional(),
+});
 export type DeploymentRef = z.infer<typeof DeploymentRef>;
 export const DeploymentState = z.object({
   provisioningState: ProvisioningState,
@@ -198,3 +217,39 @@ export const EndpointDeploymentList = z.object({
   deployments: z.array(z.object({ name: z.string(), managed: z.boolean(), createdAt: z.string().nullable(), traffic: z.number(), mirror: z.number() })),
 });
 export type EndpointDeploymentList = z.infer<typeof EndpointDeploymentList>;
+
+/** describeRuntimes: what each deployment of an endpoint runs (a migration's baseline). */
+export const DescribeRuntimesInput = z.object({ workspace: WorkspaceRef, endpointName: z.string() });
+export type DescribeRuntimesInput = z.infer<typeof DescribeRuntimesInput>;
+export const DeploymentRuntimes = z.object({
+  deployments: z.array(
+    z.object({
+      name: z.string(),
+      traffic: z.number(),
+      /** Runs the prompt flow runtime (its image, or PROMPTFLOW_RUN_MODE), as Azure reports it. */
+      promptFlow: z.boolean(),
+      /** Has a code configuration (an agent or another scoring script). */
+      code: z.boolean(),
+      managed: z.boolean(),
+      mirror: z.number(),
+      /** When Azure created it (systemData.createdAt); null when Azure did not say. */
+      createdAt: z.string().nullable(),
+    }),
+  ),
+});
+export type DeploymentRuntimes = z.infer<typeof DeploymentRuntimes>;
+
+/** checkParity: one batch of a migration's parity cases, scored on both deployments by name. */
+export const CheckParityInput = z.object({
+  workspace: WorkspaceRef,
+  endpointName: z.string(),
+  baseline: z.string(),
+  candidate: z.string(),
+  authMode: z.enum(["key", "aml_token"]),
+  cases: z.array(z.object({ index: z.number().int().min(0), input: z.record(z.string(), z.unknown()) })).min(1).max(10),
+  rules: ParityRules,
+  timeoutSeconds: z.number().positive().default(30),
+});
+export type CheckParityInput = z.input<typeof CheckParityInput>;
+export const ParityBatch = z.object({ cases: z.array(z.object({ index: z.number().int().min(0), passed: z.boolean(), reasons: z.array(z.string()) })) });
+export type ParityBatch = z.infer<typeof ParityBatch>;

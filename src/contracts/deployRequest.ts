@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { WEEKDAYS } from "../domain/changeWindow";
-import { PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS } from "../domain/requestSettings";
+import { IMAGE_REFERENCE } from "../domain/promptFlowRuntime";
+import { MANAGED_MAX_REQUEST_TIMEOUT_SECONDS, PROMPT_FLOW_MAX_REQUEST_TIMEOUT_SECONDS } from "../domain/requestSettings";
 import { EXTRA_ROLE_NAMES, EXTRA_ROLES } from "../domain/roles";
+import { TARGET_KINDS, TARGET_PROPAGATION } from "../domain/targets";
 import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, SchemaVersion, WorkspaceRef } from "./common";
 
 /** Where a flow folder lives: an Azure ML datastore URI or an HTTPS (blob) URL. */
@@ -36,6 +38,18 @@ export type FlowSource = z.infer<typeof FlowSource>;
 export const ModelRef = z.strictObject({ name: assetName, version: assetVersion });
 export type ModelRef = z.infer<typeof ModelRef>;
 
+/** An ARM resource id: subscription GUID, resource group, provider type and name, nothing more (no `..`, `%`, `?`, `#`). */
+const RESOURCE_ID = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/([A-Za-z]+\.[A-Za-z]+\/[A-Za-z]+)\/[A-Za-z0-9][-\w]{0,127}$/i;
+
+/** The ARM id of one resource of `type` (compared ignoring case). */
+function resourceIdOf(type: string, what: string) {
+  return z
+    .string({ error: requiredOr(`the resource id of ${what}`) })
+    .regex(RESOURCE_ID, `expected the ARM id of ${what}: /subscriptions/<GUID>/resourceGroups/<rg>/providers/${type}/<name>`)
+    .refine((id) => RESOURCE_ID.exec(id)?.[1]?.toLowerCase() === type.toLowerCase(), `expected a ${type} resource id`);
+}
+
+
 /**
  * A user-assigned identity's ARM id, strictly: a subscription GUID; a resource group name of
  * letters, digits, `_`, `-`, `.`, `(`, `)` (1-90, not ending in `.`); an identity name of letters,
@@ -63,8 +77,6 @@ export const EndpointIdentity = z.discriminatedUnion(
 );
 export type EndpointIdentity = z.infer<typeof EndpointIdentity>;
 
-/** An ARM resource id: subscription GUID, resource group, provider type and name, nothing more (no `..`, `%`, `?`, `#`). */
-const RESOURCE_ID = /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resourceGroups\/[-\w.()]{0,89}[-\w()]\/providers\/([A-Za-z]+\.[A-Za-z]+\/[A-Za-z]+)\/[A-Za-z0-9][-\w]{0,127}$/i;
 
 /** A role for the flow's Entra ID connections, on one resource of the kind the role is for (docs/pipeline.md, "Extra roles"). */
 export const ExtraRole = z
@@ -135,6 +147,50 @@ export function environmentNameAndVersion(ref: string): { name: string; version:
 const environmentRef = z
   .string({ error: requiredOr("an environment version such as azureml:my-flow-env:3") })
   .regex(ENVIRONMENT_REF, "expected azureml:<name>:<version> or the ARM id of an environment version in the target workspace");
+
+/** A Python file inside the code folder, relative to it (`score.py`, `src/score.py`): no `..`, no absolute path. */
+const scoringScript = z
+  .string({ error: requiredOr("a Python file in the code folder, e.g. score.py") })
+  .regex(/^(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9_][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\.py$/, "expected a Python file relative to the code folder, e.g. score.py (no '..', no leading '/')");
+
+/**
+ * The environment an agent runs on: an environment version of the target workspace, or an image and
+ * a conda file that flowdeploy registers as one (version = digest of the content: environment versions
+ * are immutable). The scoring script is served by the Azure ML inference server (azureml-inference-server-http),
+ * which the image or the conda file must carry (docs/agents.md).
+ */
+export const AgentEnvironment = z.union(
+  [
+    environmentRef,
+    z.strictObject({
+      image: z.string({ error: requiredOr("a container image such as mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest") }).regex(IMAGE_REFERENCE, "expected a container image reference registry/repository[:tag][@sha256:digest]"),
+      /** The conda specification (YAML text), e.g. python, pip, agent-framework and azureml-inference-server-http. */
+      condaFile: z.string({ error: requiredOr("the conda file's YAML text") }).min(1, "required").max(16_384, "at most 16384 characters"),
+    }),
+  ],
+  { error: () => "expected azureml:<name>:<version>, an environment version id, or {image, condaFile}" },
+);
+export type AgentEnvironment = z.infer<typeof AgentEnvironment>;
+
+/**
+ * A Microsoft Agent Framework workflow deployed as code: the folder (a datastore of the target workspace,
+ * as for flows) holding the workflow and an init()/run() scoring script, registered as a code asset and
+ * deployed with a code configuration. `aiServices` and `keyVault` name the resources the workflow calls
+ * with the endpoint identity: each gets that target's role (src/domain/targets.ts), and each must be
+ * listed in FLOWDEPLOY_EXTRA_ROLE_SCOPES.
+ */
+export const AgentSource = z.strictObject({
+  /** The code asset's name. */
+  name: assetName,
+  code: z
+    .string({ error: requiredOr("a code folder URI") })
+    .regex(FLOW_PATH, "expected a code folder URI such as azureml://datastores/workspaceblobstore/paths/agents/web-classification (or the long form naming the target workspace)"),
+  scoringScript,
+  environment: AgentEnvironment,
+  aiServices: resourceIdOf("Microsoft.CognitiveServices/accounts", "the Azure AI Services / Azure OpenAI account the agent calls"),
+  keyVault: resourceIdOf("Microsoft.KeyVault/vaults", "the Key Vault the agent reads secrets from").optional(),
+});
+export type AgentSource = z.infer<typeof AgentSource>;
 
 /** `deployment.name` that asks flowdeploy to pick the blue/green slot (as does leaving the name out). */
 export const AUTO_DEPLOYMENT_NAME = "auto";
@@ -269,13 +325,55 @@ export const WindowSpec = z
   .refine((w) => w.startUtc !== w.endUtc, { path: ["endUtc"], message: "must differ from startUtc (a window past midnight ends before it starts)" });
 export type WindowSpec = z.infer<typeof WindowSpec>;
 
+/** The most parity inputs one request carries: each is scored on both deployments, in batches of PARITY_BATCH_SIZE. */
+export const MAX_PARITY_INPUTS = 50;
+
+/**
+ * How the agent's answers are compared with the prompt flow's for the same input (`rollout.strategy:
+ * "migrate"`). Every rule names output fields; a case passes when every rule holds for it.
+ */
+export const ParityRules = z
+  .strictObject({
+    /** Present in the agent's answer (any value). */
+    requiredFields: z.array(flowIdentifier).max(50).optional(),
+    /** Equal in both answers (JSON equality). */
+    exactFields: z.array(flowIdentifier).max(50).optional(),
+    /** Numbers in both answers, at most `absolute` apart. */
+    numericTolerance: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), absolute: z.number({ error: requiredOr("a number") }).min(0) }).optional(),
+    /** Strings in both answers whose word-set similarity (Jaccard, 0-1) is at least `threshold`. */
+    similarity: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), threshold: z.number({ error: requiredOr("a number from 0 to 1") }).min(0).max(1) }).optional(),
+  })
+  .refine((r) => Boolean(r.requiredFields?.length || r.exactFields?.length || r.numericTolerance || r.similarity), "give at least one rule: requiredFields, exactFields, numericTolerance or similarity");
+export type ParityRules = z.infer<typeof ParityRules>;
+
+/**
+ * The parity check of a migration: the same inputs are scored on the live prompt flow deployment and
+ * on the new agent deployment (each by name, so no client sees it), and the answers compared by `rules`.
+ * The run goes on only when at least `minScorePercent` of the cases pass.
+ */
+export const ParitySpec = z.strictObject({
+  inputs: z
+    .array(
+      z.record(z.string(), z.unknown(), { error: requiredOr("an object of inputs") }).refine((input) => !nestsDeeperThan(input, MAX_INPUT_DEPTH), `nests deeper than ${MAX_INPUT_DEPTH} levels`),
+      { error: requiredOr("an array of input objects") },
+    )
+    .min(1, "at least one input")
+    .max(MAX_PARITY_INPUTS, `at most ${MAX_PARITY_INPUTS} inputs`),
+  rules: ParityRules,
+  minScorePercent: z.number({ error: requiredOr("a percentage") }).min(0).max(100).default(100),
+});
+export type ParitySpec = z.infer<typeof ParitySpec>;
+
 export const RolloutPolicy = z
   .strictObject({
     /**
      * blueGreen keeps the previous deployments at 0% for a quick rollback; replace deletes them once
-     * traffic moved; canary moves traffic through `steps`, judging each with `analysis`, then to 100%.
+     * traffic moved; canary moves traffic through `steps`, judging each with `analysis`, then to 100%;
+     * migrate moves an endpoint from its live prompt flow deployment to an `agent`: parity and/or mirror
+     * first, then the optional `steps`, then 100%, and the prompt flow deployments are retired
+     * (docs/migration.md).
      */
-    strategy: z.enum(["blueGreen", "replace", "canary"], { error: requiredOr('"blueGreen", "replace" or "canary"') }).default("blueGreen"),
+    strategy: z.enum(["blueGreen", "replace", "canary", "migrate"], { error: requiredOr('"blueGreen", "replace", "canary" or "migrate"') }).default("blueGreen"),
     /** What happens to a new deployment that failed: deleted, or kept at 0% for inspection. */
     onFailure: z.enum(["delete", "keep"], { error: requiredOr('"delete" or "keep"') }).default("delete"),
     /** Canary only: the live shares before 100%, ascending. */
@@ -295,27 +393,26 @@ export const RolloutPolicy = z
     window: WindowSpec.optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.strategy === "canary") {
-      if (!r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'required for strategy "canary": e.g. [{"percent": 10, "bakeMinutes": 15}]' });
-      if (!r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required for strategy "canary": e.g. {"maxErrorRatePercent": 1}' });
+    if (r.strategy === "canary" || r.strategy === "migrate") {
+      if (r.strategy === "canary" && !r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'required for strategy "canary": e.g. [{"percent": 10, "bakeMinutes": 15}]' });
+      if (r.strategy === "canary" && !r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required for strategy "canary": e.g. {"maxErrorRatePercent": 1}' });
+      if (r.strategy === "migrate" && r.steps && !r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required with "steps": e.g. {"maxErrorRatePercent": 1}' });
+      if (r.strategy === "migrate" && r.analysis && !r.steps && !r.mirror) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only with "steps" or "mirror"' });
       r.steps?.forEach((step, i) => {
         const before = r.steps![i - 1];
         if (before && step.percent <= before.percent) ctx.addIssue({ code: "custom", path: ["steps", i, "percent"], message: `must be above the step before (${before.percent})` });
       });
     } else {
-      if (r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'only for strategy "canary"' });
-      if (r.analysis && !r.mirror) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only for strategy "canary" or with "mirror"' });
+      if (r.steps) ctx.addIssue({ code: "custom", path: ["steps"], message: 'only for strategy "canary" or "migrate"' });
+      if (r.analysis && !r.mirror) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'only for strategy "canary" or "migrate", or with "mirror"' });
     }
     if (r.mirror && !r.analysis) ctx.addIssue({ code: "custom", path: ["analysis"], message: 'required with "mirror": e.g. {"maxErrorRatePercent": 1}' });
   });
 export type RolloutPolicy = z.infer<typeof RolloutPolicy>;
 
-/**
- * Azure: "It might take more than 15 minutes for the granted permission to take effect" (prompt flow
- * deployment how-to). The wait counts from the grant; 16 minutes leaves a minute of margin.
- */
-export const DEFAULT_PROPAGATION_MINUTES = 16;
-export const MIN_PROPAGATION_MINUTES = 15;
+/** Prompt flow's documented wait (src/domain/targets.ts has every target's). */
+export const DEFAULT_PROPAGATION_MINUTES = TARGET_PROPAGATION.flow.defaultMinutes;
+export const MIN_PROPAGATION_MINUTES = TARGET_PROPAGATION.flow.minimumMinutes;
 /** The propagation wait holds the endpoint's lock: at most an hour, so one request cannot starve the others. */
 export const MAX_PROPAGATION_MINUTES = 60;
 
@@ -324,23 +421,31 @@ const targetShape = {
   workspace: WorkspaceRef,
   flow: FlowSource.optional(),
   model: ModelRef.optional(),
+  agent: AgentSource.optional(),
   endpoint: EndpointSpec,
   deployment: DeploymentSpec,
   smokeTest: SmokeTestSpec,
+  /** Migrations: compare the agent's answers with the prompt flow's before any traffic moves. */
+  parity: ParitySpec.optional(),
   rollout: RolloutPolicy.default({ strategy: "blueGreen", onFailure: "delete" }),
+  /** Absent: the target's documented wait (src/domain/targets.ts); at least the target's minimum. */
   propagationMinutes: z
     .number({ error: requiredOr("a number of minutes") })
     .int("expected whole minutes")
-    .min(MIN_PROPAGATION_MINUTES, `role assignments can take more than 15 minutes to take effect; use at least ${MIN_PROPAGATION_MINUTES}`)
+    .min(1, "at least 1 minute")
     .max(MAX_PROPAGATION_MINUTES, `at most ${MAX_PROPAGATION_MINUTES} minutes`)
-    .default(DEFAULT_PROPAGATION_MINUTES),
+    .optional(),
 };
 
 type TargetFields = {
   flow?: FlowSource | undefined;
   model?: ModelRef | undefined;
+  agent?: AgentSource | undefined;
+  parity?: ParitySpec | undefined;
+  rollout?: { strategy?: string | undefined; mirror?: unknown } | undefined;
+  propagationMinutes?: number | undefined;
+  deployment?: { environment?: string | undefined; requestSettings?: { requestTimeoutSeconds?: number | undefined } | undefined } | undefined;
   workspace?: { subscriptionId: string; resourceGroup: string; name: string } | undefined;
-  deployment?: { environment?: string | undefined } | undefined;
 };
 
 function sameWorkspace([sub, rg, ws]: [string, string, string], target: { subscriptionId: string; resourceGroup: string; name: string }): boolean {
@@ -349,10 +454,17 @@ function sameWorkspace([sub, rg, ws]: [string, string, string], target: { subscr
 
 /** Rules that span fields: exactly one source; chat fields exactly for chat flows. */
 function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
-  if (value.flow && value.model) {
-    ctx.addIssue({ code: "custom", path: ["model"], message: "give exactly one of flow or model, not both" });
-  } else if (!value.flow && !value.model) {
-    ctx.addIssue({ code: "custom", path: ["flow"], message: "required: give a flow to register, or a registered model {name, version}" });
+  const given = TARGET_KINDS.filter((kind) => value[kind] !== undefined);
+  if (given.length > 1) {
+    ctx.addIssue({ code: "custom", path: [given[1]!], message: `give exactly one of flow, model or agent, not ${given.join(" and ")}` });
+  } else if (given.length === 0) {
+    ctx.addIssue({ code: "custom", path: ["flow"], message: "required: give a flow to register, a registered model {name, version}, or an agent {name, code, scoringScript, environment, aiServices}" });
+  }
+  checkAgent(value, ctx);
+  const kind = given.length === 1 ? given[0]! : undefined;
+  const minimum = kind ? TARGET_PROPAGATION[kind].minimumMinutes : undefined;
+  if (minimum !== undefined && value.propagationMinutes !== undefined && value.propagationMinutes < minimum) {
+    ctx.addIssue({ code: "custom", path: ["propagationMinutes"], message: `${TARGET_PROPAGATION[kind!].why}; use at least ${minimum}` });
   }
   const flow = value.flow;
   const long = flow ? FLOW_PATH.exec(flow.path) : null;
@@ -372,6 +484,29 @@ function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
   } else if (flow) {
     if (flow.chatInput) ctx.addIssue({ code: "custom", path: ["flow", "chatInput"], message: "only chat flows have a chat input" });
     if (flow.chatOutput) ctx.addIssue({ code: "custom", path: ["flow", "chatOutput"], message: "only chat flows have a chat output" });
+  }
+}
+
+/** Agent targets: where the code and environment live, and the checks a migration needs. */
+function checkAgent(value: TargetFields, ctx: z.RefinementCtx): void {
+  const agent = value.agent;
+  const migrate = value.rollout?.strategy === "migrate";
+  if (migrate && !agent) ctx.addIssue({ code: "custom", path: ["rollout", "strategy"], message: 'a "migrate" rollout deploys an agent: give agent {name, code, scoringScript, environment, aiServices}' });
+  if (migrate && !value.parity && !value.rollout?.mirror) ctx.addIssue({ code: "custom", path: ["parity"], message: 'a "migrate" rollout needs a parity check, a mirror (rollout.mirror), or both, before any live traffic' });
+  if (value.parity && !migrate) ctx.addIssue({ code: "custom", path: ["parity"], message: 'only for rollout.strategy "migrate"' });
+  if (!agent) return;
+  if (value.deployment?.environment) ctx.addIssue({ code: "custom", path: ["deployment", "environment"], message: "an agent names its environment in agent.environment" });
+  const timeout = value.deployment?.requestSettings?.requestTimeoutSeconds;
+  if (timeout !== undefined && timeout > MANAGED_MAX_REQUEST_TIMEOUT_SECONDS) {
+    ctx.addIssue({ code: "custom", path: ["deployment", "requestSettings", "requestTimeoutSeconds"], message: `managed online deployments other than prompt flow allow at most ${MANAGED_MAX_REQUEST_TIMEOUT_SECONDS} seconds` });
+  }
+  const long = FLOW_PATH.exec(agent.code);
+  if (long?.[1] && value.workspace && !sameWorkspace([long[1], long[2]!, long[3]!], value.workspace)) {
+    ctx.addIssue({ code: "custom", path: ["agent", "code"], message: "names another workspace; the code must be in a datastore of the target workspace" });
+  }
+  const env = typeof agent.environment === "string" ? ENVIRONMENT_REF.exec(agent.environment) : null;
+  if (env?.[3] && value.workspace && !sameWorkspace([env[3], env[4]!, env[5]!], value.workspace)) {
+    ctx.addIssue({ code: "custom", path: ["agent", "environment"], message: "names another workspace; the environment must be in the target workspace" });
   }
 }
 

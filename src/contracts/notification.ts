@@ -29,6 +29,25 @@ export const NotificationError = z.object({
 });
 export type NotificationError = z.infer<typeof NotificationError>;
 
+/** At most this many failing parity cases travel in a notification (the score counts them all). */
+export const MAX_REPORTED_PARITY_CASES = 20;
+
+/**
+ * A migration's parity check: the same inputs scored on the prompt flow deployment (`baseline`) and
+ * the agent (`candidate`), compared by the request's rules. Reasons quote at most a short excerpt of
+ * an answer, never a key or token.
+ */
+export const ParityReport = z.object({
+  baseline: z.string(),
+  candidate: z.string(),
+  cases: z.number().int().min(0),
+  passed: z.number().int().min(0),
+  scorePercent: z.number().min(0).max(100),
+  minScorePercent: z.number().min(0).max(100),
+  failing: z.array(z.object({ index: z.number().int().min(0), reasons: z.array(z.string()) })).max(MAX_REPORTED_PARITY_CASES),
+});
+export type ParityReport = z.infer<typeof ParityReport>;
+
 /**
  * The outcome of a deployment, published on the notifications topic. Carries the scoring URI but
  * never a key or token. Rejected requests may lack what could not be parsed, so most fields are
@@ -57,6 +76,12 @@ export const DeploymentNotification = z
     error: NotificationError.nullable(),
     /** Deployments this run started deleting: those a `replace` rollout replaced, or its own failed one (cleanup). */
     deletedDeployments: z.array(z.string()).optional(),
+    /** What the request deployed: a prompt flow, a registered model, or an agent (whose `model` names its code asset version). */
+    target: z.enum(["flow", "model", "agent"]).optional(),
+    /** A migration's parity check, when it ran (pass or fail). */
+    parity: ParityReport.optional(),
+    /** Prompt flow deployments a migration retired (deleted) once the agent served all traffic. */
+    retiredDeployments: z.array(z.string()).optional(),
     /** What the owner should know although the run went on, e.g. a prompt flow runtime image that retires. */
     warnings: z.array(z.string()).optional(),
     /** AwaitingApproval: until when the run waits, whom the request names, and where to answer. Later notifications: who answered. */

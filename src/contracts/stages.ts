@@ -3,11 +3,11 @@ import { requiredOr } from "./common";
 
 /**
  * The one list of stage names. A deployment runs these stages in this order (propagation overlaps
- * model and deployment; approval only when the request asks for it; a canary alternates traffic and
+ * model and deployment; parity only in a migration; approval only when the request asks for it; a canary alternates traffic and
  * analysis per step); notifications, custom status, errors and the orchestrator's steps all name them
  * from here.
  */
-export const STAGE_NAMES = ["endpoint", "roles", "model", "deployment", "propagation", "smokeTest", "approval", "traffic", "analysis"] as const;
+export const STAGE_NAMES = ["endpoint", "roles", "model", "deployment", "propagation", "smokeTest", "parity", "approval", "traffic", "analysis"] as const;
 export const StageName = z.enum(STAGE_NAMES, { error: requiredOr(`one of ${STAGE_NAMES.join(", ")}`) });
 export type StageName = z.infer<typeof StageName>;
 

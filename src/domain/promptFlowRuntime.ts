@@ -27,3 +27,13 @@ export function retiringImageWarning(image: string | null | undefined): string |
   if (!image || !RETIRING_IMAGES.test(image)) return null;
   return `This deployment runs a prompt flow runtime image (${image.replace(/@sha256:([a-f0-9]{12})[a-f0-9]+$/, "@sha256:$1…")}), which gets no more security or package updates; prompt flow retires on ${PROMPT_FLOW_RETIREMENT_DATE} (read-only from then). Plan the move to Microsoft Agent Framework.`;
 }
+
+/**
+ * Whether a deployment runs the prompt flow runtime: its environment's image is one of the runtime
+ * images, or it sets PROMPTFLOW_RUN_MODE (the deploy-to-code how-to's serving variable, which an image
+ * built FROM the runtime under another name still needs).
+ */
+export function runsPromptFlow(deployment: { image: string | null | undefined; environmentVariables: Record<string, string | null | undefined> }): boolean {
+  if (deployment.image && RETIRING_IMAGES.test(deployment.image)) return true;
+  return Object.keys(deployment.environmentVariables).some((name) => name.toUpperCase() === "PROMPTFLOW_RUN_MODE");
+}

@@ -52,9 +52,19 @@ function positiveInt(value: string | undefined): number | undefined {
   return n > 0 ? n : undefined;
 }
 
-/** The request's settings, or the how-to's rule: workers × threads, workers defaulting to the size's vCPUs (1 when unknown). */
-export function requestSettingsFor(deployment: RequestSettingsInput): ResolvedRequestSettings {
+/**
+ * The request's settings, or the rule of what serves it. Prompt flow: the how-to's workers × threads,
+ * workers defaulting to the size's vCPUs (1 when unknown). Agent: the Azure ML inference server's
+ * workers (WORKER_COUNT, default 1: azureml-inference-server-http settings), each taking one request.
+ */
+export function requestSettingsFor(deployment: RequestSettingsInput, target: "flow" | "model" | "agent" = "flow"): ResolvedRequestSettings {
   const env = deployment.environmentVariables ?? {};
+  if (target === "agent") {
+    return {
+      requestTimeoutSeconds: deployment.requestSettings?.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS,
+      maxConcurrentRequestsPerInstance: deployment.requestSettings?.maxConcurrentRequestsPerInstance ?? positiveInt(env["WORKER_COUNT"]) ?? 1,
+    };
+  }
   const workers = positiveInt(env["PROMPTFLOW_WORKER_NUM"]) ?? vcpusOf(deployment.instanceType) ?? 1;
   const threads = positiveInt(env["PROMPTFLOW_WORKER_THREADS"]) ?? 1;
   return {

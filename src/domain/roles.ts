@@ -48,6 +48,32 @@ export function extraGrants(extraRoles: readonly { role: ExtraRoleName; scope: s
 
 export type IdentityType = "SystemAssigned" | "UserAssigned";
 
+/**
+ * The roles an agent's endpoint identity gets on the resources its request names (agent.aiServices,
+ * agent.keyVault). The Agent Framework workflow calls the model with the identity's Entra ID token:
+ * "Cognitive Services User" on the AI Services / Azure OpenAI account lets it call the inference APIs
+ * (the migration guide's online-endpoint step; built-in roles page, GUID a97b65f3-…); a workflow that
+ * reads secrets needs "Key Vault Secrets User" on the vault (built-in roles page, 4633458b-…; Key Vault
+ * RBAC guide: "Read secret contents").
+ */
+export const AGENT_ROLES = {
+  aiServices: { roleName: "Cognitive Services User", guid: EXTRA_ROLES["Cognitive Services User"].guid },
+  keyVault: { roleName: "Key Vault Secrets User", guid: "4633458b-17de-408a-b874-0445c86b69e6" },
+} as const;
+
+/** The agent resources a request names, as the grant takes them. */
+export interface AgentResources {
+  aiServices: string;
+  keyVault?: string | undefined;
+}
+
+export function agentGrants(agent: AgentResources | undefined): ExtraGrant[] {
+  if (!agent) return [];
+  const grants: ExtraGrant[] = [{ roleDefinitionGuid: AGENT_ROLES.aiServices.guid, scope: agent.aiServices }];
+  if (agent.keyVault) grants.push({ roleDefinitionGuid: AGENT_ROLES.keyVault.guid, scope: agent.keyVault });
+  return grants;
+}
+
 export interface RoleGrant {
   /** Which workspace resource the role is granted on. */
   on: "workspace" | "containerRegistry" | "storageAccount";
@@ -55,13 +81,14 @@ export interface RoleGrant {
 }
 
 /**
- * What an endpoint identity needs. A system-assigned identity's image pull and model download go
- * through the workspace's own identity, so it needs only the secrets reader; a user-assigned identity
- * pulls the image and reads the model itself, and must hold those roles *before* the deployment is
- * created or the deployment fails.
+ * What an endpoint identity needs on the workspace's resources. A prompt flow reads its workspace
+ * connections (the secrets reader); an agent does not (it calls its resources with its own identity:
+ * `agentGrants`). A system-assigned identity's image pull and model or code download go through the
+ * workspace's own identity; a user-assigned identity pulls the image and reads the model or code
+ * itself, and must hold those roles *before* the deployment is created or the deployment fails.
  */
-export function rolesFor(identity: IdentityType): RoleGrant[] {
-  const grants: RoleGrant[] = [{ on: "workspace", roleDefinitionGuid: RoleIds.connectionSecretsReader }];
+export function rolesFor(identity: IdentityType, target: "flow" | "model" | "agent" = "flow"): RoleGrant[] {
+  const grants: RoleGrant[] = target === "agent" ? [] : [{ on: "workspace", roleDefinitionGuid: RoleIds.connectionSecretsReader }];
   if (identity === "UserAssigned") {
     grants.push(
       { on: "containerRegistry", roleDefinitionGuid: RoleIds.acrPull },

@@ -12,13 +12,12 @@ export function secondsBetween(from: Date | string, to: Date | string): number {
 }
 
 /**
- * When the roles granted at `grantedAt` can be relied on. Azure: "It might take more than 15
- * minutes for the granted permission to take effect" — so the wait counts from the grant, never
- * less than 15 minutes, and overlaps the deployment instead of following it.
+ * When the roles granted at `grantedAt` can be relied on: the wait counts from the grant, never less
+ * than the target's documented minimum (src/domain/targets.ts), and overlaps the deployment instead of
+ * following it.
  */
-export const MIN_PROPAGATION_MINUTES = 15;
-export function propagationDeadline(grantedAt: Date | string, minutes: number): Date {
-  return addSeconds(new Date(grantedAt), Math.max(minutes, MIN_PROPAGATION_MINUTES) * 60);
+export function propagationDeadline(grantedAt: Date | string, minutes: number, minimumMinutes: number): Date {
+  return addSeconds(new Date(grantedAt), Math.max(minutes, minimumMinutes) * 60);
 }
 
 /** The later of two instants. */

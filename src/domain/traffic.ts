@@ -2,11 +2,11 @@
  * Traffic policy: the new deployment takes 100% only after it passed its smoke test. Blue/green
  * keeps the previous deployments in the map at 0% (a rollback is one traffic update away); replace
  * leaves them out and deletes them once traffic has moved; a canary ends as blue/green does, after
- * its steps.
+ * its steps, and so does a migration (its prompt flow deployments are then retired).
  */
 export type Traffic = Record<string, number>;
 
-export function trafficAfterRollout(current: Traffic, newDeployment: string, strategy: "blueGreen" | "replace" | "canary"): Traffic {
+export function trafficAfterRollout(current: Traffic, newDeployment: string, strategy: "blueGreen" | "replace" | "canary" | "migrate"): Traffic {
   if (strategy === "replace") return { [newDeployment]: 100 };
   return trafficAtStep(current, newDeployment, 100);
 }

@@ -49,6 +49,13 @@ export function requestPolicyViolation(request: DeployRequest, policy: IntakePol
   if (outside >= 0) {
     return { code: "ExtraRoleScopeNotAllowed", issues: [{ path: ["endpoint", "extraRoles", outside, "scope"], message: "this resource is not in FLOWDEPLOY_EXTRA_ROLE_SCOPES" }] };
   }
+  // An agent's resources get roles too: the same allow-list decides where flowdeploy may grant.
+  for (const field of ["aiServices", "keyVault"] as const) {
+    const scope = request.agent?.[field];
+    if (scope !== undefined && !isResourceAllowed(policy.extraRoleScopes, scope)) {
+      return { code: "ExtraRoleScopeNotAllowed", issues: [{ path: ["agent", field], message: "this resource is not in FLOWDEPLOY_EXTRA_ROLE_SCOPES" }] };
+    }
+  }
   return limitViolation(request, policy);
 }
 

@@ -8,10 +8,11 @@ import { nextModelVersion, REQUEST_TAG } from "../activities/model";
 import { workspaceResources } from "../activities/roles";
 import { chooseDeploymentName } from "../activities/slot";
 import { workspaceResourceId } from "../contracts/common";
+import { propagationMinutesOf, targetKindOf } from "../domain/targets";
 import { environmentNameAndVersion, requestedDeploymentName, type DeployRequest } from "../contracts/deployRequest";
 import { retiringImageWarning } from "../domain/promptFlowRuntime";
 import { requestSettingsFor } from "../domain/requestSettings";
-import { extraGrants, roleGuidOf, rolesFor } from "../domain/roles";
+import { agentGrants, extraGrants, roleGuidOf, rolesFor } from "../domain/roles";
 import { trafficAfterRollout, replacedDeployments } from "../domain/traffic";
 import { toPipelineError } from "../errors";
 
@@ -65,7 +66,7 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
   // Roles at the scopes the grant activity would use, and whether each already exists.
   const resources = identity.type === "UserAssigned" ? await attempt(() => workspaceResources(deps, request.workspace)) : undefined;
   const scopes = { workspace: workspaceResourceId(request.workspace), containerRegistry: resources?.containerRegistry ?? "", storageAccount: resources?.storageAccount ?? "" };
-  const grants = [...rolesFor(identity.type).map((g) => ({ scope: scopes[g.on], roleDefinitionGuid: g.roleDefinitionGuid })), ...extraGrants(request.endpoint.extraRoles)].filter((g) => g.scope);
+  const grants = [...rolesFor(identity.type, targetKindOf(request)).map((g) => ({ scope: scopes[g.on], roleDefinitionGuid: g.roleDefinitionGuid })), ...agentGrants(request.agent), ...extraGrants(request.endpoint.extraRoles)].filter((g) => g.scope);
   const authz = deps.authz(request.workspace.subscriptionId);
   const roles: DeploymentPlan["roles"] = [];
   for (const g of grants) {
@@ -126,7 +127,7 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
     model,
     deployment: { name: deploymentName, chosen: chosen?.reason ?? null, action: current ? "update" : "create", environment, ...settings },
     traffic: { before, after, deleted: request.rollout.strategy === "replace" ? replacedDeployments(before, deploymentName) : [] },
-    propagationMinutes: request.propagationMinutes,
+    propagationMinutes: propagationMinutesOf(request),
     problems,
     warnings: warning ? [warning] : [],
   };

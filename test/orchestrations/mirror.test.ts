@@ -144,7 +144,7 @@ describe("the request's mirror field", () => {
     };
     expect(with_({ mirror: { percent: 60, bakeMinutes: 5 }, analysis: ANALYSIS })).toEqual(["rollout.mirror.percent: Azure mirrors at most 50% of the traffic"]);
     expect(with_({ mirror: { percent: 10, bakeMinutes: 5 } })).toEqual(['rollout.analysis: required with "mirror": e.g. {"maxErrorRatePercent": 1}']);
-    expect(with_({ analysis: ANALYSIS })).toEqual(['rollout.analysis: only for strategy "canary" or with "mirror"']);
+    expect(with_({ analysis: ANALYSIS })).toEqual(['rollout.analysis: only for strategy "canary" or "migrate", or with "mirror"']);
     expect(with_({ mirror: { percent: 10, bakeMinutes: 5 }, analysis: ANALYSIS })).toEqual([]);
   });
 });

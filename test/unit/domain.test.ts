@@ -29,9 +29,10 @@ describe("deterministic ids", () => {
 });
 
 describe("propagation deadline", () => {
-  it("counts from the grant and never allows less than 15 minutes", () => {
-    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 16))).toBe(960);
-    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 5))).toBe(900);
+  it("counts from the grant and never allows less than the target's minimum", () => {
+    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 16, 15))).toBe(960);
+    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 5, 15))).toBe(900);
+    expect(secondsBetween("2026-01-01T00:00:00Z", propagationDeadline("2026-01-01T00:00:00Z", 5, 10))).toBe(600);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PROPAGATION_MINUTES, formatIssues, parseDeployRequest } from "../../../src/contracts";
+import { propagationMinutesOf } from "../../../src/domain/targets";
 import { sampleRequest, setPath } from "../../support/samples";
 
 function problems(mutate: (r: Record<string, any>) => void): string[] {
@@ -19,8 +20,10 @@ describe("DeployRequest", () => {
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.value.rollout).toEqual({ strategy: "blueGreen", onFailure: "delete" });
-    expect(parsed.value.propagationMinutes).toBe(DEFAULT_PROPAGATION_MINUTES);
-    expect(parsed.value.propagationMinutes).toBeGreaterThanOrEqual(15);
+    // Absent: the target's documented wait applies (a prompt flow's: 16 minutes).
+    expect(parsed.value.propagationMinutes).toBeUndefined();
+    expect(propagationMinutesOf(parsed.value)).toBe(DEFAULT_PROPAGATION_MINUTES);
+    expect(DEFAULT_PROPAGATION_MINUTES).toBe(16);
   });
 
   it("accepts a registered model instead of a flow, a chat flow, and a user-assigned identity", () => {
@@ -48,8 +51,8 @@ describe("DeployRequest", () => {
     ["workspace.subscriptionId", "not-a-guid", "workspace.subscriptionId: expected a GUID"],
     ["endpoint.authMode", "AADToken", 'endpoint.authMode: expected "key" or "aml_token", received a string'],
     ["endpoint.identity", undefined, "endpoint.identity: required"],
-    ["rollout.strategy", "rolling", 'rollout.strategy: expected "blueGreen", "replace" or "canary", received a string'],
-    ["propagationMinutes", 10, "propagationMinutes: role assignments can take more than 15 minutes to take effect; use at least 15"],
+    ["rollout.strategy", "rolling", 'rollout.strategy: expected "blueGreen", "replace", "canary" or "migrate", received a string'],
+    ["propagationMinutes", 10, "propagationMinutes: role assignments can take more than 15 minutes to take effect for prompt flow deployments; use at least 15"],
     ["smokeTest", undefined, "smokeTest: required"],
     ["schemaVersion", "2", 'schemaVersion: unsupported schema version "2"; this service reads "1"'],
     ["schemaVersion", undefined, "schemaVersion: required"],
@@ -78,9 +81,9 @@ describe("DeployRequest", () => {
     expect(problems((r) => ((r.endpoint.name = "abc"), (r.deployment.name = "a".repeat(31) + "9")))).toEqual([]);
   });
 
-  it("requires exactly one of flow or model", () => {
-    expect(problems((r) => delete r.flow)).toEqual(["flow: required: give a flow to register, or a registered model {name, version}"]);
-    expect(problems((r) => (r.model = { name: "m", version: "1" }))).toEqual(["model: give exactly one of flow or model, not both"]);
+  it("requires exactly one of flow, model or agent", () => {
+    expect(problems((r) => delete r.flow)).toEqual(["flow: required: give a flow to register, a registered model {name, version}, or an agent {name, code, scoringScript, environment, aiServices}"]);
+    expect(problems((r) => (r.model = { name: "m", version: "1" }))).toEqual(["model: give exactly one of flow, model or agent, not flow and model"]);
   });
 
   it("requires chat fields for chat flows and refuses them for standard flows", () => {

@@ -53,7 +53,7 @@ describe("DeploymentNotification", () => {
     expect(problems({ ...succeededNotification(), outcome: "Done" })).toEqual(["outcome: expected Succeeded, Failed, Rejected, Cancelled or AwaitingApproval, received a string"]);
     const n = succeededNotification();
     n.stages[0].name = "warmup";
-    expect(problems(n)[0]).toMatch(/^stages\[0\]\.name: expected one of endpoint, roles, model, deployment, propagation, smokeTest, approval, traffic, analysis/);
+    expect(problems(n)[0]).toMatch(/^stages\[0\]\.name: expected one of endpoint, roles, model, deployment, propagation, smokeTest, parity, approval, traffic, analysis/);
   });
 
   it("requires an error exactly when the outcome is not Succeeded", () => {

@@ -1,0 +1,37 @@
+import type { DeploymentRuntimes, DescribeRuntimesInput } from "../contracts/activities";
+import { getOnlineEndpoint } from "../azure/mlOperations";
+import { environmentNameAndVersion } from "../contracts/deployRequest";
+import { runsPromptFlow } from "../domain/promptFlowRuntime";
+import { getOrUndefined, wsArgs } from "./arm";
+import type { ActivityDeps } from "./deps";
+import { shareOf } from "./deploymentList";
+import { isManaged } from "./managed";
+
+/**
+ * What each deployment of an endpoint runs, as Azure reports it (never as a request claims): its live
+ * share, whether it runs the prompt flow runtime (its environment's image, or PROMPTFLOW_RUN_MODE in
+ * its environment variables: src/domain/promptFlowRuntime.ts), whether it has a code configuration,
+ * and whether flowdeploy created it. A migration's baseline. Reads only.
+ */
+export async function describeRuntimes(deps: ActivityDeps, input: DescribeRuntimesInput): Promise<DeploymentRuntimes> {
+  const ml = deps.ml(input.workspace.subscriptionId);
+  const [rg, ws] = wsArgs(input.workspace);
+  const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
+  if (!endpoint) return { deployments: [] };
+  const deployments: DeploymentRuntimes["deployments"] = [];
+  for await (const d of ml.onlineDeployments.list(rg, ws, input.endpointName)) {
+    if (!d.name) continue;
+    const env = d.properties.environmentId ? environmentNameAndVersion(d.properties.environmentId) : undefined;
+    const image = env ? ((await getOrUndefined(() => ml.environmentVersions.get(rg, ws, env.name, env.version)))?.properties.image ?? null) : null;
+    deployments.push({
+      name: d.name,
+      traffic: shareOf(endpoint.properties.traffic, d.name),
+      mirror: shareOf(endpoint.properties.mirrorTraffic, d.name),
+      createdAt: d.systemData?.createdAt ? new Date(d.systemData.createdAt).toISOString() : null,
+      promptFlow: runsPromptFlow({ image, environmentVariables: d.properties.environmentVariables ?? {} }),
+      code: Boolean(d.properties.codeConfiguration?.codeId),
+      managed: isManaged(d.tags),
+    });
+  }
+  return { deployments };
+}
