@@ -1,6 +1,7 @@
 // One resource in FLOWDEPLOY_EXTRA_ROLE_SCOPES, in its resource group: the constrained Role Based Access
-// Control Administrator its kind takes (docs/pipeline.md "Extra roles"). Only the three kinds
-// flowdeploy grants extra roles on are handled; any other id gets nothing (the app offers no role on it).
+// Control Administrator its kind takes (docs/pipeline.md "Extra roles"; an agent's aiServices and
+// keyVault are listed here too). Only the four kinds flowdeploy grants roles on are handled; any other
+// id gets nothing (the app offers no role on it).
 
 @description('Resource id of the resource.')
 param scopeResourceId string
@@ -32,6 +33,14 @@ module storage 'rbac-admin-storage.bicep' = if (kind == 'microsoft.storage/stora
   name: take('flowdeploy-xst-${uniqueString(scopeResourceId, principalId)}', 64)
   params: {
     storageAccountName: resourceName
+    principalId: principalId
+  }
+}
+
+module keyVault 'rbac-admin-key-vault.bicep' = if (kind == 'microsoft.keyvault/vaults') {
+  name: take('flowdeploy-xkv-${uniqueString(scopeResourceId, principalId)}', 64)
+  params: {
+    vaultName: resourceName
     principalId: principalId
   }
 }

@@ -339,9 +339,9 @@ export const ParityRules = z
     /** Equal in both answers (JSON equality). */
     exactFields: z.array(flowIdentifier).max(50).optional(),
     /** Numbers in both answers, at most `absolute` apart. */
-    numericTolerance: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), absolute: z.number({ error: requiredOr("a number") }).min(0) }).optional(),
+    numericTolerance: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), absolute: z.number({ error: requiredOr("a number") }).min(0, "expected 0 or more") }).optional(),
     /** Strings in both answers whose word-set similarity (Jaccard, 0-1) is at least `threshold`. */
-    similarity: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), threshold: z.number({ error: requiredOr("a number from 0 to 1") }).min(0).max(1) }).optional(),
+    similarity: z.strictObject({ fields: z.array(flowIdentifier).min(1).max(50), threshold: z.number({ error: requiredOr("a number from 0 to 1") }).min(0, "expected a number from 0 to 1").max(1, "expected a number from 0 to 1") }).optional(),
   })
   .refine((r) => Boolean(r.requiredFields?.length || r.exactFields?.length || r.numericTolerance || r.similarity), "give at least one rule: requiredFields, exactFields, numericTolerance or similarity");
 export type ParityRules = z.infer<typeof ParityRules>;
@@ -360,7 +360,7 @@ export const ParitySpec = z.strictObject({
     .min(1, "at least one input")
     .max(MAX_PARITY_INPUTS, `at most ${MAX_PARITY_INPUTS} inputs`),
   rules: ParityRules,
-  minScorePercent: z.number({ error: requiredOr("a percentage") }).min(0).max(100).default(100),
+  minScorePercent: z.number({ error: requiredOr("a percentage") }).min(0, "expected a percentage from 0 to 100").max(100, "expected a percentage from 0 to 100").default(100),
 });
 export type ParitySpec = z.infer<typeof ParitySpec>;
 

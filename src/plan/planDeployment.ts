@@ -4,6 +4,7 @@ import type { ActivityDeps } from "../activities/deps";
 import { ARM_AUTH_MODE, endpointConflicts } from "../activities/endpoint";
 import { resolveIdentity } from "../activities/identity";
 import { isManaged } from "../activities/managed";
+import { agentEnvironmentName } from "../activities/deployment";
 import { nextModelVersion, REQUEST_TAG } from "../activities/model";
 import { workspaceResources } from "../activities/roles";
 import { chooseDeploymentName } from "../activities/slot";
@@ -26,7 +27,8 @@ export interface DeploymentPlan {
   requestId: string;
   endpoint: { name: string; action: "create" | "reuse"; authMode: string; identity: string; principalId: string | null };
   roles: Array<{ role: string; scope: string; state: "granted" | "toGrant" | "unknown" }>;
-  model: { name: string; version: string; action: "register" | "reuse" | "use" };
+  /** The model version, or an agent's code asset version (kind "code"). */
+  model: { name: string; version: string; action: "register" | "reuse" | "use"; kind?: "code" };
   deployment: { name: string; chosen: string | null; action: "create" | "update"; environment: string; requestTimeoutSeconds: number; maxConcurrentRequestsPerInstance: number };
   traffic: { before: Record<string, number>; after: Record<string, number>; deleted: string[] };
   propagationMinutes: number;
@@ -83,9 +85,19 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
     roles.push({ role: g.roleDefinitionGuid, scope: g.scope, state });
   }
 
-  // Model: the version this request registered before, the next one, or the given one.
+  // Model (an agent: its code asset): the version this request registered before, the next one, or the given one.
   let model: DeploymentPlan["model"];
-  if (request.model) {
+  if (request.agent) {
+    const name = request.agent.name;
+    const versions: { name?: string; tags?: Record<string, string | null> }[] = [];
+    try {
+      for await (const v of ml.codeVersions.list(rg, ws, name)) versions.push({ ...(v.name !== undefined ? { name: v.name } : {}), ...(v.properties.tags ? { tags: v.properties.tags } : {}) });
+    } catch {
+      // No container yet: the first version.
+    }
+    const mine = versions.find((v) => v.tags?.[REQUEST_TAG] === request.requestId);
+    model = mine?.name ? { name, version: mine.name, action: "reuse", kind: "code" } : { name, version: nextModelVersion(versions), action: "register", kind: "code" };
+  } else if (request.model) {
     const found = await getOrUndefined(() => ml.modelVersions.get(rg, ws, request.model!.name, request.model!.version));
     if (!found) problems.push({ code: "ModelNotFound", message: `model ${request.model.name}:${request.model.version} does not exist in workspace ${request.workspace.name}` });
     model = { name: request.model.name, version: request.model.version, action: "use" };
@@ -111,14 +123,21 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
   if (current && (before[deploymentName] ?? 0) > 0) problems.push({ code: "DeploymentIsLive", message: `deployment ${deploymentName} serves ${before[deploymentName]}% of ${request.endpoint.name}'s traffic; deploy under a new name (blue/green)` });
   if (current && !isManaged(current.tags) && !deps.settings.adoptEndpoints) problems.push({ code: "DeploymentNotManaged", message: `deployment ${deploymentName} exists and was not created by flowdeploy` });
 
-  const environment = request.deployment.environment ?? `${deps.settings.servingEnvironment.name} (${deps.settings.servingImage})`;
-  if (request.deployment.environment) {
-    const ref = environmentNameAndVersion(request.deployment.environment);
+  const agentEnv = request.agent?.environment;
+  const environment =
+    agentEnv !== undefined
+      ? typeof agentEnv === "string"
+        ? agentEnv
+        : `${agentEnvironmentName(request.agent!.name)} (${agentEnv.image} + conda file)`
+      : (request.deployment.environment ?? `${deps.settings.servingEnvironment.name} (${deps.settings.servingImage})`);
+  const environmentRef = typeof agentEnv === "string" ? agentEnv : request.deployment.environment;
+  if (environmentRef) {
+    const ref = environmentNameAndVersion(environmentRef);
     if (ref && !(await getOrUndefined(() => ml.environmentVersions.get(rg, ws, ref.name, ref.version)))) problems.push({ code: "EnvironmentNotFound", message: `environment ${ref.name}:${ref.version} does not exist in workspace ${request.workspace.name}` });
   }
-  const settings = requestSettingsFor(request.deployment);
+  const settings = requestSettingsFor(request.deployment, targetKindOf(request));
   const after = trafficAfterRollout(before, deploymentName, request.rollout.strategy);
-  const warning = request.deployment.environment ? null : retiringImageWarning(deps.settings.servingImage);
+  const warning = request.deployment.environment || request.agent ? null : retiringImageWarning(deps.settings.servingImage);
 
   return {
     requestId: request.requestId,

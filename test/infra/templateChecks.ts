@@ -64,6 +64,7 @@ export function sampleParameters(durableBackend: "scheduler" | "azureStorage"): 
       targetId("rg-ai", "Microsoft.CognitiveServices/accounts", "aoai-promptflow"),
       targetId("rg-ai", "Microsoft.Search/searchServices", "srch-promptflow"),
       targetId("rg-ai", "Microsoft.Storage/storageAccounts", "stpromptflowdocs"),
+      targetId("rg-ai", "Microsoft.KeyVault/vaults", "kv-agents"),
     ],
     allowedEventSources: [targetId("rg-ci", "Microsoft.EventGrid/topics", "evgt-ci")],
     eventPublisherPrincipalIds: [sampleGuid("publisher")],

@@ -154,7 +154,7 @@ describe("app settings (infra/main.bicep → infra/app/function-app.bicep)", () 
     expect(env["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]).toBe(`ClientId=${env["AZURE_CLIENT_ID"]};Authorization=AAD`);
     if (which === "sample values") {
       expect(config.allowedWorkspaces).toHaveLength(2);
-      expect(config.extraRoleScopes).toHaveLength(3);
+      expect(config.extraRoleScopes).toHaveLength(4);
       // The custom topic's own id is always an allowed source, and comes first.
       expect(config.allowedEventSources[0]).toMatch(/^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/rg-flowdeploy-dev\/providers\/microsoft\.eventgrid\/topics\/evgt-bulktest-[a-z0-9]+$/);
       expect(config.gates).toEqual({ accuracy: 0.8, latency_p95_ms: { max: 1000 } });

@@ -42,3 +42,13 @@ export function sampleEventRequestId(): string {
   const event = sampleEvent();
   return `bulktest-${sourceKey(event["source"])}-${event["data"].bulkTestRunId}`;
 }
+
+/** A fresh, mutable copy of the bundled agent deploy request (samples/agents/agent.request.json). */
+export function sampleAgentRequest(): Record<string, any> {
+  return readJson(join(repoRoot, "samples", "agents", "agent.request.json"));
+}
+
+/** A fresh, mutable copy of the bundled migration request (samples/agents/migrate.request.json). */
+export function sampleMigrationRequest(): Record<string, any> {
+  return readJson(join(repoRoot, "samples", "agents", "migrate.request.json"));
+}

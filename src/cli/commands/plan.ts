@@ -77,7 +77,7 @@ export function describePlan(plan: DeploymentPlan): string[] {
     `plan for ${plan.requestId} (nothing was changed):`,
     `  endpoint    ${plan.endpoint.action} ${plan.endpoint.name} (${plan.endpoint.authMode}, ${plan.endpoint.identity}${plan.endpoint.principalId ? `, principal ${plan.endpoint.principalId}` : ", principal known once created"})`,
     ...plan.roles.map((r) => `  role        ${r.state === "granted" ? "already granted" : r.state === "toGrant" ? "grant" : "unknown"}: ${r.role} on ${r.scope}`),
-    `  model       ${plan.model.action} ${plan.model.name}:${plan.model.version}`,
+    `  ${plan.model.kind === "code" ? "code     " : "model    "}   ${plan.model.action} ${plan.model.name}:${plan.model.version}`,
     `  deployment  ${plan.deployment.action} ${plan.deployment.name}${plan.deployment.chosen ? ` (chosen: ${plan.deployment.chosen})` : ""} on ${plan.deployment.environment}; timeout ${plan.deployment.requestTimeoutSeconds} s, ${plan.deployment.maxConcurrentRequestsPerInstance} concurrent requests per instance`,
     `  wait        ${plan.propagationMinutes} minutes from the last grant`,
     `  traffic     before: ${t(plan.traffic.before)}; after: ${t(plan.traffic.after)}${plan.traffic.deleted.length > 0 ? `; deletes ${plan.traffic.deleted.join(", ")}` : ""}`,
