@@ -196,6 +196,7 @@ export class RunRecord {
       cancellable: this.cancellable && outcome === "Running",
       ...(this.trafficBefore ? { trafficBefore: { ...this.trafficBefore } } : {}),
       ...(this.mirror ? { mirror: { ...this.mirror } } : {}),
+      ...(this.parity ? { parity: { baseline: this.parity.baseline, cases: this.parity.cases, passed: this.parity.passed, scorePercent: this.parity.scorePercent, minScorePercent: this.parity.minScorePercent } } : {}),
       ...(this.lastAnalysis ? { lastAnalysis: this.lastAnalysis } : {}),
       ...(this.windowOpensAt ? { windowOpensAt: this.windowOpensAt } : {}),
       updatedAt: this.now(),

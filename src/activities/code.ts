@@ -8,8 +8,11 @@ import { longDatastoreUri, nextModelVersion, REQUEST_TAG } from "./model";
 /**
  * Registers an agent's code folder as a code asset version (Microsoft.MachineLearningServices
  * workspaces/codes/versions; CodeVersion.properties.codeUri), the `codeId` of its deployment's code
- * configuration. The URI is the workspace-scoped datastore form, as for flow models. Idempotent the
- * way models are: the version carries the request id as a tag, and a retry finds it.
+ * configuration. The URI is the workspace-scoped datastore form, as for flow models: azure-ai-ml's
+ * `Code` takes such a path (its docstring: "azureml://subscriptions/{}/resourcegroups/{}/workspaces/{}/
+ * datastores/{}/paths/path_on_datastore/") and `_to_rest_object` sends it unchanged as `codeUri`
+ * (a local folder is uploaded first and sent as its https blob URL instead). Idempotent the way models
+ * are: the version carries the request id as a tag, and a retry finds it.
  */
 export async function registerCode(deps: ActivityDeps, input: RegisterCodeInput): Promise<RegisteredModel> {
   const ml = deps.ml(input.workspace.subscriptionId);

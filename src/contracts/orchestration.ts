@@ -140,6 +140,8 @@ export interface DeployFlowStatus {
   lastAnalysis?: HealthVerdict;
   /** rollout.window: live traffic waits for the change window, which opens then. */
   windowOpensAt?: string;
+  /** A migration's parity check once it ran: the score and how many cases failed (the cases themselves are in the notification). */
+  parity?: { baseline: string; cases: number; passed: number; scorePercent: number; minScorePercent: number };
   updatedAt: string;
 }
 

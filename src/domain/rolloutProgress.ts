@@ -40,10 +40,11 @@ export function rolloutProgress(before: DeployFlowStatus | undefined, now: Deplo
 
 /**
  * The note for the line that ends a stage, from the status that ended it: an analysis' verdict with
- * its figures, an approval's answer; otherwise the record's own note.
+ * its figures, a parity check's score, an approval's answer; otherwise the record's own note.
  */
 export function stageEndNote(stage: StageRecord, status: DeployFlowStatus): string | undefined {
   if (stage.name === "analysis" && status.lastAnalysis) return verdictNote(status.lastAnalysis);
+  if (stage.name === "parity" && status.parity) return parityNote(status.parity);
   if (stage.name === "approval" && status.approval?.decision) {
     const a = status.approval;
     return `${a.decision} by ${a.by ?? "?"}${a.reason ? `: ${a.reason}` : ""}`;
@@ -60,4 +61,9 @@ function clock(iso: string): string {
 export function verdictNote(v: HealthVerdict): string {
   const figures = `${v.requests} requests, ${v.errorRatePercent ?? "-"}% errors, p95 ${v.p95LatencyMs ?? "-"} ms`;
   return `${v.verdict}: ${figures}${v.reasons.length > 0 ? ` — ${v.reasons.join("; ")}` : ""}`;
+}
+
+/** A parity check in one line: `5 of 6 cases match blue (83.3%; at least 100% needed)`. */
+export function parityNote(p: NonNullable<DeployFlowStatus["parity"]>): string {
+  return `${p.passed} of ${p.cases} cases match ${p.baseline} (${p.scorePercent}%; at least ${p.minScorePercent}% needed)`;
 }
