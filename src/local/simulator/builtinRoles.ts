@@ -22,6 +22,14 @@ export const DATA_SCIENTIST_ROLE_ID = "f6c7c914-8db3-469d-8ca1-694a8f32e121";
 export const OPENAI_USER_ROLE_ID = "5e0bd9bd-7b93-4f28-af87-19fc36ad61bd";
 export const COGNITIVE_SERVICES_USER_ROLE_ID = "a97b65f3-24c7-4388-baec-2e87135dc908";
 export const SEARCH_INDEX_DATA_READER_ROLE_ID = "1407120a-92aa-4202-b7e9-c0e197c71c8f";
+/**
+ * Roles an Agent Framework agent's identity needs on the resources it calls (agents.ts): "Azure AI
+ * User" (built-in roles page, ai-machine-learning: "Grants reader access to AI projects, reader access
+ * to AI accounts, and data actions for an AI project", dataActions Microsoft.CognitiveServices/*) and
+ * "Key Vault Secrets User" (built-in roles page, security: getSecret/readMetadata data actions).
+ */
+export const AZURE_AI_USER_ROLE_ID = "53ca6127-db72-4b80-b1b0-d745d6d5456d";
+export const KEY_VAULT_SECRETS_USER_ROLE_ID = "4633458b-17de-408a-b874-0445c86b69e6";
 
 export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   {
@@ -102,6 +110,24 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     actions: [],
     notActions: [],
     dataActions: ["Microsoft.Search/searchServices/indexes/documents/read"],
+    notDataActions: [],
+  },
+  {
+    guid: AZURE_AI_USER_ROLE_ID,
+    roleName: "Azure AI User",
+    description: "Grants reader access to AI projects, reader access to AI accounts, and data actions for an AI project.",
+    actions: ["Microsoft.Authorization/*/read", "Microsoft.CognitiveServices/*/read", "Microsoft.CognitiveServices/accounts/listkeys/action", "Microsoft.Resources/deployments/*", "Microsoft.Resources/subscriptions/resourceGroups/read"],
+    notActions: [],
+    dataActions: ["Microsoft.CognitiveServices/*"],
+    notDataActions: [],
+  },
+  {
+    guid: KEY_VAULT_SECRETS_USER_ROLE_ID,
+    roleName: "Key Vault Secrets User",
+    description: "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    actions: [],
+    notActions: [],
+    dataActions: ["Microsoft.KeyVault/vaults/secrets/getSecret/action", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
     notDataActions: [],
   },
 ];

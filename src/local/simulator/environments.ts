@@ -9,7 +9,16 @@ import { workspaceFromParams } from "./workspaces";
 /**
  * environmentVersions createOrUpdate / get (api-version 2022-10-01, not long-running). The pipeline
  * registers the prompt flow serving image with its inference routes here. Environment versions are
- * immutable: an identical re-PUT answers 200, a different image or inference config 409 UserError.
+ * immutable: an identical re-PUT answers 200, a different image, conda file or inference config 409
+ * UserError.
+ *
+ * An agent deployment's environment is an image plus a conda file and no inference config: the
+ * EnvironmentVersion spec (2022-10-01 `EnvironmentVersionProperties`) makes `inferenceConfig` optional
+ * and has `condaFile`, "Standard configuration file used by Conda that lets you install any kind of
+ * package, including Python, R, and C/C++ packages" (a YAML string; the 2022-10-01
+ * EnvironmentVersion/createOrUpdate example sends `image` + `condaFile`). Without an inference config
+ * the image is served by the azureml inference server on its own routes (azureml-inference-server-http
+ * on PyPI: liveness `/`, `/score`), which is how curated inference images run a scoring script.
  */
 const VERSION_TYPE = "Microsoft.MachineLearningServices/workspaces/environments/versions";
 
@@ -19,6 +28,8 @@ export interface EnvironmentVersionRecord {
   version: string;
   image: string | null;
   inferenceConfig: Record<string, unknown> | null;
+  /** The conda file (YAML text) as PUT; absent when none was given. */
+  condaFile?: string | null;
   osType: string;
   description: string | null;
   tags: Record<string, string>;
@@ -43,6 +54,7 @@ function view(v: EnvironmentVersionRecord): Record<string, unknown> {
       environmentType: "UserCreated",
       image: v.image,
       inferenceConfig: v.inferenceConfig,
+      ...(v.condaFile ? { condaFile: v.condaFile } : {}),
       osType: v.osType,
       autoRebuild: "Disabled",
     },
@@ -64,6 +76,7 @@ export function createOrUpdateEnvironmentVersion(ctx: RequestContext): SimRespon
     version,
     image: optionalString(props["image"]) ?? null,
     inferenceConfig: isRecord(props["inferenceConfig"]) ? props["inferenceConfig"] : null,
+    condaFile: optionalString(props["condaFile"]) ?? null,
     osType: optionalString(props["osType"]) ?? "Linux",
     description: optionalString(props["description"]) ?? null,
     tags: {},
@@ -71,7 +84,11 @@ export function createOrUpdateEnvironmentVersion(ctx: RequestContext): SimRespon
   };
   const existing = store[resourceKey(id)];
   if (existing) {
-    if (existing.image !== record.image || JSON.stringify(existing.inferenceConfig) !== JSON.stringify(record.inferenceConfig)) {
+    if (
+      existing.image !== record.image ||
+      (existing.condaFile ?? null) !== record.condaFile ||
+      JSON.stringify(existing.inferenceConfig) !== JSON.stringify(record.inferenceConfig)
+    ) {
       // Azure ML's answer (azure-cli-extensions#5440 records the text; azure-ai-ml treats the refusal as
       // ResourceExistsError, i.e. 409, and falls back to a new version): a UserError, never retried.
       throw new ArmError(409, "UserError", `Environment ${name} with version ${version} is already registered and cannot be changed.`);

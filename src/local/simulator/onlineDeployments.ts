@@ -1,5 +1,7 @@
 import { ArmError, badArgument, conflict, resourceNotFound } from "./armErrors";
 import { ACR_PULL_ROLE_ID, STORAGE_BLOB_DATA_READER_ROLE_ID } from "./builtinRoles";
+import { codeConfigurationOf } from "./agents";
+import { resolveCodeReference, type CodeState } from "./codes";
 import type { EnvState } from "./environments";
 import { provisioningFailure, takeProvisioningFault } from "./faults";
 import { validateRequestSettings } from "./requestSettings";
@@ -107,6 +109,30 @@ function missingUserAssignedPermission(state: SimState, endpoint: EndpointRecord
   return undefined;
 }
 
+/**
+ * `properties.codeConfiguration` (OnlineDeployment spec, 2022-10-01 `CodeConfiguration`): `scoringScript`
+ * is "[Required] The script to execute on startup. eg. \"score.py\"" with minLength 1 and pattern
+ * `[a-zA-Z0-9_]`, and `codeId` the "ARM resource ID of the code asset". The SDK refuses a missing or
+ * empty script before sending (its mapper carries the same constraints); a raw PUT without one gets
+ * 400 UserError here — the wording of Azure's own refusal is not recorded publicly, so "The
+ * ScoringScript field is required." is the simulator's (ASP.NET's validation phrasing). A codeId that
+ * names no code version of the workspace gets the answer a missing model or environment gets: 400
+ * UserError "Could not find asset with ID: <id>". Other references (registry assets) are not checked.
+ */
+function validateCodeConfiguration(state: SimState, ws: WorkspaceRef, cc: unknown): void {
+  if (cc === undefined || cc === null) return;
+  if (!isRecord(cc)) throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: properties.codeConfiguration must be an object.");
+  const script = cc["scoringScript"];
+  if (typeof script !== "string" || script.length === 0 || !/[a-zA-Z0-9_]/.test(script)) {
+    throw new ArmError(400, "UserError", "The ScoringScript field is required.");
+  }
+  const codeId = cc["codeId"];
+  if (codeId === undefined || codeId === null) return;
+  if (typeof codeId !== "string" || resolveCodeReference(state as unknown as CodeState, ws, codeId) === undefined) {
+    throw new ArmError(400, "UserError", `Could not find asset with ID: ${String(codeId)}`);
+  }
+}
+
 export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
   const { state, now } = ctx;
   const { ws, endpoint } = requireEndpoint(ctx);
@@ -139,6 +165,7 @@ export function createOrUpdateDeployment(ctx: RequestContext): SimResponse {
   if (environmentKey !== undefined && !environment) {
     throw new ArmError(400, "UserError", `Could not find asset with ID: ${environmentRef}`);
   }
+  validateCodeConfiguration(state, ws, props["codeConfiguration"]);
   const missing = missingPackages(flowRequirements(state as FlowPackageState, modelRecord === "external" ? undefined : modelRecord, ws), environment?.packages);
 
   const existing = findDeployment(state, ws, endpoint.name, name);
@@ -246,10 +273,22 @@ export function getDeploymentLogs(ctx: RequestContext): SimResponse {
   const container = optionalString(body["containerType"]) ?? "InferenceServer";
   const op = latestOperation(state, deployment.operation);
   const status = provisioningState(state, deployment.operation, now);
+  const code = codeConfigurationOf(deployment);
   const lines =
     container === "StorageInitializer"
-      ? [`${deployment.createdAt} storage-initializer: downloading model ${String(deployment.properties["model"] ?? "(none)")}`, `${deployment.createdAt} storage-initializer: done`]
-      : [
+      ? [
+          `${deployment.createdAt} storage-initializer: downloading ${code ? `code ${code.codeId ?? "(none)"}` : `model ${String(deployment.properties["model"] ?? "(none)")}`}`,
+          `${deployment.createdAt} storage-initializer: done`,
+        ]
+      : code
+        ? [
+            // azureml-inference-server-http's start-up lines (how-to-inference-server-http).
+            `${deployment.createdAt} azmlinfsrv - Found user script at /var/azureml-app/${code.scoringScript}`,
+            `${deployment.createdAt} azmlinfsrv - Invoking user's init function`,
+            `${deployment.createdAt} azmlinfsrv - Users's init has completed successfully`,
+            `${now.toISOString()} Deployment ${deployment.name} provisioning state: ${status}`,
+          ]
+        : [
           `${deployment.createdAt} Starting prompt flow serving app (PROMPTFLOW_RUN_MODE=serving)`,
           `${deployment.createdAt} Listening on 0.0.0.0:8080, routes /score and /health`,
           `${now.toISOString()} Deployment ${deployment.name} provisioning state: ${status}`,

@@ -3,6 +3,7 @@ import * as endpoints from "./onlineEndpoints";
 import * as deployments from "./onlineDeployments";
 import * as models from "./models";
 import * as environments from "./environments";
+import * as codes from "./codes";
 import * as rbac from "./rbac";
 import { getOperationResult, getOperationStatus } from "./operationPolls";
 import { ML_API_VERSION, ML_API_VERSION_CURRENT } from "./lroOperations";
@@ -84,6 +85,16 @@ const WORKSPACE_ROUTES: PatternRoute[] = [
   {
     pattern: ["models", ":modelName", "versions", ":version"],
     methods: { GET: ["modelVersions.get", models.getVersion], PUT: ["modelVersions.createOrUpdate", models.createOrUpdateVersion] },
+  },
+  { pattern: ["codes"], methods: { GET: ["codeContainers.list", codes.listCodeContainers] } },
+  {
+    pattern: ["codes", ":codeName"],
+    methods: { GET: ["codeContainers.get", codes.getCodeContainer], PUT: ["codeContainers.createOrUpdate", codes.createOrUpdateCodeContainer] },
+  },
+  { pattern: ["codes", ":codeName", "versions"], methods: { GET: ["codeVersions.list", codes.listCodeVersions] } },
+  {
+    pattern: ["codes", ":codeName", "versions", ":version"],
+    methods: { GET: ["codeVersions.get", codes.getCodeVersion], PUT: ["codeVersions.createOrUpdate", codes.createOrUpdateCodeVersion] },
   },
   {
     pattern: ["environments", ":environmentName", "versions", ":version"],

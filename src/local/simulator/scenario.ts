@@ -120,6 +120,14 @@ export type FaultInput = z.input<typeof FaultSchema>;
 
 const flowKind = z.enum(["standard", "chat"], { error: requiredOr('"standard" or "chat"') });
 
+/** A folder in a workspace datastore: `azureml://datastores/<ds>/paths/<p>` or the long workspace-scoped form. */
+const datastoreFolder = z
+  .string()
+  .regex(/^azureml:\/\/(subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/[^/]+\/paths\/.+$/i, "must be an azureml:// datastore folder URI");
+
+/** What a seeded deployment runs (docs/simulator.md, "Seeding"). */
+const seedRuntime = z.enum(["promptflow", "agent", "custom"], { error: requiredOr('"promptflow", "agent" or "custom"') });
+
 const SeedDeploymentSchema = z
   .object({
     name: endpointName,
@@ -127,17 +135,51 @@ const SeedDeploymentSchema = z
     traffic: z.number().int().min(0).max(100).default(0),
     /** Percent of the endpoint's traffic mirrored to it (one deployment, at most 50, not one with live traffic). */
     mirrorTraffic: z.number().int().min(0).max(50).default(0),
-    /** `name:version` of a model in `models` (default: a model made for this deployment). */
+    /** `name:version` of a model in `models` (default: a model made for this deployment; none for an agent). */
     model: z.string().regex(/^[^:]+:[^:]+$/, "must be 'name:version'").optional(),
     flow: flowKind.optional(),
+    /**
+     * "promptflow" (default; "agent" when `agent` is given): the prompt flow runtime image and
+     * PROMPTFLOW_RUN_MODE=serving; "agent": a code configuration (needs `agent`); "custom": a model
+     * served by another image (needs `image`).
+     */
+    runtime: seedRuntime.optional(),
+    /** The image of the environment version seeded for it (default per runtime). */
+    image: z.string().min(1).optional(),
+    /** An Agent Framework workflow: its code folder (a code version is seeded for it) and scoring script. */
+    agent: z
+      .object({
+        code: datastoreFolder,
+        scoringScript: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*\.py$/, "must be a Python file in the code folder, e.g. score.py").default("score.py"),
+      })
+      .strict()
+      .optional(),
+    /** Environment variables beside the runtime's own (PROMPTFLOW_RUN_MODE, AZURE_CLIENT_ID). */
+    environmentVariables: z.record(z.string().min(1), z.string()).optional(),
     instanceType: z.string().min(1).default("Standard_DS3_v2"),
     instanceCount: z.number().int().min(1).default(1),
     /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
     managed: z.boolean().default(true),
   })
   .strict()
-  // "a deployment gets live traffic or mirrored traffic, not both" (checked on the endpoint below).
-  .meta({ not: { required: ["traffic", "mirrorTraffic"], properties: { traffic: { type: "integer", exclusiveMinimum: 0 }, mirrorTraffic: { type: "integer", exclusiveMinimum: 0 } } } });
+  .superRefine((d, ctx) => {
+    if (d.agent && (d.model !== undefined || d.flow !== undefined)) {
+      ctx.addIssue({ code: "custom", message: "an agent deployment has a code configuration, not a model or flow", path: ["agent"] });
+    }
+    if (d.agent && d.runtime !== undefined && d.runtime !== "agent") ctx.addIssue({ code: "custom", message: 'a deployment with agent has runtime "agent"', path: ["runtime"] });
+    if (d.runtime === "agent" && !d.agent) ctx.addIssue({ code: "custom", message: 'runtime "agent" needs agent: {code, scoringScript}', path: ["agent"] });
+    if (d.runtime === "custom" && d.image === undefined) ctx.addIssue({ code: "custom", message: 'runtime "custom" needs the image it runs', path: ["image"] });
+  })
+  // The same rules for the JSON Schema, and "a deployment gets live traffic or mirrored traffic, not
+  // both" (checked on the endpoint below).
+  .meta({
+    allOf: [
+      { not: { required: ["traffic", "mirrorTraffic"], properties: { traffic: { type: "integer", exclusiveMinimum: 0 }, mirrorTraffic: { type: "integer", exclusiveMinimum: 0 } } } },
+      { if: { required: ["agent"] }, then: { not: { anyOf: [{ required: ["model"] }, { required: ["flow"] }] }, properties: { runtime: { const: "agent" } } } },
+      { if: { required: ["runtime"], properties: { runtime: { const: "agent" } } }, then: { required: ["agent"] } },
+      { if: { required: ["runtime"], properties: { runtime: { const: "custom" } } }, then: { required: ["image"] } },
+    ],
+  });
 
 const SeedEndpointSchema = z
   .object({
@@ -152,6 +194,12 @@ const SeedEndpointSchema = z
     publicNetworkAccess: z.enum(["Enabled", "Disabled"], { error: requiredOr('"Enabled" or "Disabled"', "ARM's") }).default("Enabled"),
     /** Give the identity an old (already effective) Connection Secrets Reader assignment. */
     grantConnectionSecretsReader: z.boolean().default(true),
+    /**
+     * Give the identity old (already effective) assignments on what its agent deployments call, as the
+     * scenario's `agents` describe it: Cognitive Services User on the AI Services account, Key Vault
+     * Secrets User on the vault.
+     */
+    grantAgentRoles: z.boolean().default(true),
     /** Created by flowdeploy (tag `flowdeploy.managed=true`; default), or by someone else (no tag). */
     managed: z.boolean().default(true),
     deployments: z
@@ -211,10 +259,34 @@ export const ScenarioSchema = z
       .array(
         z
           .object({
-            path: z.string().regex(/^azureml:\/\/(subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/[^/]+\/paths\/.+$/i, "must be an azureml:// datastore folder URI"),
+            path: datastoreFolder,
             requirements: z.array(z.string().min(1)).default([]),
             /** Names of `connections` the flow calls on every run. */
             connections: z.array(z.string().min(1)).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
+     * Agent Framework code folders (docs/simulator.md, "Agents"): what an agent deployed from the folder
+     * (code version `codeUri`) calls with the endpoint identity, and what it answers. A folder not
+     * described here answers as the standard contract and calls nothing.
+     */
+    agents: z
+      .array(
+        z
+          .object({
+            code: datastoreFolder,
+            /** The Azure AI Services / Azure OpenAI account it calls (Cognitive Services User, Cognitive Services OpenAI User or Azure AI User needed). */
+            aiServices: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.CognitiveServices\/accounts\/[^/]+$/i, "must be the ARM id of a Microsoft.CognitiveServices/accounts resource"),
+            /** The Key Vault it reads a secret from (Key Vault Secrets User needed). */
+            keyVault: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i, "must be the ARM id of a Microsoft.KeyVault/vaults resource").optional(),
+            /** "standard": `{url}` → `{category, evidence}` like the web-classification flow; "chat": `{question, chat_history}` → `{answer}`. */
+            contract: flowKind.default("standard"),
+            /** Answers instead of the contract's for matching inputs (first match wins): every `when` field's value contains the string, ignoring case. */
+            answers: z
+              .array(z.object({ when: z.record(z.string().min(1), z.string()), output: z.record(z.string(), z.unknown()) }).strict())
+              .default([]),
           })
           .strict(),
       )

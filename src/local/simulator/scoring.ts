@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { agentDenial, agentFolderOf, agentSampleInput, isAgentDeployment, runAgent, SCORING_SCRIPT_FAILED_MESSAGE } from "./agents";
 import { CONNECTION_SECRETS_READER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
 import { isValidToken } from "./credentials";
 import { takeRequestFault } from "./faults";
@@ -21,7 +22,9 @@ import type { Fault } from "./scenario";
  * `Authorization: Bearer <key or token>`, routed by `azureml-model-deployment` or by the traffic split,
  * answered by a simulated prompt flow. Order of checks: endpoint → auth (401) → route (404) →
  * injected fault → deployment ready (503) → connection permission effective (424) → scenario
- * scoringBehaviour failure (424) → flow (200 / 424). Every call routed to a deployment is recorded
+ * scoringBehaviour failure (424) → flow (200 / 424). A deployment with a code configuration is an
+ * agent (agents.ts): instead of the two connection checks, its identity's roles on its Key Vault and
+ * AI Services account (424), then scoring behaviour, then its scoring script. Every call routed to a deployment is recorded
  * for the metrics API (`metrics.ts`). A call routed by the split may also be copied to the mirrored
  * deployment (`serveMirroredCopy`); the caller gets the live deployment's answer only.
  */
@@ -41,11 +44,26 @@ function error(status: number, code: string, message: string, headers: Record<st
  * in `ms-azureml-model-error-statuscode` / `ms-azureml-model-error-reason` (troubleshoot-online-endpoints.md).
  */
 function modelError(containerStatus: number, code: string, message: string, deployment: string): SimResponse {
-  return error(424, code, message, {
-    "ms-azureml-model-error-statuscode": String(containerStatus),
-    "ms-azureml-model-error-reason": "model_error",
-    [MODEL_DEPLOYMENT_HEADER]: deployment,
-  });
+  return modelErrorWithBody(containerStatus, { error: { code, message } }, deployment);
+}
+
+/** The 424 with the container's own answer as the body (the front end passes it on). */
+function modelErrorWithBody(containerStatus: number, body: Record<string, unknown>, deployment: string): SimResponse {
+  return {
+    status: 424,
+    headers: {
+      "x-request-id": randomUUID(),
+      "ms-azureml-model-error-statuscode": String(containerStatus),
+      "ms-azureml-model-error-reason": "model_error",
+      [MODEL_DEPLOYMENT_HEADER]: deployment,
+    },
+    body,
+  };
+}
+
+/** run() raised: the inference server's 500 (agents.ts), reported by the front end as a 424. */
+function scoringScriptFailed(deployment: string): SimResponse {
+  return modelErrorWithBody(500, { message: SCORING_SCRIPT_FAILED_MESSAGE }, deployment);
 }
 
 function bearer(ctx: RequestContext): string | undefined {
@@ -209,6 +227,7 @@ function modelOf(state: SimState, endpoint: EndpointRecord, deployment: Deployme
 
 /** Inputs the deployment's flow accepts (what synthetic callers send). */
 export function sampleInputFor(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord): Record<string, unknown> {
+  if (isAgentDeployment(deployment)) return agentSampleInput(agentFolderOf(state, deployment));
   const flow = flowSpecFor(deployment, modelOf(state, endpoint, deployment));
   return flow.kind === "chat" ? { [flow.chatInput]: "What can you do?", chat_history: [] } : { url: "https://play.google.com/store/apps/details?id=com.example.app" };
 }
@@ -228,6 +247,7 @@ function answerRouted(state: SimState, endpoint: EndpointRecord, deployment: Dep
     const ps = provisioningState(state, deployment.operation, now);
     return error(503, "DeploymentNotReady", `Deployment '${deployment.name}' is not ready to serve (provisioning state ${ps}).`, { [MODEL_DEPLOYMENT_HEADER]: deployment.name });
   }
+  if (isAgentDeployment(deployment)) return answerAgent(state, endpoint, deployment, now, body);
   if (!connectionAccessEffective(state, endpoint, now)) {
     // A UserError: the prompt flow serving app answers it with 400 (promptflow exception_utils:
     // USER_ERROR → ResponseCode.CLIENT_ERROR "400"), which the front end reports in the 424.
@@ -254,6 +274,20 @@ function answerRouted(state: SimState, endpoint: EndpointRecord, deployment: Dep
   const result = runFlow(flow, body);
   if (!result.ok) return modelError(400, "UserError", result.message, deployment.name);
   return { status: 200, headers: { "x-request-id": randomUUID(), [MODEL_DEPLOYMENT_HEADER]: deployment.name }, body: result.output };
+}
+
+/**
+ * An agent deployment's answer after readiness: its identity's roles (the service's refusal, passed on
+ * by the scoring script), the scenario's scoringBehaviour failures (run() raises: 500), then run().
+ */
+function answerAgent(state: SimState, endpoint: EndpointRecord, deployment: DeploymentRecord, now: Date, body: unknown): SimResponse {
+  const folder = agentFolderOf(state, deployment);
+  const denied = agentDenial(state, endpoint, deployment, folder, now);
+  if (denied) return modelErrorWithBody(denied.containerStatus, denied.body, deployment.name);
+  if (takeBehaviourFailure(state, resourceKey(endpoint.id), endpoint.name, deployment.name)) return scoringScriptFailed(deployment.name);
+  const output = runAgent(folder, body);
+  if (output === undefined) return scoringScriptFailed(deployment.name);
+  return { status: 200, headers: { "x-request-id": randomUUID(), [MODEL_DEPLOYMENT_HEADER]: deployment.name }, body: output };
 }
 
 /** `swaggerUri`: a small OpenAPI document of the flow's /score route. */

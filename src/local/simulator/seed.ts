@@ -1,7 +1,9 @@
 import { MANAGED_TAG } from "../../activities/managed";
-import { BUILTIN_ROLES, CONNECTION_SECRETS_READER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
+import { agentFolderOf, agentPrincipal, type AgentState } from "./agents";
+import { BUILTIN_ROLES, COGNITIVE_SERVICES_USER_ROLE_ID, CONNECTION_SECRETS_READER_ROLE_ID, KEY_VAULT_SECRETS_USER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
+import { codeVersionId, putCodeVersion, type CodeState } from "./codes";
 import { issueEndpointKeys } from "./credentials";
-import type { EnvState } from "./environments";
+import type { EnvironmentVersionRecord, EnvState } from "./environments";
 import { addFault } from "./faults";
 import { normalizeFolderUri, type FlowPackageState } from "./flowPackages";
 import type { HubState } from "./workspaces";
@@ -91,6 +93,13 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
     ]),
   );
   (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements], connections: [...f.connections] }));
+  (state as AgentState).agentFolders = scenario.agents.map((a) => ({
+    uri: normalizeFolderUri(a.code, ws),
+    aiServices: a.aiServices,
+    ...(a.keyVault !== undefined ? { keyVault: a.keyVault } : {}),
+    contract: a.contract,
+    answers: a.answers.map((answer) => ({ when: { ...answer.when }, output: structuredClone(answer.output) })),
+  }));
   (state as FlowPackageState).entraConnections = scenario.connections.map((c) => ({ name: c.name, target: c.target, roleGuid: roleGuidNamed(c.role) }));
   for (const env of scenario.environments) seedEnvironment(state, ws, env, seededAt);
   for (const seed of scenario.existing) seedEndpoint(state, ws, seed, seededAt);
@@ -118,12 +127,65 @@ function roleGuidNamed(role: string): string {
   return found.guid;
 }
 
-/** The inference routes of a prompt flow serving image (the product registers the same). */
+/** The inference routes of a prompt flow serving image (the product registers the same); seeded custom images get them too. */
 const PROMPT_FLOW_ROUTES = {
   livenessRoute: { path: "/health", port: 8080 },
   readinessRoute: { path: "/health", port: 8080 },
   scoringRoute: { path: "/score", port: 8080 },
 };
+
+/**
+ * The images seeded deployments run unless `image` says otherwise: the prompt flow runtime image the
+ * deploy-to-code how-to serves flows with (src/domain/promptFlowRuntime.ts DEFAULT_SERVING_IMAGE), and
+ * for agents the curated minimal Python 3.11 inference image (Azure/azureml-assets
+ * assets/inference/environments/minimal-py311-inference), which runs a scoring script with the azureml
+ * inference server and takes the workflow's packages from a conda file.
+ */
+export const SEED_PROMPT_FLOW_IMAGE = "mcr.microsoft.com/azureml/promptflow/promptflow-runtime:latest";
+export const SEED_AGENT_IMAGE = "mcr.microsoft.com/azureml/minimal-py311-inference:latest";
+
+/** The conda file of a seeded agent environment (Agent Framework on the inference server). */
+export const SEED_AGENT_CONDA_FILE = [
+  "name: agent-framework",
+  "channels:",
+  "  - conda-forge",
+  "dependencies:",
+  "  - python=3.11",
+  "  - pip",
+  "  - pip:",
+  "      - azureml-inference-server-http",
+  "      - agent-framework",
+  "      - azure-identity",
+  "",
+].join("\n");
+
+/** `azureml://datastores/<ds>/paths/<p>` → the long workspace-scoped form (case kept), as azure-ai-ml registers it. */
+function longFolderUri(uri: string, ws: WorkspaceRef): string {
+  const short = /^azureml:\/\/datastores\/(.+)$/i.exec(uri);
+  return short ? `azureml://subscriptions/${ws.subscriptionId}/resourcegroups/${ws.resourceGroup}/workspaces/${ws.workspace}/datastores/${short[1]}` : uri;
+}
+
+function putSeedEnvironment(state: SimState, record: EnvironmentVersionRecord): void {
+  const store = ((state as EnvState).environmentVersions ??= {});
+  store[resourceKey(record.id)] = record;
+}
+
+function seedAssignment(state: SimState, scope: string, roleGuid: string, principal: string, at: Date): void {
+  const name = stableGuid(`${scope.toLowerCase()}|${principal}|${roleGuid}`);
+  const raId = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  state.roleAssignments[resourceKey(raId)] = {
+    id: raId,
+    name,
+    scope,
+    roleGuid,
+    principalId: principal,
+    principalType: "ServicePrincipal",
+    createdOn: at.toISOString(),
+    updatedOn: at.toISOString(),
+    createdBy: SIMULATOR_ACTOR,
+    updatedBy: SIMULATOR_ACTOR,
+  };
+}
 
 function seedEnvironment(state: SimState, ws: WorkspaceRef, env: Scenario["environments"][number], at: Date): void {
   const id = `${workspaceId(ws)}/environments/${env.name}/versions/${env.version}`;
@@ -173,12 +235,51 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
   noteRoutedTraffic(state, resourceKey(id), at, traffic);
 
   for (const d of seed.deployments) {
-    const [modelName, modelVersion] = d.model ? (d.model.split(":") as [string, string]) : [`${seed.endpoint}-${d.name}-flow`, "1"];
-    if (!d.model) {
-      const properties: Record<string, string> = d.flow ? { "azureml.promptflow.mode": d.flow } : {};
-      putModelVersion(state, ws, modelName, modelVersion, modelInput(modelName, null, properties), at);
-    }
+    const runtime = d.agent ? "agent" : (d.runtime ?? "promptflow");
     const depId = deploymentId(ws, seed.endpoint, d.name);
+    const properties: Record<string, unknown> = { ...defaultDeploymentProperties(), instanceType: d.instanceType };
+    const environmentVariables: Record<string, string> = runtime === "promptflow" ? { PROMPTFLOW_RUN_MODE: "serving" } : {};
+    if (d.agent) {
+      // The agent's code folder as a code version, and its code configuration (as flowdeploy deploys one).
+      const codeName = `${seed.endpoint}-${d.name}`;
+      putCodeVersion(
+        state as unknown as CodeState,
+        ws,
+        codeName,
+        "1",
+        { description: "Seeded by the scenario", tags: {}, properties: {}, isAnonymous: false, isArchived: false, codeUri: longFolderUri(d.agent.code, ws) },
+        at,
+      );
+      properties["codeConfiguration"] = { codeId: codeVersionId(ws, codeName, "1"), scoringScript: d.agent.scoringScript };
+      // DefaultAzureCredential picks a user-assigned identity by AZURE_CLIENT_ID.
+      const uai = Object.values(identity.userAssigned)[0];
+      if (uai && !identity.principalId) environmentVariables["AZURE_CLIENT_ID"] = uai.clientId;
+    } else {
+      const [modelName, modelVersion] = d.model ? (d.model.split(":") as [string, string]) : [`${seed.endpoint}-${d.name}-${runtime === "custom" ? "model" : "flow"}`, "1"];
+      if (!d.model) {
+        const modelProperties: Record<string, string> = d.flow ? { "azureml.promptflow.mode": d.flow } : {};
+        putModelVersion(state, ws, modelName, modelVersion, modelInput(modelName, null, modelProperties), at);
+      }
+      properties["model"] = modelVersionId(ws, modelName, modelVersion);
+    }
+    // Every seeded deployment names an environment version of the workspace holding its image.
+    const envName = `${seed.endpoint}-${d.name}`;
+    const envId = `${workspaceId(ws)}/environments/${envName}/versions/1`;
+    putSeedEnvironment(state, {
+      id: envId,
+      name: envName,
+      version: "1",
+      image: d.image ?? (runtime === "agent" ? SEED_AGENT_IMAGE : SEED_PROMPT_FLOW_IMAGE),
+      inferenceConfig: runtime === "agent" ? null : structuredClone(PROMPT_FLOW_ROUTES),
+      ...(runtime === "agent" ? { condaFile: SEED_AGENT_CONDA_FILE } : {}),
+      osType: "Linux",
+      description: "Seeded by the scenario",
+      tags: {},
+      createdAt: at.toISOString(),
+      packages: [],
+    });
+    properties["environmentId"] = envId;
+    properties["environmentVariables"] = { ...environmentVariables, ...(d.environmentVariables ?? {}) };
     const deployment: DeploymentRecord = {
       id: depId,
       name: d.name,
@@ -188,36 +289,24 @@ function seedEndpoint(state: SimState, ws: WorkspaceRef, seed: Scenario["existin
       kind: "Managed",
       tags: d.managed ? { [MANAGED_TAG]: "true" } : {},
       sku: { name: "Default", tier: "Standard", capacity: d.instanceCount },
-      properties: {
-        ...defaultDeploymentProperties(),
-        model: modelVersionId(ws, modelName, modelVersion),
-        instanceType: d.instanceType,
-        environmentVariables: { PROMPTFLOW_RUN_MODE: "serving" },
-      },
+      properties,
       createdAt: at.toISOString(),
       lastModifiedAt: at.toISOString(),
       serving: true,
       ...(d.flow ? { flow: d.flow } : {}),
     };
     state.deployments[resourceKey(depId)] = deployment;
+
+    const folder = d.agent ? agentFolderOf(state, deployment) : undefined;
+    const principal = folder ? agentPrincipal(endpoint, deployment) : undefined;
+    if (seed.grantAgentRoles && folder && principal) {
+      seedAssignment(state, folder.aiServices, COGNITIVE_SERVICES_USER_ROLE_ID, principal.principalId, at);
+      if (folder.keyVault !== undefined) seedAssignment(state, folder.keyVault, KEY_VAULT_SECRETS_USER_ROLE_ID, principal.principalId, at);
+    }
   }
 
   if (seed.grantConnectionSecretsReader) {
     const principal = identity.principalId ?? Object.values(identity.userAssigned)[0]?.principalId ?? newGuid();
-    const scope = workspaceId(ws);
-    const name = stableGuid(`${scope.toLowerCase()}|${principal}|${CONNECTION_SECRETS_READER_ROLE_ID}`);
-    const raId = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
-    state.roleAssignments[resourceKey(raId)] = {
-      id: raId,
-      name,
-      scope,
-      roleGuid: CONNECTION_SECRETS_READER_ROLE_ID,
-      principalId: principal,
-      principalType: "ServicePrincipal",
-      createdOn: at.toISOString(),
-      updatedOn: at.toISOString(),
-      createdBy: SIMULATOR_ACTOR,
-      updatedBy: SIMULATOR_ACTOR,
-    };
+    seedAssignment(state, workspaceId(ws), CONNECTION_SECRETS_READER_ROLE_ID, principal, at);
   }
 }
