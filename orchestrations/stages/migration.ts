@@ -2,6 +2,7 @@ import type { DeploymentRuntimes } from "../../src/contracts/activities";
 import { MAX_REPORTED_PARITY_CASES, type ParityReport } from "../../src/contracts/notification";
 import { PARITY_BATCH_SIZE, parityScore } from "../../src/domain/parity";
 import { PROMPT_FLOW_RETIREMENT_DATE } from "../../src/domain/promptFlowRuntime";
+import { promptFlowToRetire } from "../../src/domain/retention";
 import { smokeTestTimeoutSeconds } from "../../src/domain/requestSettings";
 import { runLog } from "../runLog";
 import type { DeployRun } from "../deployRun";
@@ -110,20 +111,17 @@ export function* retirePromptFlow(run: DeployRun, newDeployment: string, keep: n
     runLog(ctx, "traffic", "listing the endpoint's deployments to retire the prompt flow failed; none deleted");
     return;
   }
-  const idle = listed
-    .filter((d) => d.promptFlow && d.name.toLowerCase() !== newDeployment.toLowerCase() && d.traffic === 0 && d.mirror === 0)
-    .sort((a, b) => Date.parse(b.createdAt ?? "") - Date.parse(a.createdAt ?? "") || a.name.localeCompare(b.name));
-  for (const old of idle.slice(keep)) {
+  for (const name of promptFlowToRetire(listed, newDeployment, keep)) {
     try {
-      const result = yield* callActivity(ctx, "deployment", "deleteDeployment", { workspace: request.workspace, endpointName: request.endpoint.name, deploymentName: old.name, retireAdopted: true }, retry);
+      const result = yield* callActivity(ctx, "deployment", "deleteDeployment", { workspace: request.workspace, endpointName: request.endpoint.name, deploymentName: name, retireAdopted: true }, retry);
       if (result.existed && result.deleted !== false) {
-        run.record.retired.push(old.name);
-        runLog(ctx, "traffic", `retired prompt flow deployment ${old.name} (prompt flow retires on ${PROMPT_FLOW_RETIREMENT_DATE})`);
+        run.record.retired.push(name);
+        runLog(ctx, "traffic", `retired prompt flow deployment ${name} (prompt flow retires on ${PROMPT_FLOW_RETIREMENT_DATE})`);
       } else if (result.deleted === false) {
-        runLog(ctx, "traffic", `prompt flow deployment ${old.name} was not created by flowdeploy: left at 0% (set FLOWDEPLOY_ADOPT_ENDPOINTS to let migrations retire it)`);
+        runLog(ctx, "traffic", `prompt flow deployment ${name} was not created by flowdeploy: left at 0% (set FLOWDEPLOY_ADOPT_ENDPOINTS to let migrations retire it)`);
       }
     } catch {
-      runLog(ctx, "traffic", `retiring prompt flow deployment ${old.name} failed; it keeps 0% traffic`);
+      runLog(ctx, "traffic", `retiring prompt flow deployment ${name} failed; it keeps 0% traffic`);
     }
   }
 }

@@ -21,3 +21,15 @@ export function deploymentsBeyondRetention(deployments: readonly RetainedDeploym
     .sort((a, b) => Date.parse(b.createdAt!) - Date.parse(a.createdAt!) || a.name.localeCompare(b.name));
   return idle.slice(keep).map((d) => d.name);
 }
+
+/**
+ * A migration's retirement: the endpoint's prompt flow deployments other than the new one, idle (0%
+ * live and mirrored), beyond the newest `keep` (newest by Azure's createdAt; unknown ages count as oldest).
+ */
+export function promptFlowToRetire(deployments: readonly { name: string; promptFlow: boolean; traffic: number; mirror: number; createdAt: string | null }[], newDeployment: string, keep: number): string[] {
+  return deployments
+    .filter((d) => d.promptFlow && d.name.toLowerCase() !== newDeployment.toLowerCase() && d.traffic === 0 && d.mirror === 0)
+    .sort((a, b) => (Date.parse(b.createdAt ?? "") || 0) - (Date.parse(a.createdAt ?? "") || 0) || a.name.localeCompare(b.name))
+    .slice(keep)
+    .map((d) => d.name);
+}

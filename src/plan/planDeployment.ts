@@ -7,6 +7,7 @@ import { isManaged } from "../activities/managed";
 import { agentEnvironmentName } from "../activities/deployment";
 import { nextModelVersion, REQUEST_TAG } from "../activities/model";
 import { workspaceResources } from "../activities/roles";
+import { describeRuntimes } from "../activities/runtimes";
 import { chooseDeploymentName } from "../activities/slot";
 import { workspaceResourceId } from "../contracts/common";
 import { propagationMinutesOf, targetKindOf } from "../domain/targets";
@@ -14,6 +15,7 @@ import { environmentNameAndVersion, requestedDeploymentName, type DeployRequest 
 import { retiringImageWarning } from "../domain/promptFlowRuntime";
 import { requestSettingsFor } from "../domain/requestSettings";
 import { agentGrants, extraGrants, roleGuidOf, rolesFor } from "../domain/roles";
+import { promptFlowToRetire } from "../domain/retention";
 import { trafficAfterRollout, replacedDeployments } from "../domain/traffic";
 import { toPipelineError } from "../errors";
 
@@ -135,6 +137,17 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
     const ref = environmentNameAndVersion(environmentRef);
     if (ref && !(await getOrUndefined(() => ml.environmentVersions.get(rg, ws, ref.name, ref.version)))) problems.push({ code: "EnvironmentNotFound", message: `environment ${ref.name}:${ref.version} does not exist in workspace ${request.workspace.name}` });
   }
+  let retired: string[] = [];
+  if (request.rollout.strategy === "migrate") {
+    // The run's first step (describeRuntimes): a live prompt flow deployment to migrate from, as Azure reports it.
+    const runtimes = await attempt(() => describeRuntimes(deps, { workspace: request.workspace, endpointName: request.endpoint.name }));
+    if (runtimes && !runtimes.deployments.some((d) => d.promptFlow && d.traffic > 0)) {
+      problems.push({ code: "NothingToMigrate", message: `no deployment of endpoint ${request.endpoint.name} serves live traffic on the prompt flow runtime` });
+    }
+    // Once the agent has all the traffic, every other deployment is at 0% (none mirrored).
+    const after = (runtimes?.deployments ?? []).map((d) => ({ ...d, traffic: 0, mirror: 0 }));
+    retired = promptFlowToRetire(after, deploymentName, request.rollout.keepPrevious ?? 0);
+  }
   const settings = requestSettingsFor(request.deployment, targetKindOf(request));
   const after = trafficAfterRollout(before, deploymentName, request.rollout.strategy);
   const warning = request.deployment.environment || request.agent ? null : retiringImageWarning(deps.settings.servingImage);
@@ -145,7 +158,7 @@ export async function planDeployment(deps: ActivityDeps, request: DeployRequest)
     roles,
     model,
     deployment: { name: deploymentName, chosen: chosen?.reason ?? null, action: current ? "update" : "create", environment, ...settings },
-    traffic: { before, after, deleted: request.rollout.strategy === "replace" ? replacedDeployments(before, deploymentName) : [] },
+    traffic: { before, after, deleted: request.rollout.strategy === "replace" ? replacedDeployments(before, deploymentName) : retired },
     propagationMinutes: propagationMinutesOf(request),
     problems,
     warnings: warning ? [warning] : [],

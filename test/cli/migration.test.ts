@@ -191,3 +191,16 @@ describe("agents and migrations through flowdeploy serve", () => {
     }
   });
 });
+
+describe("flowdeploy plan for a migration", () => {
+  it("says what would be retired, and refuses an endpoint with no live prompt flow, changing nothing", async () => {
+    const live = await runBin(["plan", MIGRATE, "--scenario", sample("scenarios", "migration.json")]);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout).toContain("  code        register web-classification-agent:1\n");
+    expect(live.stdout).toContain("  wait        11 minutes from the last grant\n");
+    expect(live.stdout).toContain("  traffic     before: blue 100%; after: blue 0%, green 100%; deletes blue\n");
+    const none = await runBin(["plan", MIGRATE, "--scenario", sample("scenarios", "agent.json")]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain("  PROBLEM     NothingToMigrate: no deployment of endpoint web-classify serves live traffic on the prompt flow runtime\n");
+  });
+});

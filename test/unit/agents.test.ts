@@ -5,6 +5,7 @@ import { requestSettingsFor } from "../../src/domain/requestSettings";
 import { agentGrants, AGENT_ROLES, RoleIds, rolesFor } from "../../src/domain/roles";
 import { propagationMinutesOf, TARGET_PROPAGATION } from "../../src/domain/targets";
 import { runsPromptFlow } from "../../src/domain/promptFlowRuntime";
+import { promptFlowToRetire } from "../../src/domain/retention";
 import { requestPolicyViolation } from "../../src/intake/intake";
 import { LOCAL_INTAKE_POLICY } from "../../src/intake/policy";
 import { sampleAgentRequest, sampleMigrationRequest, setPath } from "../support/samples";
@@ -170,5 +171,16 @@ describe("the prompt flow runtime, as Azure reports a deployment", () => {
     expect(runsPromptFlow({ image: "contoso.azurecr.io/flows/web:1", environmentVariables: { PROMPTFLOW_RUN_MODE: "serving" } })).toBe(true);
     expect(runsPromptFlow({ image: "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest", environmentVariables: { AZURE_CLIENT_ID: "x" } })).toBe(false);
     expect(runsPromptFlow({ image: null, environmentVariables: {} })).toBe(false);
+  });
+});
+
+describe("retiring the prompt flow after a migration", () => {
+  const at = (day: number) => `2026-11-${String(day).padStart(2, "0")}T00:00:00.000Z`;
+  const d = (name: string, promptFlow: boolean, createdAt: string | null, traffic = 0, mirror = 0) => ({ name, promptFlow, traffic, mirror, createdAt });
+  it("deletes idle prompt flow deployments beyond the newest keepPrevious, never the agent, a live or mirrored one, or a non-prompt-flow one", () => {
+    const list = [d("blue", true, at(1)), d("old", true, at(2)), d("green", false, at(3)), d("live", true, at(4), 10), d("mirrored", true, at(5), 0, 5), d("custom", false, at(1)), d("ageless", true, null)];
+    expect(promptFlowToRetire(list, "green", 0)).toEqual(["old", "blue", "ageless"]);
+    expect(promptFlowToRetire(list, "green", 1)).toEqual(["blue", "ageless"]);
+    expect(promptFlowToRetire(list, "GREEN", 3)).toEqual([]);
   });
 });
