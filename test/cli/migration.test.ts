@@ -6,7 +6,7 @@ import type { DeploymentNotification } from "../../src/contracts";
 import { instanceIdFor } from "../../src/domain/ids";
 import { AGENT_ROLES, RoleIds } from "../../src/domain/roles";
 import { serve } from "../../src/local/serve";
-import { runBin } from "../support/cli";
+import { runBin, runCli } from "../support/cli";
 import { readJson, repoRoot } from "../support/samples";
 
 /**
@@ -186,6 +186,10 @@ describe("agents and migrations through flowdeploy serve", () => {
       // The run's status says how the parity check went.
       const status = (await (await fetch(`${service.url}/api/deployments/${id}`)).json()) as { customStatus?: { parity?: unknown } };
       if (c.parity) expect(status.customStatus?.parity).toEqual({ baseline: "blue", cases: c.parity.cases, passed: c.parity.passed, scorePercent: c.parity.scorePercent, minScorePercent: 100 });
+      // `flowdeploy status` prints the score and each failing case.
+      const shown = await runCli(["status", id, "--url", service.url]);
+      if (c.parity) expect(shown.stdout).toContain(`  parity: ${c.parity.passed} of ${c.parity.cases} cases match blue (${c.parity.scorePercent}%; at least 100% needed)\n`);
+      for (const f of c.parity?.failing ?? []) expect(shown.stdout).toContain(`    case #${f.index}: ${f.reasons.join("; ")}\n`);
     } finally {
       await service.close();
     }

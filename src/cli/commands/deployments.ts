@@ -1,6 +1,6 @@
 import { DEPLOYMENT_OUTCOMES, isLookupRequestId, parseDeploymentQuery } from "../../intake/deploymentQueries";
 import type { DeployFlowStatus } from "../../contracts/orchestration";
-import { rolloutProgress, verdictNote } from "../../domain/rolloutProgress";
+import { parityNote, rolloutProgress, verdictNote } from "../../domain/rolloutProgress";
 import { ExitCode, UsageError, writeLine, type CliIO } from "../io";
 import type { RegisterCommand } from "../command";
 import { addAppOptions, appBaseUrl, functionKeyHeader, httpErrorDetail, parseJson, type AppOptions } from "./operate";
@@ -144,6 +144,10 @@ function describeStatus(d: StatusBody): string[] {
     for (const p of rolloutProgress(undefined, status)) lines.push(`  ${p.stage.padEnd(12)} ${p.event} ${p.note}`);
     if (status.lastAnalysis) lines.push(`  last analysis: ${verdictNote(status.lastAnalysis)}`);
   }
+  // A migration's parity check: the score, and each failing case the notification carries.
+  const parity = (d.customStatus as DeployFlowStatus | undefined)?.parity;
+  if (parity) lines.push(`  parity: ${parityNote(parity)}`);
+  for (const c of (output as { parity?: { failing?: { index: number; reasons: string[] }[] } }).parity?.failing ?? []) lines.push(`    case #${c.index}: ${c.reasons.join("; ")}`);
   if (output.error) lines.push(`  error: ${output.error.stage ?? "?"} ${output.error.code ?? "?"}: ${output.error.message ?? ""}`);
   if (output.endpoint?.scoringUri) lines.push(`  scoring URI: ${output.endpoint.scoringUri}`);
   for (const w of output.warnings ?? custom.warnings ?? []) lines.push(`  warning: ${w}`);
