@@ -7,7 +7,7 @@ import { DEFAULT_QUEUE_NAME } from "../../src/client/connection";
 import { parseConfig } from "../../src/config";
 import { workspaceResourceId } from "../../src/contracts/common";
 import { instanceIdFor } from "../../src/domain/ids";
-import { RoleIds, rolesFor, EXTRA_ROLES } from "../../src/domain/roles";
+import { AGENT_ROLES, RoleIds, rolesFor, EXTRA_ROLES } from "../../src/domain/roles";
 import { serve, type RunningService } from "../../src/local/serve";
 import { containerRegistryId, storageAccountId } from "../../src/local/simulator";
 import { readJson, repoRoot, sampleRequest } from "../support/samples";
@@ -115,7 +115,7 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
   const conditions = () => {
     const doc = readFileSync(join(repoRoot, "docs", "pipeline.md"), "utf8");
     const out: Record<string, { roles: string[]; text: string }> = {};
-    for (const [, resource, text] of doc.matchAll(/On (?:the |each )?(?:workspace's )?\*\*(workspace|container registry|storage account|AI services account|search service)\*\*[\s\S]*?\n\n\s*```\n([\s\S]*?)```/g)) {
+    for (const [, resource, text] of doc.matchAll(/On (?:the |each )?(?:workspace's )?\*\*(workspace|container registry|storage account|AI services account|search service|Key Vault)\*\*[\s\S]*?\n\n\s*```\n([\s\S]*?)```/g)) {
       const roles = [...text!.matchAll(/GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim().toLowerCase()));
       out[resource!] = { roles, text: text! };
     }
@@ -125,7 +125,7 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
 
   it("docs: one RBAC Administrator condition per resource, each allowing only that resource's role, to service principals, and denying deletes", () => {
     const c = conditions();
-    expect(Object.keys(c).sort()).toEqual(["AI services account", "container registry", "search service", "storage account", "workspace"]);
+    expect(Object.keys(c).sort()).toEqual(["AI services account", "Key Vault", "container registry", "search service", "storage account", "workspace"]);
     expect(c["workspace"]!.roles).toEqual([RoleIds.connectionSecretsReader, RoleIds.metricsWriter]);
     expect(c["container registry"]!.roles).toEqual([RoleIds.acrPull]);
     expect(c["storage account"]!.roles).toEqual([RoleIds.storageBlobDataReader]);
@@ -134,6 +134,9 @@ describe("the endpoint identity gets exactly the roles DESIGN.md names, at the n
     for (const { guid, resourceType } of Object.values(EXTRA_ROLES)) expect(c[kindOf[resourceType]]!.roles, resourceType).toContain(guid);
     expect(c["AI services account"]!.roles.sort()).toEqual([EXTRA_ROLES["Cognitive Services OpenAI User"].guid, EXTRA_ROLES["Cognitive Services User"].guid].sort());
     expect(c["search service"]!.roles).toEqual([EXTRA_ROLES["Search Index Data Reader"].guid]);
+    // An agent's resources: its AI Services role is one the AI services condition allows; its vault's, the only one the Key Vault condition does.
+    expect(c["AI services account"]!.roles).toContain(AGENT_ROLES.aiServices.guid);
+    expect(c["Key Vault"]!.roles).toEqual([AGENT_ROLES.keyVault.guid]);
     for (const { text } of Object.values(c)) {
       expect(text).toContain("StringEqualsIgnoreCase {'ServicePrincipal'}");
       expect(text.replace(/\s+/g, " ")).toContain("AND ( !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}) )");
@@ -211,7 +214,8 @@ describe("the README documents the Function App identity's roles", () => {
   it("the conditions together allow exactly the endpoint roles (no unused role) and only service principals", () => {
     const allowed = [...pipeline.matchAll(/ForAnyOfAnyValues:GuidEquals\s*\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(",").map((g) => g.trim()));
     const extra = Object.values(EXTRA_ROLES).map((r) => r.guid);
-    expect([...new Set(allowed)].sort()).toEqual([...new Set([...Object.values(RoleIds), ...extra])].sort());
+    const agent = Object.values(AGENT_ROLES).map((r) => r.guid);
+    expect([...new Set(allowed)].sort()).toEqual([...new Set([...Object.values(RoleIds), ...extra, ...agent])].sort());
     expect(pipeline).toMatch(/PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{'ServicePrincipal'\}/);
     for (const guid of Object.values(RoleIds)) expect(readme, guid).toContain(guid);
   });
