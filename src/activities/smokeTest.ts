@@ -35,8 +35,22 @@ export async function smokeTest(deps: ActivityDeps, rawInput: SmokeTestInput): P
   const started = performance.now();
   const answer = await post(deps.scoring, scoringUri, secret, input);
   const durationMs = Math.round(performance.now() - started);
-  const result = { ...classify(answer, input.expectFields ?? []), durationMs };
+  // Scrubbed before anything is quoted from it: an excerpt cut from the raw answer could hold part of
+  // the key's base64 form that no longer matches it whole.
+  const result = { ...classify(scrubAnswer(answer, secret), input.expectFields ?? []), durationMs };
   return { ...result, reason: scrub(result.reason, secret) };
+}
+
+/** Every string in an answer's body, scrubbed of the key (see `scrub`): what the answer may be quoted from. */
+export function scrubAnswer(answer: ScoreResponse, secret: string): ScoreResponse {
+  return { ...answer, body: scrubDeep(answer.body, secret) };
+}
+
+function scrubDeep(value: unknown, secret: string): unknown {
+  if (typeof value === "string") return scrub(value, secret);
+  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, secret));
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrub(k, secret), scrubDeep(v, secret)]));
+  return value;
 }
 
 /**

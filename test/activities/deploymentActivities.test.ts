@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { StartDeploymentInput } from "../../src/contracts/activities";
+import { createActivities } from "../../src/activities";
 import { PipelineError } from "../../src/errors";
 import { advanceMinutes, simWorkspace, startActivityHarness, type ActivityHarness } from "../support/activityHarness";
 import { sampleRequest } from "../support/samples";
@@ -175,6 +176,55 @@ describe("smokeTest", () => {
     expect(await record(h.activities.smokeTest(smoke))).toMatchObject({ outcome: "failed", status: 500 });
     const missing = await record(h.activities.smokeTest({ ...smoke, expectFields: ["category", "confidence"] }));
     expect(missing).toMatchObject({ outcome: "failed", status: 200, reason: "answer lacks expected field confidence" });
+  });
+
+  it("is failed, not notYetAuthorized, for a 424 with any other reason (the container failed)", async () => {
+    h = await startActivityHarness({ faults: [{ op: "score", deployment: "green", status: 424, times: 1 }] });
+    const { smoke } = await deployed();
+    advanceMinutes(h, 20);
+    const result = await record(h.activities.smokeTest(smoke));
+    expect(result).toMatchObject({ outcome: "failed", status: 424 });
+    expect(result.reason).toBe("HTTP 424 model error (container 500): SystemError: The flow failed to execute. (simulated model error)");
+  });
+
+  it("scrubs the key, and its base64, from an answer that echoes it", async () => {
+    h = await startActivityHarness();
+    const { smoke } = await deployed();
+    advanceMinutes(h, 20);
+    // A container that copies the Authorization header into its error (the real client scores; the answer is altered).
+    const echoing = createActivities({
+      ...h.deps,
+      scoring: {
+        score: async (req) => {
+          await h.deps.scoring.score(req);
+          return { status: 500, headers: {}, body: { error: { code: "Boom", message: `${req.secret} ${Buffer.from(req.secret).toString("base64")}` } } };
+        },
+      },
+    });
+    const result = await record(echoing.smokeTest(smoke));
+    expect(result).toMatchObject({ outcome: "failed", status: 500 });
+    expect(result.reason).toBe("HTTP 500: Boom: *** ***");
+    expect(h.sim.secrets().length).toBeGreaterThan(0);
+  });
+
+  it("never lets a network error's request options (with the Authorization header) out", async () => {
+    h = await startActivityHarness();
+    const { smoke } = await deployed();
+    advanceMinutes(h, 20);
+    let sent = "";
+    const failing = createActivities({
+      ...h.deps,
+      scoring: {
+        score: async (req) => {
+          sent = req.secret;
+          throw Object.assign(new Error(`connect ECONNRESET while sending Bearer ${req.secret}`), { code: "ECONNRESET", request: { headers: { authorization: `Bearer ${req.secret}` } } });
+        },
+      },
+    });
+    const err = await failure(failing.smokeTest(smoke));
+    expect(err).toMatchObject({ code: "ECONNRESET", retryable: true, message: "scoring request failed: ECONNRESET" });
+    expect(sent.length).toBeGreaterThan(0);
+    for (const text of [String(err), JSON.stringify(err), err.stack ?? "", String((err as { cause?: unknown }).cause ?? "")]) expect(text).not.toContain(sent);
   });
 
   it("treats a 401 as not yet authorized", async () => {
