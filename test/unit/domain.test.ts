@@ -1,7 +1,7 @@
 import { backedOffInterval } from "../../orchestrations/pollDelays";
 import { DEFAULT_POLL_POLICIES as POLICIES } from "../../src/contracts/orchestration";
 import { describe, expect, it } from "vitest";
-import { instanceIdFor, notificationMessageId, roleAssignmentName } from "../../src/domain/ids";
+import { endpointLockKey, instanceIdFor, notificationMessageId, requestDigest, roleAssignmentName } from "../../src/domain/ids";
 import { pollDelaySeconds } from "../../orchestrations/pollDelays";
 import { DEFAULT_POLL_POLICIES } from "../../src/contracts/orchestration";
 import { roleGuidOf, rolesFor, RoleIds } from "../../src/domain/roles";
@@ -25,6 +25,20 @@ describe("deterministic ids", () => {
   it("give one notification message id per instance and outcome", () => {
     expect(notificationMessageId("i", "Succeeded")).toBe(notificationMessageId("i", "Succeeded"));
     expect(notificationMessageId("i", "Succeeded")).not.toBe(notificationMessageId("i", "Failed"));
+  });
+
+  // Pinned values (computed independently: Python's hashlib.sha256 and uuid.uuid5 with flowdeploy's
+  // namespace). An upgrade that changes any of them breaks idempotency across versions: a redelivered
+  // request would start a second instance, a retried grant would create a twin assignment, a resent
+  // notification would not be a duplicate. Such a change must fail here.
+  it("are pinned: the same inputs give the same ids in every version", () => {
+    expect(instanceIdFor("web-classification-2026-11-23-001")).toBe("deploy-c3b6d5b8a0408a3011acdf26d293e0a3");
+    expect(
+      roleAssignmentName("/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-promptflow/providers/Microsoft.MachineLearningServices/workspaces/ws-promptflow", "11111111-2222-3333-4444-555555555555", RoleIds.connectionSecretsReader),
+    ).toBe("d9ba32b1-5df7-5c71-a89e-1dc8431a49b0");
+    expect(notificationMessageId("deploy-0123", "Succeeded")).toBe("5b19e944-0876-5cad-b149-217f64d28092");
+    expect(requestDigest('{"a":1}')).toBe("r-015abd7f5cc57a2dd94b7590f04ad808");
+    expect(endpointLockKey({ subscriptionId: "S", resourceGroup: "RG", name: "WS" }, "Web-Classify")).toBe("s:rg:ws:web-classify");
   });
 });
 
