@@ -244,7 +244,8 @@ describe("setTraffic", () => {
     advanceMinutes(h, 2);
     const ep = await h.activities.getEndpointState({ workspace, endpointName: "web-classify" });
     expect(ep).toMatchObject({ provisioningState: "Succeeded", traffic: { blue: 0, green: 100 } });
-    expect(h.sim.state().endpoints[0]!.authMode).toBeTruthy();
+    // The traffic update is a full PUT that keeps what it does not change, the auth mode among it.
+    expect(h.sim.state().endpoints[0]!.authMode).toBe("Key");
     expect((await h.activities.setTraffic({ workspace, endpointName: "web-classify", traffic: { blue: 0, green: 100 } })).provisioningState).toBe("Succeeded");
     expect(h.sim.requestCounts()["onlineEndpoints.createOrUpdate"]).toBe(1);
   });

@@ -91,7 +91,7 @@ describe("deployFlow failures leave live traffic as it was", () => {
     expect(run.notification).toMatchObject({ outcome: "Failed", error: { stage: "smokeTest", code: "SmokeTestFailed" }, traffic: { blue: 100 } });
     expect(run.counts["onlineDeployments.delete"] ?? 0).toBe(0);
     expect(run.state.endpoints[0]!.traffic).toEqual({ blue: 100 });
-    expect(run.state.endpoints[0]!.deployments.find((d) => d.name === "green")).toBeTruthy();
+    expect(run.state.endpoints[0]!.deployments.map((d) => d.name).sort()).toEqual(["blue", "green"]);
   });
 
   it("fails the model stage when the given model does not exist, before any deployment", async () => {
