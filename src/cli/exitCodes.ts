@@ -25,6 +25,7 @@ export const COMMAND_EXIT_CODES: Readonly<Record<string, readonly [ok: string, f
   status: ["the deployment runs or Succeeded", "it Failed, was Cancelled or Terminated, none is found, or the app refuses or cannot be reached"],
   list: ["a page was printed (even an empty one)", "refused by the app, or it cannot be reached"],
   plan: ["the request would start", "it would not (the problems are listed) or it is rejected, or the app cannot be reached"],
+  inventory: ["the app read the workspaces (or some of them: the others are named on stderr), whatever it found", "refused by the app (a workspace outside its allow-list), it cannot be reached, or no workspace could be read"],
 };
 
 export function exitCodesHelp(command: string | undefined): string {

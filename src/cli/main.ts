@@ -12,13 +12,14 @@ import { registerWatchCommand } from "./commands/watch";
 import { registerOperateCommands } from "./commands/operate";
 import { registerDeploymentQueryCommands } from "./commands/deployments";
 import { registerPlanCommand } from "./commands/plan";
+import { registerInventoryCommand } from "./commands/inventory";
 import { addExitCodesHelp } from "./exitCodes";
 
 /** A command module adds itself to the program; its action resolves to an exit code. */
 import type { RegisterCommand } from "./command";
 export type { RegisterCommand };
 
-const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands, registerPlanCommand];
+const commands: RegisterCommand[] = [registerLocalCommand, registerServeCommand, registerValidateCommand, registerSchemaCommand, registerSimulatorCommand, registerEnqueueCommand, registerWatchCommand, registerOperateCommands, registerDeploymentQueryCommands, registerPlanCommand, registerInventoryCommand];
 
 /** The version in package.json (this file is src/cli/main.ts; the CLI runs from the sources). */
 function packageVersion(): string {

@@ -34,6 +34,27 @@ export function retiringImageWarning(image: string | null | undefined): string |
  * built FROM the runtime under another name still needs).
  */
 export function runsPromptFlow(deployment: { image: string | null | undefined; environmentVariables: Record<string, string | null | undefined> }): boolean {
-  if (deployment.image && RETIRING_IMAGES.test(deployment.image)) return true;
-  return Object.keys(deployment.environmentVariables).some((name) => name.toUpperCase() === "PROMPTFLOW_RUN_MODE");
+  return promptFlowEvidence(deployment).length > 0;
+}
+
+/** Each sign of the prompt flow runtime Azure shows for a deployment, in words (the variable's name only, never its value); none: not prompt flow. */
+export function promptFlowEvidence(deployment: { image: string | null | undefined; environmentVariables: Record<string, string | null | undefined> }): string[] {
+  const evidence: string[] = [];
+  if (isPromptFlowRuntimeImage(deployment.image)) evidence.push(`image ${deployment.image} is a prompt flow runtime image`);
+  if (Object.keys(deployment.environmentVariables).some((name) => name.toUpperCase() === PROMPT_FLOW_RUN_MODE_VARIABLE)) evidence.push(`environment variable ${PROMPT_FLOW_RUN_MODE_VARIABLE} is set`);
+  return evidence;
+}
+
+/** Prompt flow feature development ended, and its runtime images get no more updates (security fixes included) from this day. */
+export const PROMPT_FLOW_UPDATES_ENDED_DATE = "2026-04-20";
+
+/** Where PROMPT_FLOW_UPDATES_ENDED_DATE and PROMPT_FLOW_RETIREMENT_DATE come from (docs/agents.md has the quotes). */
+export const PROMPT_FLOW_RETIREMENT_SOURCE = 'Microsoft Learn, "Migrate Prompt Flow to Agent Framework" (learn.microsoft.com/azure/machine-learning/prompt-flow/migrate-prompt-flow-to-agent-framework)';
+
+/** The serving variable prompt flow's deploy-to-code sets; an image built FROM the runtime under another name still needs it. */
+export const PROMPT_FLOW_RUN_MODE_VARIABLE = "PROMPTFLOW_RUN_MODE";
+
+/** Whether an image reference is one of the prompt flow runtime images (promptflow-runtime, -runtime-stable, promptflow-python, in any registry that mirrors that path). */
+export function isPromptFlowRuntimeImage(image: string | null | undefined): boolean {
+  return Boolean(image && RETIRING_IMAGES.test(image));
 }

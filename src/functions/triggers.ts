@@ -9,6 +9,7 @@ import { activityHandler } from "./activities";
 import { bulkTestEvent } from "./bulkTestEvents";
 import { approveDeploymentHttp, cancelDeploymentHttp, getDeploymentHttp, listDeploymentsHttp, rejectDeploymentHttp, releaseLockHttp, startDeploymentHttp } from "./deploymentsHttp";
 import { deployRequestFromQueue } from "./deployRequestsQueue";
+import { INVENTORY_ROUTE, inventoryHttp } from "./inventoryHttp";
 import { STATUS_PAGE_ROUTE, statusPageHttp } from "./statusPage";
 
 /**
@@ -100,6 +101,8 @@ export const TRIGGERS = [
   { kind: "http", name: "releaseLockHttp", methods: ["POST"], route: "deployments/{instanceId}/release-lock", authLevel: "function", handler: releaseLockHttp },
   // The status page (docs/status-page.md): a document whose script reads the routes above with the same function key.
   { kind: "http", name: "statusPageHttp", methods: ["GET"], route: STATUS_PAGE_ROUTE, authLevel: "function", handler: statusPageHttp },
+  // The migration backlog (docs/inventory.md): deployments of the allowed workspaces still on the prompt flow runtime, read from Azure.
+  { kind: "http", name: "inventoryHttp", methods: ["GET"], route: INVENTORY_ROUTE, authLevel: "function", handler: inventoryHttp },
   { kind: "serviceBusQueue", name: "deployRequestsQueue", connection: "ServiceBusConnection", queueName: "%DEPLOY_QUEUE_NAME%", handler: deployRequestFromQueue },
   { kind: "eventGrid", name: "bulkTestEvents", handler: bulkTestEvent },
   { kind: "orchestration", name: DEPLOY_FLOW, handler: deployFlow },

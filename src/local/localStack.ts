@@ -10,6 +10,8 @@ import { staticTokenCredential } from "../azure/staticCredential";
 import { DEFAULT_QUEUE_NAME, DEFAULT_TOPIC_NAME } from "../client/connection";
 import { useAppServices } from "../functions/appServices";
 import { LOCAL_INTAKE_POLICY, type IntakePolicy } from "../intake/policy";
+import { parseWorkspaceId, type WorkspaceTarget } from "../inventory/model";
+import { useInventoryServices } from "../inventory/services";
 import { VirtualClock, ScaledClock } from "./clock";
 import { startSimulator, type ScenarioInput, type Simulator } from "./simulator";
 import { startLocalServiceBus } from "./serviceBusTopology";
@@ -75,6 +77,13 @@ export interface LocalStack {
 /** The app settings the local hosts resolve `%NAME%` in trigger options from (the defaults of local.settings.sample.json). */
 export const LOCAL_APP_SETTINGS: Readonly<Record<string, string>> = { DEPLOY_QUEUE_NAME: DEFAULT_QUEUE_NAME };
 
+/** The simulator's scenario workspace, as the inventory names workspaces. */
+function simulatorWorkspace(sim: Simulator): WorkspaceTarget {
+  const ws = sim.workspace;
+  const id = `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}`;
+  return parseWorkspaceId(id) ?? { subscriptionId: ws.subscriptionId, resourceGroup: ws.resourceGroup, name: ws.workspace, id };
+}
+
 /** The simulated time a previous run in `stateDir` had reached, if any. */
 function resumedTime(stateDir: string | undefined): Date | undefined {
   if (!stateDir) return undefined;
@@ -121,7 +130,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log: { info: activityLog, warn: activityLog },
   });
   // Locally every workspace may be targeted unless the caller says otherwise: the simulator accepts any.
-  useAppServices({ activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher, policy: { ...LOCAL_INTAKE_POLICY, ...options.policy }, clock });
+  const policy = { ...LOCAL_INTAKE_POLICY, ...options.policy };
+  useAppServices({ activities: createActivities(deps), plan: (request) => planDeployment(deps, request), publisher, policy, clock });
+  // GET /api/inventory reads the simulator with the same clients; with the allow-list `*` and no
+  // workspace named, it reads the scenario's workspace (where `existing` is seeded).
+  useInventoryServices({ deps: { ml: deps.ml, clock }, allowedWorkspaces: policy.allowedWorkspaces, knownWorkspaces: [simulatorWorkspace(sim)] });
 
   const app = await loadApp();
   const runtime = new DurableRuntime({

@@ -1,3 +1,5 @@
+import { PROMPT_FLOW_RETIREMENT_DATE, PROMPT_FLOW_UPDATES_ENDED_DATE } from "../domain/promptFlowRuntime";
+
 /**
  * The page's fixed markup: the list view and the deployment view, every control labelled, the
  * regions that change announced politely (aria-live) and the views' headings focusable for moving
@@ -9,6 +11,7 @@ export const STATUS_PAGE_BODY = `
 <header class="top">
   <p class="brand"><a href="#/">flowdeploy</a></p>
   <p class="tagline">Deployments of prompt flows to Azure Machine Learning online endpoints</p>
+  <nav aria-label="Views"><a href="#/">Deployments</a> <a href="#/backlog" id="nav-backlog">Migration backlog</a></nav>
 </header>
 <main>
   <noscript><p>This page needs JavaScript. The same data is at <code>GET /api/deployments</code>.</p></noscript>
@@ -42,6 +45,27 @@ export const STATUS_PAGE_BODY = `
       </table>
     </div>
     <button type="button" id="list-more" class="secondary" hidden>Show older deployments</button>
+  </section>
+
+  <section id="backlog-view" aria-labelledby="backlog-title" hidden>
+    <h1 id="backlog-title" tabindex="-1">Migration backlog</h1>
+    <p>Deployments of the app's workspaces that still run the prompt flow runtime, most live traffic first, read from Azure now.
+      Prompt flow's runtime images get no updates, security fixes included, since ${PROMPT_FLOW_UPDATES_ENDED_DATE}; on <strong>${PROMPT_FLOW_RETIREMENT_DATE}</strong> prompt flow is retired (read-only).
+      Source: Microsoft Learn, <cite>Migrate Prompt Flow to Agent Framework</cite>.</p>
+    <p id="backlog-summary" role="status" aria-live="polite"></p>
+    <p id="backlog-problem" class="problem" role="alert" hidden></p>
+    <div class="scroll">
+      <table id="backlog-table">
+        <caption>Prompt flow deployments to migrate, most live traffic first</caption>
+        <thead><tr><th scope="col">Workspace</th><th scope="col">Endpoint/deployment</th><th scope="col">Traffic</th><th scope="col">Instances</th><th scope="col">Image</th><th scope="col">Why prompt flow</th><th scope="col">Support ends</th><th scope="col">Days left</th></tr></thead>
+        <tbody id="backlog-body"></tbody>
+      </table>
+    </div>
+    <section id="backlog-errors-wrap" aria-labelledby="backlog-errors-title" hidden>
+      <h2 id="backlog-errors-title">Not read</h2>
+      <ul id="backlog-errors"></ul>
+    </section>
+    <button type="button" id="backlog-reload" class="secondary">Read again</button>
   </section>
 
   <section id="deployment-view" aria-labelledby="d-title" data-live="off" hidden>

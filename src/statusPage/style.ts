@@ -11,6 +11,7 @@ h1:focus { outline: none; }
 .top p { margin: 0; }
 .brand a { font-weight: 700; font-size: 1.1rem; text-decoration: none; color: var(--fg); }
 .tagline { color: var(--muted); }
+.top nav { display: flex; gap: 1rem; margin-left: auto; }
 main { max-width: 1040px; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 h1 { font-size: 1.45rem; margin: .4rem 0 .6rem; }
 h2 { font-size: 1.1rem; margin: 1.4rem 0 .5rem; }

@@ -195,7 +195,7 @@ describe("HTTP routes need a function key", () => {
     const registered = JSON.parse(out.trim().split("\n").pop()!) as { name: string; trigger: string; authLevel?: string }[];
     const http = registered.filter((r) => r.trigger === "httpTrigger");
     reportRow("authLevel", { http });
-    expect(http.map((r) => r.name).sort()).toEqual(["approveDeploymentHttp", "cancelDeploymentHttp", "getDeploymentHttp", "listDeploymentsHttp", "rejectDeploymentHttp", "releaseLockHttp", "startDeploymentHttp", "statusPageHttp"]);
+    expect(http.map((r) => r.name).sort()).toEqual(["approveDeploymentHttp", "cancelDeploymentHttp", "getDeploymentHttp", "inventoryHttp", "listDeploymentsHttp", "rejectDeploymentHttp", "releaseLockHttp", "startDeploymentHttp", "statusPageHttp"]);
     expect(http.every((r) => r.authLevel === "function")).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Which view the address shows, and the one timer behind live updates. The view is in the fragment
- * (`#/?outcome=Failed`, `#/deployments/<instanceId>`), so moving between views never reloads the page
+ * (`#/?outcome=Failed`, `#/deployments/<instanceId>`, `#/backlog`), so moving between views never reloads the page
  * and the address keeps the query string it was opened with (on Azure, `?code=`) without the page
  * writing it anywhere: a link is only ever a fragment. Browser JavaScript.
  */
@@ -39,10 +39,15 @@ function route(moved) {
       id = match[1];
     }
   }
-  byId("list-view").hidden = id !== null;
+  var backlog = id === null && /^\/backlog\/?$/.test(hash);
+  byId("list-view").hidden = id !== null || backlog;
+  byId("backlog-view").hidden = !backlog;
   byId("deployment-view").hidden = id === null;
   if (id !== null) {
     showDeployment(gen, id);
+  } else if (backlog) {
+    showBacklog(gen);
+    document.title = "Migration backlog \u2014 flowdeploy";
   } else {
     var at = hash.indexOf("?");
     showList(gen, new URLSearchParams(at >= 0 ? hash.slice(at + 1) : ""));
@@ -50,14 +55,15 @@ function route(moved) {
   }
   // Moving to the other view puts focus on its heading, so keyboard and screen reader users start
   // there; a new filter keeps the focus where it is.
-  var view = id !== null ? "deployment" : "list";
-  if (moved && view !== shownView) byId(view === "deployment" ? "d-title" : "list-title").focus();
+  var view = id !== null ? "deployment" : backlog ? "backlog" : "list";
+  if (moved && view !== shownView) byId(view === "deployment" ? "d-title" : view === "backlog" ? "backlog-title" : "list-title").focus();
   shownView = view;
 }
 
 function start() {
   wireList();
   wireDeployment();
+  wireBacklog();
   window.addEventListener("hashchange", function () {
     route(true);
   });
