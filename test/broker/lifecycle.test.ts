@@ -101,7 +101,8 @@ describe("broker lifecycle", () => {
     await sender.sendMessages({ body: 1 });
     const started = Date.now();
     await broker.close();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Waiting for the client would hang until it closes (below): any bound well under the test's timeout shows it does not.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(await portIsFree(broker.port)).toBe(true);
     await client.close();
   });
