@@ -1,5 +1,6 @@
 // Constrained Role Based Access Control Administrator on a workspace's container registry and storage
-// account, each in its own resource group (which may be another subscription's).
+// account, each in its own resource group (which may be another subscription's), and Storage Blob Data
+// Reader on that storage account for the app itself (a migration's parity inputs file).
 
 @description('Resource id of the container registry, or empty when the workspace has none yet.')
 param containerRegistryId string
@@ -26,6 +27,15 @@ module registry 'rbac-admin-container-registry.bicep' = if (!empty(containerRegi
 
 module storage 'rbac-admin-storage.bicep' = if (!empty(storageAccountId)) {
   name: take('flowdeploy-st-${uniqueString(storageAccountId, principalId)}', 64)
+  scope: resourceGroup(storageParts[2], storageParts[4])
+  params: {
+    storageAccountName: last(storageParts)
+    principalId: principalId
+  }
+}
+
+module blobReader 'storage-blob-reader.bicep' = if (!empty(storageAccountId)) {
+  name: take('flowdeploy-stread-${uniqueString(storageAccountId, principalId)}', 64)
   scope: resourceGroup(storageParts[2], storageParts[4])
   params: {
     storageAccountName: last(storageParts)

@@ -40,7 +40,8 @@ export function* findMigrationBaseline(run: DeployRun): Step<MigrationBaseline> 
 }
 
 /**
- * Stage `parity`: the request's inputs are scored on the prompt flow deployment and on the agent, in
+ * Stage `parity`: the request's inputs (inline, or read from `parity.inputsFile` by readParityInputs)
+ * are scored on the prompt flow deployment and on the agent, in
  * batches (each batch one activity, within seconds), and compared by its rules. The report (score and
  * the first failing cases) goes into the notification whatever the verdict; below `minScorePercent`
  * the run fails here, before any live traffic, and the unwind removes the agent as `onFailure` says.
@@ -50,9 +51,17 @@ export function* checkParity(run: DeployRun, baseline: string, candidate: string
   const parity = request.parity;
   if (!parity) return undefined;
   return yield* run.record.stage("parity", function* () {
+    // Inputs from a datastore file are read first, inside the stage (a bad file fails it); inline
+    // inputs schedule nothing more, so the histories of runs without `inputsFile` replay unchanged.
+    let inputs = parity.inputs ?? [];
+    if (parity.inputsFile !== undefined) {
+      const read = yield* callActivity(ctx, "parity", "readParityInputs", { workspace: request.workspace, uri: parity.inputsFile }, retry);
+      inputs = read.inputs;
+      runLog(ctx, "parity", `read ${inputs.length} parity inputs (${read.bytes} bytes) from ${parity.inputsFile}`);
+    }
     const results: { index: number; passed: boolean; reasons: string[] }[] = [];
-    for (let start = 0; start < parity.inputs.length; start += PARITY_BATCH_SIZE) {
-      const cases = parity.inputs.slice(start, start + PARITY_BATCH_SIZE).map((caseInput, i) => ({ index: start + i, input: caseInput }));
+    for (let start = 0; start < inputs.length; start += PARITY_BATCH_SIZE) {
+      const cases = inputs.slice(start, start + PARITY_BATCH_SIZE).map((caseInput, i) => ({ index: start + i, input: caseInput }));
       const batch = yield* callActivity(
         ctx,
         "parity",

@@ -23,6 +23,7 @@ export const Activities = {
   listEndpointDeployments: "listEndpointDeployments",
   describeRuntimes: "describeRuntimes",
   checkParity: "checkParity",
+  readParityInputs: "readParityInputs",
   notify: "notify",
 } as const;
 
@@ -50,6 +51,7 @@ export const ACTIVITY_STAGES = {
   listEndpointDeployments: ["traffic"],
   describeRuntimes: ["endpoint", "traffic"],
   checkParity: ["parity"],
+  readParityInputs: ["parity"],
   notify: ["notify", "approval"],
 } as const satisfies { [K in ActivityName]: readonly ErrorStage[] };
 
@@ -72,6 +74,7 @@ export interface ActivityIO {
   listEndpointDeployments: { input: io.ListEndpointDeploymentsInput; output: io.EndpointDeploymentList };
   describeRuntimes: { input: io.DescribeRuntimesInput; output: io.DeploymentRuntimes };
   checkParity: { input: io.CheckParityInput; output: io.ParityBatch };
+  readParityInputs: { input: io.ReadParityInputsInput; output: io.ParityInputs };
   notify: { input: DeploymentNotification; output: io.NotifyResult };
 }
 

@@ -3,6 +3,7 @@ import { scopedLogger } from "./runScope";
 import type { AzureMachineLearningWorkspaces } from "@azure/arm-machinelearning";
 import type { MonitorClient } from "@azure/arm-monitor";
 import type { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import type { BlobServiceClient } from "@azure/storage-blob";
 import type { DeploymentNotification } from "../contracts/notification";
 import type { Clock } from "../domain/clock";
 import { DEFAULT_SERVING_IMAGE } from "../domain/promptFlowRuntime";
@@ -10,6 +11,7 @@ import { DEFAULT_SERVING_IMAGE } from "../domain/promptFlowRuntime";
 export type { ScoreRequest, ScoreResponse, ScoringClient } from "./scoring";
 import {
   createAuthorizationClient,
+  createBlobServiceClient,
   createMachineLearningClient,
   createManagedIdentityClient,
   createMonitorClient,
@@ -39,6 +41,12 @@ export interface ActivitySettings {
   armEndpoint: string;
   /** Hosts (suffixes) a scoring URI must be on, over https, before the key is sent to it. */
   scoringHostSuffixes: readonly string[];
+  /**
+   * Where Blob storage is, when not in Azure: an https origin serving accounts path-style
+   * (`<blobEndpoint>/<account>`, as Azurite and the simulator do). Unset in Azure: a datastore's account
+   * is `https://<account>.blob.<its endpoint>`.
+   */
+  blobEndpoint?: string | undefined;
 }
 
 /**
@@ -52,6 +60,8 @@ export interface ActivityDeps {
   msi(subscriptionId: string): ManagedServiceIdentityClient;
   /** Azure Monitor metrics (Metrics – List) of the endpoints. */
   monitor(subscriptionId: string): MonitorClient;
+  /** Blob storage of one account (`https://<account>.blob.core.windows.net`), with the ARM clients' credential and CA. */
+  blob(accountUrl: string): BlobServiceClient;
   scoring: ScoringClient;
   bus: NotificationPublisher;
   clock: Clock;
@@ -89,7 +99,8 @@ export interface ActivityEnvironment {
 
 /**
  * The activities' dependencies: one SDK client per subscription and kind (made on first use, then
- * reused), and a scoring client trusting the same extra CA as the ARM clients.
+ * reused), a Blob client per storage account, and a scoring client trusting the same extra CA as the
+ * ARM clients.
  */
 export function createActivityDeps(env: ActivityEnvironment): ActivityDeps {
   const client = <T>(make: (options: AzureClientOptions) => T) => perKey((subscriptionId) => make({ ...env.arm, subscriptionId }));
@@ -98,6 +109,7 @@ export function createActivityDeps(env: ActivityEnvironment): ActivityDeps {
     authz: client(createAuthorizationClient),
     msi: client(createManagedIdentityClient),
     monitor: client(createMonitorClient),
+    blob: perKey((accountUrl) => createBlobServiceClient(env.arm, accountUrl)),
     scoring: createScoringClient(env.arm.caCertPem ? { caCertPem: env.arm.caCertPem } : {}),
     bus: env.bus,
     clock: env.clock,

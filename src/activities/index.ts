@@ -9,6 +9,7 @@ import { analyzeDeploymentHealth } from "./health";
 import { registerModel } from "./model";
 import { registerCode } from "./code";
 import { checkParity } from "./parity";
+import { readParityInputs } from "./parityInputs";
 import { describeRuntimes } from "./runtimes";
 import { notify } from "./notify";
 import { resolveIdentity } from "./identity";
@@ -43,6 +44,7 @@ const definitions: { [K in ActivityName]: ActivityDefinition<K> } = {
   listEndpointDeployments: { input: io.ListEndpointDeploymentsInput, run: listEndpointDeployments },
   describeRuntimes: { input: io.DescribeRuntimesInput, run: describeRuntimes },
   checkParity: { input: io.CheckParityInput, run: checkParity },
+  readParityInputs: { input: io.ReadParityInputsInput, run: readParityInputs },
   notify: { input: io.NotifyInput, run: notify },
 };
 

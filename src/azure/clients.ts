@@ -10,6 +10,7 @@ import {
   type PipelineRetryOptions,
 } from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { BlobServiceClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import type { ScoringClient } from "../activities/scoring";
 
 /**
@@ -35,7 +36,7 @@ export interface AzureClientOptions {
 
 let sharedDefaultCredential: TokenCredential | undefined;
 
-function credentialFor(options: AzureClientOptions): TokenCredential {
+function credentialFor(options: Pick<AzureClientOptions, "credential">): TokenCredential {
   return options.credential ?? (sharedDefaultCredential ??= new DefaultAzureCredential());
 }
 
@@ -70,6 +71,36 @@ export function createManagedIdentityClient(options: AzureClientOptions): Manage
  */
 export function createMonitorClient(options: AzureClientOptions): MonitorClient {
   return new MonitorClient(credentialFor(options), options.subscriptionId, pipelineOptions(options));
+}
+
+/** How long one Storage request may take, and how often it is tried: an activity returns within seconds. */
+const BLOB_TRY_TIMEOUT_MS = 10_000;
+const BLOB_MAX_TRIES = 3;
+
+/**
+ * `@azure/storage-blob` 12.32 (pinned below 12.33, which requires Node ≥ 22; this package also runs on
+ * Node 20): a Blob service client for one account URL, with the same TokenCredential as the ARM
+ * clients (the SDK asks it for `https://storage.azure.com/.default`). `caCertPem` reaches the TLS
+ * policy the same way as for the ARM clients: the storage pipeline spreads its options into
+ * core-client's `createClientPipeline` (storage-blob `Pipeline.js`, `getCoreClientOptions`), which adds
+ * `tlsPolicy(tlsOptions)`; StoragePipelineOptions does not declare `tlsOptions`, hence the wider type.
+ * The account URL is `https://<account>.blob.<endpoint>` in Azure, or path-style
+ * `https://127.0.0.1:<port>/<account>` against the simulator (the SDK reads the account and container
+ * from the path for an IP host: `isIpEndpointStyle` in storage-blob's utils.common.js).
+ */
+export function createBlobServiceClient(options: Omit<AzureClientOptions, "subscriptionId" | "endpoint">, accountUrl: string): BlobServiceClient {
+  const retry = options.retryOptions;
+  const pipeline: StoragePipelineOptions & { tlsOptions?: { ca: string } } = {
+    userAgentOptions: { userAgentPrefix: "flowdeploy" },
+    retryOptions: {
+      maxTries: retry?.maxRetries !== undefined ? retry.maxRetries + 1 : BLOB_MAX_TRIES,
+      tryTimeoutInMs: BLOB_TRY_TIMEOUT_MS,
+      ...(retry?.retryDelayInMs !== undefined ? { retryDelayInMs: retry.retryDelayInMs } : { retryDelayInMs: 500 }),
+      ...(retry?.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: retry.maxRetryDelayInMs } : { maxRetryDelayInMs: 2_000 }),
+    },
+    ...(options.caCertPem ? { tlsOptions: { ca: options.caCertPem } } : {}),
+  };
+  return new BlobServiceClient(accountUrl, credentialFor(options), pipeline);
 }
 
 export interface ScoringClientOptions {

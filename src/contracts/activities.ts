@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isoTimestamp, WorkspaceRef } from "./common";
-import { AgentEnvironment, AnalysisSpec, DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole, ParityRules } from "./deployRequest";
+import { AgentEnvironment, AnalysisSpec, DeploymentSpec, EndpointSpec, FlowSource, ModelRef, ExtraRole, PARITY_INPUTS_FILE, ParityRules } from "./deployRequest";
 import { DeploymentNotification } from "./notification";
 import { TARGET_KINDS } from "../domain/targets";
 
@@ -253,3 +253,17 @@ export const CheckParityInput = z.object({
 export type CheckParityInput = z.input<typeof CheckParityInput>;
 export const ParityBatch = z.object({ cases: z.array(z.object({ index: z.number().int().min(0), passed: z.boolean(), reasons: z.array(z.string()) })) });
 export type ParityBatch = z.infer<typeof ParityBatch>;
+
+/**
+ * readParityInputs: a migration's parity inputs from a JSONL file in a datastore of the workspace
+ * (`parity.inputsFile`, already checked at intake), one JSON object a line.
+ */
+export const ReadParityInputsInput = z.object({ workspace: WorkspaceRef, uri: z.string().regex(PARITY_INPUTS_FILE, "expected azureml://datastores/<store>/paths/<path>.jsonl") });
+export type ReadParityInputsInput = z.infer<typeof ReadParityInputsInput>;
+export const ParityInputs = z.object({
+  /** The inputs, in the file's order (blank lines skipped): each case's index is its place here. */
+  inputs: z.array(z.record(z.string(), z.unknown())),
+  /** The bytes read: the blob's size. */
+  bytes: z.number().int().min(0),
+});
+export type ParityInputs = z.infer<typeof ParityInputs>;

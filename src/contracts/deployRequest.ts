@@ -15,9 +15,28 @@ import { assetName, assetVersion, endpointOrDeploymentName, guid, requiredOr, Sc
  * `..`, `%`, `?`, `#`, whitespace or control characters.
  */
 const SEGMENT = "[A-Za-z0-9_.~()+=,@!-]+";
-const DATASTORE_PATH = `datastores/[A-Za-z0-9_]{1,255}/paths/(?!.*(?:^|/)\\.\\.(?:/|$))${SEGMENT}(?:/${SEGMENT})*/?`;
+// No `..` segment anywhere after `paths/`, the first one included (`(?:.*/)?` starts at the path).
+const DATASTORE_PATH = `datastores/[A-Za-z0-9_]{1,255}/paths/(?!(?:.*/)?\\.\\.(?:/|$))${SEGMENT}(?:/${SEGMENT})*/?`;
 const WORKSPACE_PREFIX = "subscriptions/([0-9a-fA-F-]{36})/resource[Gg]roups/([-\\w.()]{1,90})/workspaces/([-\\w]{1,64})/";
 export const FLOW_PATH = new RegExp(`^azureml://(?:${WORKSPACE_PREFIX})?${DATASTORE_PATH}$`);
+/**
+ * A JSONL file of parity inputs in a datastore of the target workspace:
+ * `azureml://datastores/<store>/paths/<path>.jsonl`, or the long form naming the target workspace
+ * (checked with the workspace below). Segments as for a flow folder, and none `.` or `..`: the path
+ * is a blob name, and Azure Storage advises against blob names with dot segments ("Naming and
+ * referencing containers, blobs, and metadata": avoid names ending in `.` or `/`, or `./`, `../`).
+ * Groups: 1-3 the workspace of the long form, 4 the datastore, 5 the path in it.
+ */
+const DATASTORE_FILE = `datastores/([A-Za-z0-9_]{1,255})/paths/((?!(?:.*/)?\\.\\.?(?:/|$))(?:${SEGMENT}/)*${SEGMENT}\\.jsonl)`;
+export const PARITY_INPUTS_FILE = new RegExp(`^azureml://(?:${WORKSPACE_PREFIX})?${DATASTORE_FILE}$`);
+
+/** The parts of a parity inputs file URI, or undefined when it is not one. */
+export function parityInputsFileOf(uri: string): { workspace?: [string, string, string]; datastore: string; path: string } | undefined {
+  const m = PARITY_INPUTS_FILE.exec(uri);
+  if (!m) return undefined;
+  return { ...(m[1] ? { workspace: [m[1], m[2]!, m[3]!] as [string, string, string] } : {}), datastore: m[4]!, path: m[5]! };
+}
+
 const flowPath = z
   .string({ error: requiredOr("a flow folder URI") })
   .regex(FLOW_PATH, "expected a flow folder URI such as azureml://datastores/workspaceblobstore/paths/flows/web-classification (or the long form naming the target workspace)");
@@ -346,22 +365,51 @@ export const ParityRules = z
   .refine((r) => Boolean(r.requiredFields?.length || r.exactFields?.length || r.numericTolerance || r.similarity), "give at least one rule: requiredFields, exactFields, numericTolerance or similarity");
 export type ParityRules = z.infer<typeof ParityRules>;
 
+/** One parity input: an object of inputs, nested at most MAX_INPUT_DEPTH deep. */
+export const ParityInput = z
+  .record(z.string(), z.unknown(), { error: requiredOr("an object of inputs") })
+  .refine((input) => !nestsDeeperThan(input, MAX_INPUT_DEPTH), `nests deeper than ${MAX_INPUT_DEPTH} levels`);
+
+/**
+ * The most bytes a parity inputs file may hold: no more than an inline request could carry, since a
+ * request travels as one Service Bus message of at most 256 KB (Standard tier; MAX_MESSAGE_BYTES in
+ * parse.ts, not imported here: parse.ts imports this module). The inputs read from it go into the
+ * orchestration's history like inline ones.
+ */
+export const MAX_PARITY_INPUTS_FILE_BYTES = 256 * 1024;
+
 /**
  * The parity check of a migration: the same inputs are scored on the live prompt flow deployment and
  * on the new agent deployment (each by name, so no client sees it), and the answers compared by `rules`.
- * The run goes on only when at least `minScorePercent` of the cases pass.
+ * The run goes on only when at least `minScorePercent` of the cases pass. The inputs come inline
+ * (`inputs`) or, one JSON object a line, from a JSONL file in a datastore of the target workspace
+ * (`inputsFile`, read by the `readParityInputs` activity in the parity stage): exactly one of the two.
  */
-export const ParitySpec = z.strictObject({
-  inputs: z
-    .array(
-      z.record(z.string(), z.unknown(), { error: requiredOr("an object of inputs") }).refine((input) => !nestsDeeperThan(input, MAX_INPUT_DEPTH), `nests deeper than ${MAX_INPUT_DEPTH} levels`),
-      { error: requiredOr("an array of input objects") },
-    )
-    .min(1, "at least one input")
-    .max(MAX_PARITY_INPUTS, `at most ${MAX_PARITY_INPUTS} inputs`),
-  rules: ParityRules,
-  minScorePercent: z.number({ error: requiredOr("a percentage") }).min(0, "expected a percentage from 0 to 100").max(100, "expected a percentage from 0 to 100").default(100),
-});
+export const ParitySpec = z
+  .strictObject({
+    inputs: z
+      .array(ParityInput, { error: requiredOr("an array of input objects") })
+      .min(1, "at least one input")
+      .max(MAX_PARITY_INPUTS, `at most ${MAX_PARITY_INPUTS} inputs`)
+      .optional(),
+    inputsFile: z
+      .string({ error: requiredOr("a datastore file URI") })
+      .regex(
+        PARITY_INPUTS_FILE,
+        "expected a JSONL file in a datastore of the target workspace, such as azureml://datastores/workspaceblobstore/paths/parity/cases.jsonl (or the long form naming the target workspace; no '.' or '..' segments)",
+      )
+      .optional(),
+    rules: ParityRules,
+    minScorePercent: z.number({ error: requiredOr("a percentage") }).min(0, "expected a percentage from 0 to 100").max(100, "expected a percentage from 0 to 100").default(100),
+  })
+  .superRefine((p, ctx) => {
+    if (p.inputs !== undefined && p.inputsFile !== undefined) ctx.addIssue({ code: "custom", path: ["inputsFile"], message: "give exactly one of inputs or inputsFile, not both" });
+    if (p.inputs === undefined && p.inputsFile === undefined) {
+      ctx.addIssue({ code: "custom", path: ["inputs"], message: "required: give inputs (an array of input objects) or inputsFile (a JSONL file in a datastore of the target workspace)" });
+    }
+  })
+  // The same rule for the JSON Schema.
+  .meta({ oneOf: [{ required: ["inputs"] }, { required: ["inputsFile"] }] });
 export type ParitySpec = z.infer<typeof ParitySpec>;
 
 export const RolloutPolicy = z
@@ -473,6 +521,10 @@ function checkTarget(value: TargetFields, ctx: z.RefinementCtx): void {
     if (!sameWorkspace([sub, rg, ws], value.workspace)) {
       ctx.addIssue({ code: "custom", path: ["flow", "path"], message: "names another workspace; the flow must be in a datastore of the target workspace" });
     }
+  }
+  const inputsFile = value.parity?.inputsFile ? parityInputsFileOf(value.parity.inputsFile) : undefined;
+  if (inputsFile?.workspace && value.workspace && !sameWorkspace(inputsFile.workspace, value.workspace)) {
+    ctx.addIssue({ code: "custom", path: ["parity", "inputsFile"], message: "names another workspace; the parity inputs must be in a datastore of the target workspace" });
   }
   const env = value.deployment?.environment ? ENVIRONMENT_REF.exec(value.deployment.environment) : null;
   if (env?.[3] && value.workspace && !sameWorkspace([env[3], env[4]!, env[5]!], value.workspace)) {

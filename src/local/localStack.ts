@@ -126,6 +126,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.servingImage ? { servingImage: options.servingImage } : {}),
       adoptEndpoints: options.adoptEndpoints ?? false,
       scoringHostSuffixes: [new URL(sim.url).hostname],
+      // Blob storage (a migration's parity inputs file) is the simulator's too, path-style.
+      blobEndpoint: sim.url,
     },
     log: { info: activityLog, warn: activityLog },
   });

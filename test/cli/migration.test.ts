@@ -208,3 +208,41 @@ describe("flowdeploy plan for a migration", () => {
     expect(none.stdout).toContain("  PROBLEM     NothingToMigrate: no deployment of endpoint web-classify serves live traffic on the prompt flow runtime\n");
   });
 });
+
+describe("a migration whose parity inputs come from a datastore file, through flowdeploy local", () => {
+  it("reads the six inputs from workspaceblobstore and migrates as with them inline: 6 of 6, exit 0", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "flowdeploy-migrate-file-"));
+    dirs.push(stateDir);
+    const request = sample("agents", "migrate-from-file.request.json");
+    const run = await runBin(["local", "--json", "--request", request, "--scenario", sample("scenarios", "migration.json"), "--state-dir", stateDir]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+    const n = lines.at(-1) as DeploymentNotification;
+    expect(n.requestId).toBe("web-classification-migrate-file-001");
+    const state = JSON.parse(readFileSync(join(stateDir, "simulator-state.json"), "utf8")) as State;
+    check({ ...CASES[1]!, request }, n, state);
+    const notes = lines.filter((l) => l.type === "stage").map((l) => `${l.stage} ${l.event}${l.note ? ` — ${l.note}` : ""}`);
+    expect(notes).toContain("parity succeeded — 6 of 6 cases match blue (100%; at least 100% needed)");
+    // The datastore from ARM, then the file from Blob storage (its size, then its content), once each.
+    const log = state["requestLog"] as { operation: string; status: number }[];
+    expect(log.filter((r) => /^(datastores|blobs)\./.test(r.operation)).map((r) => `${r.operation} ${r.status}`)).toEqual(["datastores.get 200", "blobs.getProperties 200", "blobs.download 200"]);
+  });
+
+  it("a missing file fails stage parity (ParityInputsNotFound): no parity report, the agent removed, the prompt flow at 100%", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "flowdeploy-migrate-nofile-"));
+    dirs.push(stateDir);
+    // migration-divergent.json has no datastore files.
+    const run = await runBin(["local", "--json", "--request", sample("agents", "migrate-from-file.request.json"), "--scenario", sample("scenarios", "migration-divergent.json"), "--state-dir", stateDir]);
+    expect(run.code, run.stderr).toBe(1);
+    const n = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as DeploymentNotification;
+    expect(n.outcome).toBe("Failed");
+    expect(n.error).toMatchObject({ stage: "parity", code: "ParityInputsNotFound", message: expect.stringMatching(/^parity\.inputsFile azureml:\/\/datastores\/workspaceblobstore\/paths\/parity\/web-classification\.jsonl: no such blob in storage account st[0-9a-f]{10} \(BlobNotFound\)$/) });
+    expect(n.parity).toBeUndefined();
+    expect(n.traffic).toEqual({ blue: 100 });
+    const state = JSON.parse(readFileSync(join(stateDir, "simulator-state.json"), "utf8")) as State;
+    const log = state["requestLog"] as { method: string; path: string; operation: string }[];
+    expect(log.filter((r) => r.method === "DELETE").map((r) => r.path.split("/").pop())).toEqual(["green"]);
+    // Get Blob Properties answered 404: nothing downloaded.
+    expect(log.filter((r) => /^blobs\./.test(r.operation)).map((r) => r.operation)).toEqual(["blobs.getProperties"]);
+  });
+});

@@ -70,12 +70,12 @@ describe("package.json main", () => {
     const byTrigger = (t: string) => registered.filter((r) => r.trigger === t).map((r) => r.name).sort();
     expect(byTrigger("orchestrationTrigger")).toEqual(["deployFlow", "releaseEndpointLock"]);
     expect(byTrigger("activityTrigger")).toEqual(Object.values(Activities).sort());
-    expect(byTrigger("httpTrigger")).toEqual(["approveDeploymentHttp", "cancelDeploymentHttp", "getDeploymentHttp", "listDeploymentsHttp", "rejectDeploymentHttp", "releaseLockHttp", "startDeploymentHttp", "statusPageHttp"]);
+    expect(byTrigger("httpTrigger")).toEqual(["approveDeploymentHttp", "cancelDeploymentHttp", "getDeploymentHttp", "inventoryHttp", "listDeploymentsHttp", "rejectDeploymentHttp", "releaseLockHttp", "startDeploymentHttp", "statusPageHttp"]);
     // No two HTTP functions answer the same method on the same route (the host matches a route with
     // its methods; parameter names do not tell routes apart, and routes compare ignoring case).
     const routes = registered.filter((r) => r.trigger === "httpTrigger").flatMap((r) => (r.methods ?? ["*"]).map((m) => `${m.toUpperCase()} ${(r.route ?? r.name).toLowerCase().replace(/\{[^}]*\}/g, "{}")}`));
     expect(new Set(routes).size).toBe(routes.length);
-    expect(routes.sort()).toEqual(["GET deployments", "GET deployments/{}", "GET status", "POST deployments", "POST deployments/{}/approve", "POST deployments/{}/cancel", "POST deployments/{}/reject", "POST deployments/{}/release-lock"]);
+    expect(routes.sort()).toEqual(["GET deployments", "GET deployments/{}", "GET inventory", "GET status", "POST deployments", "POST deployments/{}/approve", "POST deployments/{}/cancel", "POST deployments/{}/reject", "POST deployments/{}/release-lock"]);
     // Unique across all kinds, ignoring case (the worker and host rule the stand-in enforces).
     const lower = registered.map((r) => r.name.toLowerCase());
     expect(new Set(lower).size).toBe(lower.length);

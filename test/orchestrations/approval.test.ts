@@ -49,7 +49,7 @@ describe("approval gate", () => {
     expect(status(s, id)).toMatchObject({ stage: "approval", outcome: "Running", approval: { approvers: ["ml-leads@contoso.com"] } });
     expect(s.sim.requests().some((r) => r.operation === "score")).toBe(true);
     expect(trafficPuts(s)).toHaveLength(0);
-    const asked = (await drainNotifications(s)).filter((n) => n.outcome === "AwaitingApproval");
+    const asked = (await drainNotifications(s, { until: (all) => all.some((n) => n.outcome === "AwaitingApproval") })).filter((n) => n.outcome === "AwaitingApproval");
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatchObject({ error: null, traffic: { blue: 100 }, approval: { approvers: ["ml-leads@contoso.com"] }, deployment: { name: "green" } });
     expect(Date.parse(asked[0]!.approval!.expiresAt) - Date.parse(asked[0]!.approval!.requestedAt)).toBe(60 * 60_000);

@@ -167,7 +167,7 @@ describe("cancel", () => {
     expect(endpoint(s).deployments.map((d) => d.name)).toEqual(["blue"]);
     // Traffic never moved and the endpoint was reused: not one endpoint write.
     expect(s.sim.requests().filter((r) => r.operation === "onlineEndpoints.update" || r.operation === "onlineEndpoints.createOrUpdate").map((r) => r.operation)).toEqual([]);
-    const published = await drainNotifications(s);
+    const published = await drainNotifications(s, { until: (all) => all.some((p) => p.requestId === "cancel-me") });
     expect(published.filter((p) => p.requestId === "cancel-me").map((p) => p.outcome)).toEqual(["Cancelled"]);
 
     // The lock was released: the next request for the endpoint runs to completion.

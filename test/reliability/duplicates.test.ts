@@ -56,7 +56,8 @@ async function settle(s: RunningService, requestIds: string[]): Promise<Deployme
     await new Promise((r) => setTimeout(r, 25));
   }
   for (const id of requestIds) await s.stack.runtime.waitForCompletion(instanceIdFor(id), { timeoutMs: 20_000 });
-  const published = await drainNotifications(s.stack, 500);
+  // Every request's outcome (or its rejection) has been published.
+  const published = await drainNotifications(s.stack, { until: (all) => requestIds.every((id) => all.some((n) => n.requestId === id && n.outcome !== "AwaitingApproval")) });
   recordArtifact("duplicates: notifications", published);
   return published;
 }
@@ -151,7 +152,7 @@ describe("duplicates deploy once", () => {
     badEvent["data"].metrics.accuracy = 0.1;
     await sendToQueue(service.stack.serviceBusConnectionString, Array.from({ length: 5 }, () => ({ body: bad, messageId: bad["requestId"] })));
     for (let i = 0; i < 5; i++) expect((await postEvents(service.url, [badEvent])).status).toBe(202);
-    const published = await drainNotifications(service.stack, 500);
+    const published = await drainNotifications(service.stack, { until: (all) => all.length >= 2 });
     const s = summary(service, published);
     reportRow("duplicates", { label: "bad request ×5 (same messageId) + bad event ×5", ...s });
     expect(published.map((n) => `${n.requestId}:${n.outcome}:${n.error?.message}`).sort()).toEqual([

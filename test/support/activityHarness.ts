@@ -33,7 +33,8 @@ export async function startActivityHarness(scenario?: ScenarioInput, settings: P
     arm: { endpoint: sim.url, caCertPem: sim.caCertPem, credential: staticTokenCredential(), retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 5 } },
     bus: { publish: async (notification, messageId) => void published.push({ notification, messageId }) },
     clock,
-    settings: { scoringHostSuffixes: [new URL(sim.url).hostname], ...settings },
+    // The simulator serves Blob storage path-style on its own origin, as Azurite does.
+    settings: { scoringHostSuffixes: [new URL(sim.url).hostname], blobEndpoint: sim.url, ...settings },
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) },
   });
   return {

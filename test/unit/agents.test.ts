@@ -184,3 +184,58 @@ describe("retiring the prompt flow after a migration", () => {
     expect(promptFlowToRetire(list, "GREEN", 3)).toEqual([]);
   });
 });
+
+describe("parity inputs from a datastore file (parity.inputsFile)", () => {
+  const FILE = "azureml://datastores/workspaceblobstore/paths/parity/web-classification.jsonl";
+  const fromFile = () => {
+    const request = sampleMigrationRequest();
+    delete request.parity.inputs;
+    request.parity.inputsFile = FILE;
+    return request;
+  };
+
+  it("takes a JSONL file in a datastore of the target workspace, short or long form", () => {
+    expect(problems(fromFile())).toEqual([]);
+    const long = fromFile();
+    long.parity.inputsFile = "azureml://subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/RG-PROMPTFLOW/workspaces/ws-promptflow/datastores/workspaceblobstore/paths/parity/cases.jsonl";
+    expect(problems(long)).toEqual([]);
+  });
+
+  it("needs exactly one of inputs and inputsFile", () => {
+    const both = fromFile();
+    both.parity.inputs = [{ url: "https://example.com" }];
+    expect(problems(both)).toEqual(["parity.inputsFile: give exactly one of inputs or inputsFile, not both"]);
+    const neither = fromFile();
+    delete neither.parity.inputsFile;
+    expect(problems(neither)).toEqual(["parity.inputs: required: give inputs (an array of input objects) or inputsFile (a JSONL file in a datastore of the target workspace)"]);
+  });
+
+  it("refuses a file of another workspace", () => {
+    const other = fromFile();
+    other.parity.inputsFile = "azureml://subscriptions/00000000-1111-2222-3333-444444444444/resourcegroups/rg-promptflow/workspaces/ws-other/datastores/workspaceblobstore/paths/parity/cases.jsonl";
+    expect(problems(other)).toEqual(["parity.inputsFile: names another workspace; the parity inputs must be in a datastore of the target workspace"]);
+  });
+
+  const NOT_A_FILE =
+    "parity.inputsFile: expected a JSONL file in a datastore of the target workspace, such as azureml://datastores/workspaceblobstore/paths/parity/cases.jsonl (or the long form naming the target workspace; no '.' or '..' segments)";
+  it.each([
+    "azureml://datastores/workspaceblobstore/paths/../secrets/cases.jsonl",
+    "azureml://datastores/workspaceblobstore/paths/parity/../cases.jsonl",
+    "azureml://datastores/workspaceblobstore/paths/./cases.jsonl",
+    "azureml://datastores/workspaceblobstore/paths/parity/cases.json",
+    "azureml://datastores/workspaceblobstore/paths/parity/",
+    "azureml://datastores/workspaceblobstore/paths/parity/cases%2e.jsonl",
+    "https://contoso.blob.core.windows.net/azureml/parity/cases.jsonl",
+    "azureml://datastores/work-space/paths/parity/cases.jsonl",
+  ])("refuses %s naming the field", (uri) => {
+    const request = fromFile();
+    request.parity.inputsFile = uri;
+    expect(problems(request)).toEqual([NOT_A_FILE]);
+  });
+
+  it("a flow folder or agent code path may not start with `..` either", () => {
+    const request = sampleMigrationRequest();
+    request.agent.code = "azureml://datastores/workspaceblobstore/paths/../agents/web-classification";
+    expect(problems(request)).toEqual([expect.stringMatching(/^agent\.code: expected a code folder URI/)]);
+  });
+});

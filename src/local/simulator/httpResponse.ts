@@ -8,6 +8,10 @@ export interface SimResponse {
   body?: unknown;
   /** Destroy the connection instead of answering (injected `reset` fault). */
   reset?: boolean;
+  /** A data-plane body written as it is (a blob, Storage's XML error); `headers` carry its Content-Type and Content-Length. */
+  raw?: Buffer;
+  /** An answer to HEAD: the headers of the GET (Content-Length included), no body. */
+  head?: boolean;
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
@@ -38,6 +42,12 @@ export function armCommonHeaders(method: string): Record<string, string> {
 
 export function writeResponse(res: ServerResponse, response: SimResponse, extraHeaders: Record<string, string> = {}): void {
   const headers: Record<string, string> = { ...extraHeaders, ...(response.headers ?? {}) };
+  if (response.raw !== undefined) {
+    headers["Content-Length"] ??= String(response.raw.length);
+    res.writeHead(response.status, headers);
+    res.end(response.head ? undefined : response.raw);
+    return;
+  }
   if (response.body === undefined) {
     headers["Content-Length"] = "0";
     res.writeHead(response.status, headers);

@@ -31,6 +31,7 @@ export const ARM_OPERATIONS = [
   "codeVersions.get",
   "codeVersions.createOrUpdate",
   "environmentVersions.get",
+  "datastores.get",
   "environmentVersions.createOrUpdate",
   "roleAssignments.listForScope",
   "roleAssignments.get",
@@ -55,16 +56,25 @@ export const SCORING_OPERATIONS = ["score", "swagger"] as const;
 
 export type ScoringOperation = (typeof SCORING_OPERATIONS)[number];
 
-export type OperationName = ArmOperation | ScoringOperation;
+/**
+ * Azure Blob Storage data-plane operations of the workspaces' storage accounts, as `BlobClient` names
+ * them: `download` (Get Blob) and `getProperties` (Get Blob Properties). Not ARM: `*` does not select them.
+ */
+export const STORAGE_OPERATIONS = ["blobs.download", "blobs.getProperties"] as const;
+
+export type StorageOperation = (typeof STORAGE_OPERATIONS)[number];
+
+export type OperationName = ArmOperation | ScoringOperation | StorageOperation;
 
 const GROUPS = [...new Set(ARM_OPERATIONS.map((op) => op.split(".")[0] ?? op))];
 
-/** What a fault's `op` may name: an operation, `group.*`, `*` (every ARM call) or `score`. */
+/** What a fault's `op` may name: an operation, `group.*`, `*` (every ARM call), `score` or a blob operation. */
 export const FAULT_OPERATION_SELECTORS: readonly [string, ...string[]] = [
   "*",
   ...GROUPS.map((g) => `${g}.*`),
   ...ARM_OPERATIONS,
   ...SCORING_OPERATIONS,
+  ...STORAGE_OPERATIONS,
 ];
 
 /** The operations whose long-running operation can end in a provisioning error. */

@@ -4,6 +4,8 @@ import * as deployments from "./onlineDeployments";
 import * as models from "./models";
 import * as environments from "./environments";
 import * as codes from "./codes";
+import { getDatastore } from "./datastores";
+import { SIM_STORAGE_ACCOUNT } from "./workspaces";
 import * as rbac from "./rbac";
 import { getOperationResult, getOperationStatus } from "./operationPolls";
 import { ML_API_VERSION, ML_API_VERSION_CURRENT } from "./lroOperations";
@@ -20,7 +22,7 @@ import { listMetrics, METRICS_API_VERSIONS } from "./metrics";
 
 export type Handler = (ctx: RequestContext) => SimResponse;
 
-export type RouteKind = "arm" | "scoring" | "internal";
+export type RouteKind = "arm" | "scoring" | "storage" | "internal";
 
 export interface Route {
   kind: RouteKind;
@@ -96,6 +98,7 @@ const WORKSPACE_ROUTES: PatternRoute[] = [
     pattern: ["codes", ":codeName", "versions", ":version"],
     methods: { GET: ["codeVersions.get", codes.getCodeVersion], PUT: ["codeVersions.createOrUpdate", codes.createOrUpdateCodeVersion] },
   },
+  { pattern: ["datastores", ":datastoreName"], methods: { GET: ["datastores.get", getDatastore] } },
   {
     pattern: ["environments", ":environmentName", "versions", ":version"],
     methods: { GET: ["environmentVersions.get", environments.getEnvironmentVersion], PUT: ["environmentVersions.createOrUpdate", environments.createOrUpdateEnvironmentVersion] },
@@ -173,6 +176,14 @@ export function resolveRoute(method: string, path: string): Route | undefined {
   }
   const scoring = matchTable(SCORING_ROUTES, method, segments, "scoring", {});
   if (scoring) return scoring;
+
+  // Blob storage, path-style: `/<account>/<container>/<blob name>` for the workspaces' storage
+  // accounts (never an ARM path: those start with `subscriptions`, `providers` or a scope).
+  if (segments.length >= 3 && SIM_STORAGE_ACCOUNT.test(segments[0] ?? "")) {
+    const params = { account: segments[0] ?? "", container: segments[1] ?? "", blob: segments.slice(2).join("/") };
+    const operation = method === "GET" ? "blobs.download" : method === "HEAD" ? "blobs.getProperties" : undefined;
+    return { kind: "storage", operation: operation ?? "unknown", params };
+  }
 
   // Authorization first: its scope may itself be an ML path (a workspace id).
   for (let i = segments.length - 2; i >= 0; i--) {

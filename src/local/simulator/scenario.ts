@@ -292,6 +292,29 @@ export const ScenarioSchema = z
       )
       .default([]),
     /**
+     * Files in the workspace's blob datastores (docs/simulator.md, "Datastore files"): served by the
+     * simulator's Blob storage (path-style, `/<account>/<container>/<path>`) on the datastore's storage
+     * account, e.g. a migration's `parity.inputsFile`.
+     */
+    datastoreFiles: z
+      .array(
+        z
+          .object({
+            /** `azureml://datastores/<store>/paths/<path>` (or the long workspace form) in workspaceblobstore or workspaceartifactstore. */
+            uri: z
+              .string()
+              .regex(
+                /^azureml:\/\/(subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/(workspaceblobstore|workspaceartifactstore)\/paths\/[^?#]*[^/?#]$/i,
+                "must be an azureml:// file URI in a blob datastore: azureml://datastores/workspaceblobstore/paths/<path> (or workspaceartifactstore)",
+              ),
+            /** The file's text (UTF-8), at most 1 MB. */
+            content: z.string().max(1024 * 1024, "at most 1 MB of text"),
+            contentType: z.string().min(1).default("application/octet-stream"),
+          })
+          .strict(),
+      )
+      .default([]),
+    /**
      * Workspace connections that use Microsoft Entra ID: the flow calls `target` with the endpoint
      * identity's token, which works only while that identity holds `role` on it (GUID or role name).
      */

@@ -1,5 +1,6 @@
 import { MANAGED_TAG } from "../../activities/managed";
 import { agentFolderOf, agentPrincipal, type AgentState } from "./agents";
+import { seedBlobs } from "./blobStorage";
 import { BUILTIN_ROLES, COGNITIVE_SERVICES_USER_ROLE_ID, CONNECTION_SECRETS_READER_ROLE_ID, KEY_VAULT_SECRETS_USER_ROLE_ID, findBuiltinRole } from "./builtinRoles";
 import { codeVersionId, putCodeVersion, type CodeState } from "./codes";
 import { issueEndpointKeys } from "./credentials";
@@ -69,7 +70,10 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
     nextRequestSeq: 1,
   };
   seedTelemetry(state, scenario, now);
-  if (!scenario) return state;
+  if (!scenario) {
+    seedBlobs(state, undefined, ws, new Date(now.getTime() - SEED_AGE_MS));
+    return state;
+  }
 
   const seededAt = new Date(now.getTime() - SEED_AGE_MS);
   for (const uai of scenario.userAssignedIdentities) {
@@ -92,6 +96,8 @@ export function createInitialState(scenario: Scenario | undefined, now: Date): S
       { subscriptionId: ws.subscriptionId, resourceGroup: p.hub.resourceGroup ?? p.resourceGroup ?? ws.resourceGroup, workspace: p.hub.name },
     ]),
   );
+  // The default blob containers and the scenario's datastore files, on each workspace's (or hub's) storage.
+  seedBlobs(state, scenario, ws, seededAt);
   (state as FlowPackageState).flowFolders = scenario.flows.map((f) => ({ uri: normalizeFolderUri(f.path, ws), requirements: [...f.requirements], connections: [...f.connections] }));
   (state as AgentState).agentFolders = scenario.agents.map((a) => ({
     uri: normalizeFolderUri(a.code, ws),

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../../domain/clock";
 import { ArmError, armErrorBody } from "./armErrors";
+import { storagePipeline } from "./blobStorage";
 import { armFaultResponse, takeRequestFault } from "./faults";
 import { armCommonHeaders, json, writeResponse, type SimResponse } from "./httpResponse";
 import { normalizePath } from "./ids";
@@ -13,7 +14,8 @@ import type { SimState } from "./stateStore";
 /**
  * The request pipeline: settle finished operations at the simulated "now", then for ARM routes
  * authenticate (any bearer token; none → 401) → route (unknown → 404) → api-version (wrong → 400) →
- * injected fault → handler; scoring routes go to their handler, which does its own auth and faults.
+ * injected fault → handler; scoring routes go to their handler, which does its own auth and faults;
+ * blob routes (path-style storage accounts) go to Storage's own pipeline (blobStorage.ts).
  * Every ARM and scoring request is logged (path only) and the state is persisted afterwards.
  */
 
@@ -150,9 +152,13 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   };
 
   const isScoring = route?.kind === "scoring";
+  const isStorage = route?.kind === "storage";
   let response: SimResponse;
   try {
-    if (isScoring && route.handler) {
+    if (isStorage) {
+      // Azure Storage's data plane: its own authentication, errors and headers (blobStorage.ts).
+      response = storagePipeline(ctx, route.operation === "unknown" ? undefined : route.operation);
+    } else if (isScoring && route.handler) {
       // A flow given a non-JSON body fails like a flow missing its inputs (424), not like ARM (400).
       if (ctx.body === INVALID_JSON) ctx.body = undefined;
       response = route.handler(ctx);
@@ -185,5 +191,5 @@ async function handle(deps: PipelineDeps, req: IncomingMessage, res: ServerRespo
   }
   if (ctx.appliedFault) entry.fault = ctx.appliedFault;
   deps.afterRequest(entry);
-  writeResponse(res, response, isScoring ? {} : armCommonHeaders(method));
+  writeResponse(res, response, isScoring || isStorage ? {} : armCommonHeaders(method));
 }

@@ -51,6 +51,9 @@ export function containerRegistryId(ws: WorkspaceRef): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.ContainerRegistry/registries/cr${suffix(ws)}`;
 }
 
+/** The simulator's storage account names: `st` and a 10-hex-digit suffix of the workspace (3-24 lowercase letters and digits, as Azure requires). */
+export const SIM_STORAGE_ACCOUNT = /^st[0-9a-f]{10}$/;
+
 export function storageAccountId(ws: WorkspaceRef): string {
   return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.Storage/storageAccounts/st${suffix(ws)}`;
 }

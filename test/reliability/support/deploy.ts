@@ -47,7 +47,9 @@ export async function recordedDeploy(options: LocalRunOptions = {}, label = "run
   });
   const { stack } = result;
   try {
-    const published = await drainNotifications(stack);
+    // The run's own outcome is among them once it is published.
+    const mine = (n: DeploymentNotification) => n.outcome === result.notification.outcome && n.requestId === result.notification.requestId;
+    const published = await drainNotifications(stack, { until: (all) => all.some(mine) });
     const run: RecordedRun = {
       notification: result.notification,
       published,
@@ -77,23 +79,39 @@ export function recordStack(stack: LocalStack, label: string): void {
   }
 }
 
+/** What a test waits for: the notifications it expects, read until they are all there or the deadline passes. */
+export interface DrainOptions {
+  /** Done once this holds for everything read so far (e.g. three Succeeded). */
+  until: (published: readonly DeploymentNotification[]) => boolean;
+  /** Real milliseconds to wait for `until` before giving up (the assertions then report what came). */
+  deadlineMs?: number;
+  /** After `until` holds: one more receive of this long, so an extra (unexpected) notification shows too. */
+  quietMs?: number;
+}
+
 /**
- * Every notification published so far, read from the `flowdeploy-cli` subscription (unfiltered; the
- * local run's own watcher reads `all`). Waits `quietMs` after the last message.
+ * The notifications published, read from the `flowdeploy-cli` subscription (unfiltered; the local
+ * run's own watcher reads `all`) until the expected ones arrived — never "until the first empty
+ * receive", which a loaded machine ends too early — then one quiet receive for any extra.
  */
-export async function drainNotifications(stack: LocalStack, quietMs = 100): Promise<DeploymentNotification[]> {
+export async function drainNotifications(stack: LocalStack, options: DrainOptions): Promise<DeploymentNotification[]> {
+  const { until, deadlineMs = 20_000, quietMs = 200 } = options;
   const sb = new ServiceBusClient(stack.serviceBusConnectionString);
   const receiver = sb.createReceiver(DEFAULT_TOPIC_NAME, LOCAL_SUBSCRIPTIONS.cli, { receiveMode: "receiveAndDelete" });
   const out: DeploymentNotification[] = [];
+  const deadline = Date.now() + deadlineMs;
   try {
-    for (;;) {
-      const batch = await receiver.receiveMessages(100, { maxWaitTimeInMs: quietMs });
-      if (batch.length === 0) break;
+    for (let satisfied = false; ; ) {
+      const wait = satisfied ? quietMs : Math.max(1, Math.min(1_000, deadline - Date.now()));
+      const batch = await receiver.receiveMessages(100, { maxWaitTimeInMs: wait });
+      if (satisfied && batch.length === 0) break;
+      if (!satisfied && batch.length === 0 && Date.now() >= deadline) break;
       for (const m of batch) {
         const parsed = parseNotification(m.body);
         if (!parsed.ok) throw new Error(`a published notification does not match its contract: ${JSON.stringify(parsed.issues)}`);
         out.push(parsed.value);
       }
+      if (!satisfied && until(out)) satisfied = true;
     }
   } finally {
     await receiver.close();
