@@ -1,0 +1,21 @@
+// Mutation testing of the product core (docs/testing.md): `npm run mutate`, or one file at a time with
+// `npm run mutate -- --mutate src/domain/parity.ts`. Not part of `npm test`: a full run takes hours on
+// two cores. The stand-ins (src/local), the CLI and the Functions wiring are not mutated: they are
+// what the tests run the core against.
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.config.mts", related: true },
+  // Each mutant runs only the tests that covered its code in the dry run.
+  coverageAnalysis: "perTest",
+  mutate: ["orchestrations/**/*.ts", "src/domain/**/*.ts", "src/intake/**/*.ts", "src/contracts/**/*.ts", "src/activities/**/*.ts"],
+  concurrency: 2,
+  timeoutMS: 60_000,
+  timeoutFactor: 2,
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: "reports/mutation/index.html" },
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: ".stryker-tmp",
+  cleanTempDir: true,
+};
