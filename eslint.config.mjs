@@ -28,7 +28,7 @@ const orchestratorRestrictedImports = {
 
 export default tseslint.config(
   // .azure-package/: the deployable folder `npm run package` (and so `azd package`, azure.yaml) builds.
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "schemas/**", ".azure-package/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "bench/results/**", "schemas/**", ".azure-package/**", ".stryker-tmp/**", "reports/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

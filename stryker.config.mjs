@@ -11,6 +11,8 @@ export default {
   mutate: ["orchestrations/**/*.ts", "src/domain/**/*.ts", "src/intake/**/*.ts", "src/contracts/**/*.ts", "src/activities/**/*.ts"],
   concurrency: 2,
   timeoutMS: 60_000,
+  // The dry run executes every test that covers the mutated files once, with coverage: the whole suite takes ~15 minutes here.
+  dryRunTimeoutMinutes: 60,
   timeoutFactor: 2,
   reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/index.html" },

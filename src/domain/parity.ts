@@ -43,7 +43,8 @@ export function parityReasons(baseline: unknown, candidate: unknown, rules: Pari
     const b = field(baseline, name);
     const c = field(candidate, name);
     if (b === undefined && c === undefined) reasons.push(`${name}: missing from both answers`);
-    else if (b === undefined || c === undefined || canonicalJson(b) !== canonicalJson(c)) reasons.push(`${name}: agent ${excerpt(c)}, prompt flow ${excerpt(b)}`);
+    // A value missing from one answer differs too: canonicalJson(undefined) is undefined, never a JSON text.
+    else if (canonicalJson(b) !== canonicalJson(c)) reasons.push(`${name}: agent ${excerpt(c)}, prompt flow ${excerpt(b)}`);
   }
   if (rules.numericTolerance) {
     const { absolute } = rules.numericTolerance;

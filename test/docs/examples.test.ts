@@ -80,6 +80,7 @@ const RULES: readonly Rule[] = [
   { rule: "npm ci", applies: (_ex, cmd) => isNpm(cmd, "ci"), verdict: skip("reinstalls node_modules: minutes, and the tests running alongside use them") },
   { rule: "the test suite", applies: (_ex, cmd) => isNpm(cmd, "test") || isNpmRun(cmd, "typecheck", "lint", "test:watch") || program(cmd).includes("vitest"), verdict: skip("the test suite or a part of it: this test runs inside it") },
   { rule: "writes the working tree", applies: (_ex, cmd) => isNpmRun(cmd, "build", "package", "schemas", "start", "watch", "clean", "prestart"), verdict: skip("builds or regenerates files in the working tree (dist/, .azure-package/: test/package/package.test.ts builds one; schemas/: test/unit/schemas.test.ts checks the schemas are current)") },
+  { rule: "mutation testing", applies: (_ex, cmd) => isNpmRun(cmd, "mutate", "mutate:quick"), verdict: skip("mutation testing: minutes to hours of both cores, running the suite itself (docs/testing.md)") },
   { rule: "benchmark", applies: (_ex, cmd) => isNpmRun(cmd, "bench") || program(cmd).some((a) => a.startsWith("bench/")), verdict: skip("a benchmark: about 35 s to minutes of both cores (docs/benchmarks.md)") },
   { rule: "synopsis", applies: (ex) => isSynopsis(ex.text), verdict: () => ({ kind: "synopsis" }) },
   { rule: "service until SIGTERM", applies: (_ex, _cmd, args) => args !== undefined && ["serve", "simulator"].includes(args[0] ?? ""), verdict: (_ex, _cmd, args) => ({ kind: "service", args: args! }) },

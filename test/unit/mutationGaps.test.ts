@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { parityReasons, wordSimilarity } from "../../src/domain/parity";
+import { deploymentsBeyondRetention, promptFlowToRetire } from "../../src/domain/retention";
+import { propagationMinutesOf, TARGET_PROPAGATION, targetKindOf } from "../../src/domain/targets";
+
+/**
+ * Boundaries the quick mutation pass (docs/testing.md) found untested: each expectation here fails
+ * on one of the surviving mutants of src/domain/{parity,retention,targets}.ts.
+ */
+describe("parity rules at their edges", () => {
+  it("quote a missing value as (missing), 40 characters whole and 41 cut", () => {
+    expect(parityReasons({ a: 1 }, {}, { exactFields: ["a"] })).toEqual(['a: agent (missing), prompt flow 1']);
+    const forty = `"${"x".repeat(38)}"`;
+    expect(forty).toHaveLength(40);
+    expect(parityReasons({ a: "y" }, { a: "x".repeat(38) }, { exactFields: ["a"] })).toEqual([`a: agent ${forty}, prompt flow "y"`]);
+    expect(parityReasons({ a: "y" }, { a: "x".repeat(39) }, { exactFields: ["a"] })).toEqual([`a: agent "${"x".repeat(39)}…, prompt flow "y"`]);
+  });
+
+  it("read fields only from JSON objects: an array, null or a text answer has none", () => {
+    expect(parityReasons("text", "text", { requiredFields: ["length"] })).toEqual(["length: missing from the agent's answer"]);
+    expect(parityReasons([1], ["x"], { requiredFields: ["0"] })).toEqual(["0: missing from the agent's answer"]);
+    expect(parityReasons(null, null, { requiredFields: ["a"] })).toEqual(["a: missing from the agent's answer"]);
+    expect(parityReasons({ a: 1 }, { a: 1 }, { requiredFields: ["a"] })).toEqual([]);
+  });
+
+  it("tell a field missing from both answers from one missing from either", () => {
+    expect(parityReasons({}, {}, { exactFields: ["a"] })).toEqual(["a: missing from both answers"]);
+    expect(parityReasons({ a: 1 }, {}, { exactFields: ["a"] })).toEqual(["a: agent (missing), prompt flow 1"]);
+    expect(parityReasons({}, { a: 1 }, { exactFields: ["a"] })).toEqual(["a: agent 1, prompt flow (missing)"]);
+    expect(parityReasons({ a: 1 }, { a: 1 }, { exactFields: ["a"] })).toEqual([]);
+  });
+
+  it("accept a number exactly at the tolerance, and name which answer is not a number", () => {
+    const rule = { numericTolerance: { fields: ["s"], absolute: 0.5 } };
+    expect(parityReasons({ s: 1 }, { s: 1.5 }, rule)).toEqual([]);
+    // 0.5000001 apart, shown to six significant digits.
+    expect(parityReasons({ s: 1 }, { s: 1.5000001 }, rule)).toEqual(["s: agent 1.5000001, prompt flow 1, 0.5 apart (tolerance 0.5)"]);
+    expect(parityReasons({ s: "1" }, { s: 1 }, rule)).toEqual(['s: not a number in both answers (agent 1, prompt flow "1")']);
+    expect(parityReasons({ s: 1 }, { s: "1" }, rule)).toEqual(['s: not a number in both answers (agent "1", prompt flow 1)']);
+  });
+
+  it("accept a similarity exactly at the threshold, and need text in both answers", () => {
+    const rule = (threshold: number) => ({ similarity: { fields: ["t"], threshold } });
+    // {a b c} vs {a b d}: 2 shared of 4 words = 0.5.
+    expect(parityReasons({ t: "a b c" }, { t: "a b d" }, rule(0.5))).toEqual([]);
+    expect(parityReasons({ t: "a b c" }, { t: "a b d" }, rule(0.51))).toEqual(['t: word similarity 0.50 below 0.51 (agent "a b d", prompt flow "a b c")']);
+    expect(parityReasons({ t: 1 }, { t: "a" }, rule(0))).toEqual(['t: not text in both answers (agent "a", prompt flow 1)']);
+    expect(parityReasons({ t: "a" }, { t: 1 }, rule(0))).toEqual(['t: not text in both answers (agent 1, prompt flow "a")']);
+  });
+
+  it("compare words ignoring case, and an empty text with a non-empty one as 0", () => {
+    expect(wordSimilarity("ÉCOLE Straße", "école straße")).toBe(1);
+    expect(wordSimilarity("word", "")).toBe(0);
+    expect(wordSimilarity("", "word")).toBe(0);
+    expect(wordSimilarity("!!!", "???")).toBe(1);
+    // Lower case, not upper: "ß" stays one letter ("STRASSE" would make the two words equal).
+    expect(wordSimilarity("straße", "strasse")).toBe(0);
+  });
+});
+
+describe("retention (rollout.keepPrevious)", () => {
+  const d = (name: string, createdAt: string | null, more: Partial<{ managed: boolean; traffic: number; mirror: number }> = {}) => ({ name, createdAt, managed: true, traffic: 0, mirror: 0, ...more });
+  const day = (n: number) => `2026-11-${String(n).padStart(2, "0")}T00:00:00.000Z`;
+
+  it("keeps the newest N idle managed deployments and deletes the rest, oldest last", () => {
+    const list = [d("a", day(1)), d("b", day(3)), d("c", day(2)), d("new", day(4))];
+    expect(deploymentsBeyondRetention(list, 0, "new")).toEqual(["b", "c", "a"]);
+    expect(deploymentsBeyondRetention(list, 1, "new")).toEqual(["c", "a"]);
+    expect(deploymentsBeyondRetention(list, 3, "new")).toEqual([]);
+  });
+
+  it("never deletes the new one (any case), a live, mirrored, unmanaged or ageless one", () => {
+    const list = [d("NEW", day(1)), d("live", day(1), { traffic: 1 }), d("mirrored", day(1), { mirror: 1 }), d("theirs", day(1), { managed: false }), d("ageless", null), d("old", day(1))];
+    expect(deploymentsBeyondRetention(list, 0, "new")).toEqual(["old"]);
+    expect(deploymentsBeyondRetention(list, 0, "New")).toEqual(["old"]);
+  });
+
+  it("orders deployments of the same age by name", () => {
+    expect(deploymentsBeyondRetention([d("b", day(1)), d("a", day(1))], 0, "x")).toEqual(["a", "b"]);
+  });
+});
+
+describe("a migration's retirement", () => {
+  const d = (name: string, createdAt: string | null) => ({ name, promptFlow: true, traffic: 0, mirror: 0, createdAt });
+  it("spares the new deployment whatever its case, and counts an unknown age as the oldest", () => {
+    expect(promptFlowToRetire([d("Green", "2026-11-01T00:00:00Z"), d("blue", "2026-10-01T00:00:00Z")], "GREEN", 0)).toEqual(["blue"]);
+    expect(promptFlowToRetire([d("ageless", null), d("dated", "2026-10-01T00:00:00Z")], "x", 1)).toEqual(["ageless"]);
+    expect(promptFlowToRetire([d("dated", "2026-10-01T00:00:00Z"), d("ageless", null)], "x", 1)).toEqual(["ageless"]);
+    expect(promptFlowToRetire([d("old", "2026-09-01T00:00:00Z"), d("newest", "2026-11-01T00:00:00Z"), d("mid", "2026-10-01T00:00:00Z")], "x", 1)).toEqual(["mid", "old"]);
+  });
+});
+
+describe("targets", () => {
+  it("name the kind a request deploys", () => {
+    expect(targetKindOf({ flow: {} })).toBe("flow");
+    expect(targetKindOf({ model: {} })).toBe("model");
+    expect(targetKindOf({ agent: {} })).toBe("agent");
+    expect(targetKindOf({})).toBe("flow");
+  });
+
+  it("give each kind its documented wait", () => {
+    expect(TARGET_PROPAGATION).toEqual({
+      flow: { defaultMinutes: 16, minimumMinutes: 15, why: "role assignments can take more than 15 minutes to take effect for prompt flow deployments" },
+      model: { defaultMinutes: 16, minimumMinutes: 15, why: "role assignments can take more than 15 minutes to take effect for prompt flow deployments" },
+      agent: { defaultMinutes: 11, minimumMinutes: 10, why: "role assignments can take up to 10 minutes to take effect" },
+    });
+    expect(propagationMinutesOf({ model: {} })).toBe(16);
+    expect(propagationMinutesOf({ agent: {}, propagationMinutes: 30 })).toBe(30);
+  });
+});
