@@ -1,3 +1,4 @@
+import type { OnlineDeployment } from "@azure/arm-machinelearning";
 import type { EndpointDeploymentList, ListEndpointDeploymentsInput } from "../contracts/activities";
 import { getOnlineEndpoint } from "../azure/mlOperations";
 import { getOrUndefined, wsArgs } from "./arm";
@@ -14,21 +15,35 @@ export function shareOf(map: Record<string, number> | null | undefined, name: st
  * and when Azure created it (`systemData.createdAt`, ARM's common resource metadata). Reads only.
  */
 export async function listEndpointDeployments(deps: ActivityDeps, input: ListEndpointDeploymentsInput): Promise<EndpointDeploymentList> {
+  const deployments: EndpointDeploymentList["deployments"] = [];
+  for await (const { listed } of endpointDeployments(deps, input)) deployments.push(listed);
+  return { deployments };
+}
+
+/**
+ * Each deployment of an endpoint (none when the endpoint does not exist), with what every listing
+ * reports of it: live and mirrored share, flowdeploy's tag, Azure's creation time. Reads only.
+ */
+export async function* endpointDeployments(
+  deps: ActivityDeps,
+  input: ListEndpointDeploymentsInput,
+): AsyncGenerator<{ deployment: OnlineDeployment; listed: EndpointDeploymentList["deployments"][number] }> {
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
   const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
-  if (!endpoint) return { deployments: [] };
-  const deployments: EndpointDeploymentList["deployments"] = [];
+  if (!endpoint) return;
   for await (const d of ml.onlineDeployments.list(rg, ws, input.endpointName)) {
     if (!d.name) continue;
     const created = d.systemData?.createdAt;
-    deployments.push({
-      name: d.name,
-      managed: isManaged(d.tags),
-      createdAt: created ? new Date(created).toISOString() : null,
-      traffic: shareOf(endpoint.properties.traffic, d.name),
-      mirror: shareOf(endpoint.properties.mirrorTraffic, d.name),
-    });
+    yield {
+      deployment: d,
+      listed: {
+        name: d.name,
+        managed: isManaged(d.tags),
+        createdAt: created ? new Date(created).toISOString() : null,
+        traffic: shareOf(endpoint.properties.traffic, d.name),
+        mirror: shareOf(endpoint.properties.mirrorTraffic, d.name),
+      },
+    };
   }
-  return { deployments };
 }

@@ -1,11 +1,9 @@
 import type { DeploymentRuntimes, DescribeRuntimesInput } from "../contracts/activities";
-import { getOnlineEndpoint } from "../azure/mlOperations";
 import { environmentNameAndVersion } from "../contracts/deployRequest";
 import { runsPromptFlow } from "../domain/promptFlowRuntime";
 import { getOrUndefined, wsArgs } from "./arm";
 import type { ActivityDeps } from "./deps";
-import { shareOf } from "./deploymentList";
-import { isManaged } from "./managed";
+import { endpointDeployments } from "./deploymentList";
 
 /**
  * What each deployment of an endpoint runs, as Azure reports it (never as a request claims): its live
@@ -16,21 +14,14 @@ import { isManaged } from "./managed";
 export async function describeRuntimes(deps: ActivityDeps, input: DescribeRuntimesInput): Promise<DeploymentRuntimes> {
   const ml = deps.ml(input.workspace.subscriptionId);
   const [rg, ws] = wsArgs(input.workspace);
-  const endpoint = await getOrUndefined(() => getOnlineEndpoint(ml, rg, ws, input.endpointName));
-  if (!endpoint) return { deployments: [] };
   const deployments: DeploymentRuntimes["deployments"] = [];
-  for await (const d of ml.onlineDeployments.list(rg, ws, input.endpointName)) {
-    if (!d.name) continue;
+  for await (const { deployment: d, listed } of endpointDeployments(deps, input)) {
     const env = d.properties.environmentId ? environmentNameAndVersion(d.properties.environmentId) : undefined;
     const image = env ? ((await getOrUndefined(() => ml.environmentVersions.get(rg, ws, env.name, env.version)))?.properties.image ?? null) : null;
     deployments.push({
-      name: d.name,
-      traffic: shareOf(endpoint.properties.traffic, d.name),
-      mirror: shareOf(endpoint.properties.mirrorTraffic, d.name),
-      createdAt: d.systemData?.createdAt ? new Date(d.systemData.createdAt).toISOString() : null,
+      ...listed,
       promptFlow: runsPromptFlow({ image, environmentVariables: d.properties.environmentVariables ?? {} }),
       code: Boolean(d.properties.codeConfiguration?.codeId),
-      managed: isManaged(d.tags),
     });
   }
   return { deployments };

@@ -18,8 +18,8 @@ export interface WorkspaceTarget extends InventoryWorkspace {
   resourceGroup: string;
 }
 
-/** One deployment still on the prompt flow runtime. */
-export interface InventoryRow {
+/** Where a deployment is and what it serves on: what the reader sees and a row reports alike. */
+export interface DeploymentPlacement {
   workspace: InventoryWorkspace;
   endpoint: string;
   deployment: string;
@@ -30,6 +30,10 @@ export interface InventoryRow {
   instanceType: string | null;
   /** `sku.capacity`: the instances it runs on. */
   instanceCount: number | null;
+}
+
+/** One deployment still on the prompt flow runtime. */
+export interface InventoryRow extends DeploymentPlacement {
   /** Its environment's image, when the environment is a version of the workspace; else null (unknown). */
   image: string | null;
   /** Why it counts as prompt flow, one sentence each. */
@@ -75,14 +79,7 @@ export interface Inventory {
 }
 
 /** What the reader saw of one deployment. */
-export interface ObservedDeployment {
-  workspace: InventoryWorkspace;
-  endpoint: string;
-  deployment: string;
-  trafficPercent: number;
-  mirrorPercent: number;
-  instanceType: string | null;
-  instanceCount: number | null;
+export interface ObservedDeployment extends DeploymentPlacement {
   /** Undefined: the environment is not a version of the workspace (a registry or curated one), so its image is not read. */
   image: string | null | undefined;
   environmentId: string | null;

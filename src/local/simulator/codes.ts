@@ -3,6 +3,7 @@ import { json, type SimResponse } from "./httpResponse";
 import { resourceKey, workspaceId, type WorkspaceRef } from "./ids";
 import { isRecord, optionalString, stringMap } from "./json";
 import { requireParam, type RequestContext } from "./requestContext";
+import { assetContainerView, sortVersions } from "./assetVersions";
 import { systemData } from "./systemData";
 import { workspaceFromParams } from "./workspaces";
 
@@ -77,32 +78,8 @@ function versionsOf(state: CodeState, containerId: string): CodeVersionRecord[] 
 }
 
 /** Newest first: numeric versions by value, others by creation time (as model versions). */
-function sortVersions(versions: CodeVersionRecord[]): CodeVersionRecord[] {
-  return [...versions].sort((a, b) => {
-    const na = Number(a.version);
-    const nb = Number(b.version);
-    if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return nb - na;
-    return b.createdAt.localeCompare(a.createdAt);
-  });
-}
-
 function containerView(state: CodeState, c: CodeContainerRecord): Record<string, unknown> {
-  const latest = sortVersions(versionsOf(state, c.id))[0];
-  const latestNumber = latest ? Number(latest.version) : 0;
-  return {
-    id: c.id,
-    name: c.name,
-    type: CONTAINER_TYPE,
-    properties: {
-      description: c.description,
-      tags: { ...c.tags },
-      properties: { ...c.properties },
-      isArchived: c.isArchived,
-      latestVersion: latest ? latest.version : null,
-      nextVersion: Number.isFinite(latestNumber) ? String(latestNumber + 1) : null,
-    },
-    systemData: systemData(c.createdAt, c.lastModifiedAt),
-  };
+  return assetContainerView(CONTAINER_TYPE, c, versionsOf(state, c.id));
 }
 
 function versionView(v: CodeVersionRecord): Record<string, unknown> {

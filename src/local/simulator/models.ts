@@ -5,6 +5,7 @@ import { modelContainerId, modelVersionId, resourceKey, type WorkspaceRef } from
 import { isRecord, optionalString, stringMap } from "./json";
 import { requireParam, type RequestContext } from "./requestContext";
 import type { ModelContainerRecord, ModelVersionRecord, SimState } from "./stateStore";
+import { assetContainerView, sortVersions } from "./assetVersions";
 import { systemData } from "./systemData";
 import { workspaceFromParams } from "./workspaces";
 
@@ -35,32 +36,8 @@ function versionsOf(state: SimState, container: ModelContainerRecord): ModelVers
 }
 
 /** Newest first: numeric versions by value, others by creation time. */
-function sortVersions(versions: ModelVersionRecord[]): ModelVersionRecord[] {
-  return [...versions].sort((a, b) => {
-    const na = Number(a.version);
-    const nb = Number(b.version);
-    if (Number.isFinite(na) && Number.isFinite(nb) && na !== nb) return nb - na;
-    return b.createdAt.localeCompare(a.createdAt);
-  });
-}
-
 export function containerView(state: SimState, c: ModelContainerRecord): Record<string, unknown> {
-  const latest = sortVersions(versionsOf(state, c))[0];
-  const latestNumber = latest ? Number(latest.version) : 0;
-  return {
-    id: c.id,
-    name: c.name,
-    type: CONTAINER_TYPE,
-    properties: {
-      description: c.description,
-      tags: { ...c.tags },
-      properties: { ...c.properties },
-      isArchived: c.isArchived,
-      latestVersion: latest ? latest.version : null,
-      nextVersion: Number.isFinite(latestNumber) ? String(latestNumber + 1) : null,
-    },
-    systemData: systemData(c.createdAt, c.lastModifiedAt),
-  };
+  return assetContainerView(CONTAINER_TYPE, c, versionsOf(state, c));
 }
 
 export function versionView(v: ModelVersionRecord): Record<string, unknown> {
