@@ -3,7 +3,7 @@ import { json, type SimResponse } from "./httpResponse";
 import { resourceKey, workspaceId, type WorkspaceRef } from "./ids";
 import { isRecord, optionalString, stringMap } from "./json";
 import { requireParam, type RequestContext } from "./requestContext";
-import { assetContainerView, sortVersions } from "./assetVersions";
+import { assetContainerView, sortVersions, type AssetContainer } from "./assetVersions";
 import { systemData } from "./systemData";
 import { workspaceFromParams } from "./workspaces";
 
@@ -31,16 +31,8 @@ import { workspaceFromParams } from "./workspaces";
 const CONTAINER_TYPE = "Microsoft.MachineLearningServices/workspaces/codes";
 const VERSION_TYPE = "Microsoft.MachineLearningServices/workspaces/codes/versions";
 
-export interface CodeContainerRecord {
-  id: string;
-  name: string;
-  description: string | null;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isArchived: boolean;
-  createdAt: string;
-  lastModifiedAt: string;
-}
+/** A code container: exactly the fields every asset container has. */
+export type CodeContainerRecord = AssetContainer;
 
 export interface CodeVersionRecord {
   id: string;

@@ -1,3 +1,4 @@
+import type { AssetContainer } from "./assetVersions";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Fault } from "./scenario";
@@ -119,16 +120,9 @@ export interface DeploymentRecord {
   containerLog?: string[];
 }
 
-export interface ModelContainerRecord {
-  id: string;
-  name: string;
+/** A model container: an asset container, kept with its workspace. */
+export interface ModelContainerRecord extends AssetContainer {
   workspace: WorkspaceRef;
-  description: string | null;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isArchived: boolean;
-  createdAt: string;
-  lastModifiedAt: string;
 }
 
 export interface ModelVersionRecord {
