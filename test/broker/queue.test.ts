@@ -19,6 +19,7 @@ beforeAll(() =>
       { name: "renew", lockDurationMs: 1_000 },
       { name: "expiry", lockDurationMs: 300 },
       { name: "ordering" },
+      { name: "waiting" },
     ],
   }),
 );
@@ -157,6 +158,20 @@ describe("queue: peek-lock", () => {
     expect(got.map((m) => m.body)).toEqual([1, 2, 3]);
     expect(got.every((m) => m.lockToken === undefined)).toBe(true);
     expect(f.broker.entity("rnd")).toMatchObject({ active: 0, locked: 0 });
+  });
+
+  it("counts a receiver link while it waits with credit, not before its first receive nor after its message arrived", async () => {
+    const sender = f.track(f.client.createSender("waiting"));
+    const receiver = f.track(f.client.createReceiver("waiting"));
+    expect(f.broker.entity("waiting").receivers).toBe(0);
+    const receiving = receiver.receiveMessages(1, { maxWaitTimeInMs: 20_000 });
+    await waitFor(() => f.broker.entity("waiting").receivers === 1, 10_000, "the receive link's credit");
+    await sender.sendMessages({ body: "w" });
+    const [m] = await receiving;
+    expect(m?.body).toBe("w");
+    // One message asked for, one delivered: the link has no credit left.
+    expect(f.broker.entity("waiting").receivers).toBe(0);
+    await receiver.completeMessage(m!);
   });
 
   it("keeps the oldest message first when an abandoned one returns", async () => {

@@ -117,7 +117,7 @@ describe("subscribe()", () => {
     expect(f.broker.deadLetters("trigger")).toMatchObject([{ messageId: "req-1", reason: "MaxDeliveryCountExceeded" }]);
   });
 
-  it("moves 300 messages through a subscription with maxConcurrentCalls 8 well under 5 s", async () => {
+  it("moves 300 messages through a subscription with maxConcurrentCalls 8 (throughput: `npm run bench -- --only=load`)", async () => {
     const sender = f.track(f.client.createSender("load"));
     const receiver = f.track(f.client.createReceiver("load", "all"));
     const n = 300;
@@ -139,13 +139,14 @@ describe("subscribe()", () => {
       },
       { maxConcurrentCalls: 8 },
     );
-    await waitFor(() => f.broker.stats().completed >= n && seen.size === n, 5_000, "300 completions");
+    // A deadline, not a speed target: the benchmark measures throughput; here 300 must all arrive.
+    await waitFor(() => f.broker.stats().completed >= n && seen.size === n, 25_000, "300 completions");
     const elapsed = Date.now() - started;
     await sub.close();
     expect(seen.size).toBe(n);
     expect(maxInFlight).toBeLessThanOrEqual(8);
     expect(f.broker.entity("load/Subscriptions/all")).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
-    expect(elapsed).toBeLessThan(5_000);
+    console.info(`300 messages through a subscription: ${elapsed} ms wall`);
   });
 
   it("shares a queue between competing subscribers without delivering a message twice", async () => {

@@ -17,14 +17,12 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 const jsonLines = (stdout: string) => stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
 
 describe("flowdeploy local (what `npm run local` runs)", () => {
-  it("deploys the bundled sample offline and prints a Succeeded notification, in seconds", async () => {
-    const started = Date.now();
+  it("deploys the bundled sample offline and prints a Succeeded notification", async () => {
     const run = await runBin(["local"]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Succeeded: web-classify\/green serves 100% of traffic/m);
     expect(run.stdout).toMatch(/propagation +succeeded \(16m00s\)/);
     expect(run.stderr).toBe("");
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("prints only JSON lines with --json: stage events, then the notification", async () => {

@@ -266,7 +266,8 @@ describe("flowdeploy watch", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no matching notification within 1 s\n$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Ends because of --timeout, not the test's: a generous bound for a child process on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("names a subscription that does not exist (exit 1)", async () => {

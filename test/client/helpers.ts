@@ -36,12 +36,21 @@ export class LocalBus {
     }
   }
 
-  /** Receives exactly `count` messages in peek-lock mode and completes them. */
-  async receive(entity: string, subscription: string | undefined, count: number): Promise<ServiceBusReceivedMessage[]> {
+  /**
+   * Receives `count` messages in peek-lock mode and completes them: it keeps receiving until that many
+   * arrived or the deadline passed (a CLI child on a loaded machine may send late), never stopping at
+   * the first empty receive.
+   */
+  async receive(entity: string, subscription: string | undefined, count: number, deadlineMs = 20_000): Promise<ServiceBusReceivedMessage[]> {
     const receiver = subscription ? this.sdk.createReceiver(entity, subscription) : this.sdk.createReceiver(entity);
     try {
-      const got = await receiver.receiveMessages(count, { maxWaitTimeInMs: 2_000 });
-      await Promise.all(got.map((m) => receiver.completeMessage(m)));
+      const got: ServiceBusReceivedMessage[] = [];
+      const deadline = Date.now() + deadlineMs;
+      while (got.length < count && Date.now() < deadline) {
+        const batch = await receiver.receiveMessages(count - got.length, { maxWaitTimeInMs: Math.max(1, Math.min(2_000, deadline - Date.now())) });
+        await Promise.all(batch.map((m) => receiver.completeMessage(m)));
+        got.push(...batch);
+      }
       return got;
     } finally {
       await receiver.close();

@@ -33,6 +33,10 @@ const until = async (what: string, ok: () => boolean, timeoutMs = 10_000, detail
   }
 };
 
+/** Until the watch's receive link is attached and has asked for messages: the broker sees its credit. */
+const receiving = (broker: LocalServiceBusBroker) =>
+  until("the watch's receive link", () => broker.entity(`${TOPIC}/Subscriptions/flowdeploy-cli`).receivers >= 1);
+
 describe("idle receives", () => {
   it("add no abort listener that outlives its receive (no MaxListenersExceededWarning)", async () => {
     const broker = await startBroker();
@@ -76,10 +80,9 @@ describe("flowdeploy watch when the broker drops", () => {
     const stop = new AbortController();
     const running = runWatchCommand({ connectionString }, io, {}, stop.signal);
     await until("the watch to start", () => text().stderr.includes("watching"));
-    // Once its receive link is attached (milliseconds). A drop while the SDK is still attaching it is
-    // reported as at once, but the SDK's pending attach takes up to a minute to give up before the
-    // watch can receive again.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // Once its receive link is attached. A drop while the SDK is still attaching it is reported as at
+    // once, but the SDK's pending attach takes up to a minute to give up before the watch can receive again.
+    await receiving(first);
 
     await first.close();
     // Before: nothing at all until the 60 s receive ended (then an error, or silence if the broker was back).
@@ -107,7 +110,7 @@ describe("flowdeploy watch when the broker drops", () => {
     const { io, text } = memoryIO();
     const running = runWatchCommand({ connectionString: broker.connectionString }, io, {}, undefined, { reconnectForMs: 1_500 });
     await until("the watch to start", () => text().stderr.includes("watching"));
-    await new Promise((r) => setTimeout(r, 1_000)); // its receive link attached (see above)
+    await receiving(broker); // its receive link attached (see above)
     await broker.close();
     expect(await running).toBe(1);
     const lines = text().stderr.trim().split("\n");
@@ -122,7 +125,7 @@ describe("flowdeploy watch when the broker drops", () => {
     const { io, text } = memoryIO();
     const running = runWatchCommand({ connectionString: broker.connectionString }, io, {}, undefined, { reconnectForMs: 1_000 });
     await until("the watch to start", () => text().stderr.includes("watching"));
-    await new Promise((r) => setTimeout(r, 1_000)); // its receive link attached (see above)
+    await receiving(broker); // its receive link attached (see above)
     // What a killed process leaves: sockets cut without an AMQP close.
     for (const socket of (broker as unknown as { sockets: Set<{ destroy(): void }> }).sockets) socket.destroy();
     await broker.close();

@@ -56,8 +56,8 @@ describe("load", () => {
       const m = large.runtime.instanceMetrics(rec.instanceId);
       expect(m.replayedEvents).toBeLessThanOrEqual(m.episodes * m.currentHistoryLength);
     }
-    // Generous bound for a 2-core CI box (typically well under 3 s).
-    expect(large.wallMs).toBeLessThan(15_000);
+    // Wall time is reported, not asserted (speed targets live in bench/: `npm run bench -- --only=load`).
+    console.info(`300 orchestrations through one persisted runner: ${Math.round(large.wallMs)} ms wall`);
   }, 30_000);
 });
 
@@ -73,7 +73,9 @@ describe("metrics", () => {
     expect(m.activities.maxMs).toBeGreaterThanOrEqual(1);
     expect(m.activities.busyMs).toBeGreaterThanOrEqual(m.activities.maxMs);
     expect(m.clockMs).toBe(16 * MINUTE + 2 * 30_000);
-    expect(m.wallMs).toBeLessThan(2_000);
+    // The virtual clock skips the waits: wall time is a fraction of the 17 simulated minutes, however loaded the machine.
+    expect(m.wallMs).toBeGreaterThanOrEqual(0);
+    expect(m.wallMs).toBeLessThan((16 * MINUTE + 2 * 30_000) / 10);
     const total = runtime.metrics();
     expect(total.activities.byName.step?.calls).toBe(6);
     expect(total.activities.byName.probe?.calls).toBe(3);

@@ -152,6 +152,7 @@ function countsOf(e: QueueEntity | TopicEntity | SubscriptionEntity | MessageSto
       deferred: sum((s) => s.store.deferredCount),
       scheduled: e.scheduledCount,
       deadLettered: sum((s) => s.deadLetterQueue.size),
+      receivers: sum((s) => s.store.receiversWithCredit),
       subscriptions: subs.map((s) => s.name),
     };
   }
@@ -164,6 +165,7 @@ function countsOf(e: QueueEntity | TopicEntity | SubscriptionEntity | MessageSto
     deferred: store.deferredCount,
     scheduled: e instanceof QueueEntity ? e.scheduledCount : 0,
     deadLettered: e instanceof MessageStore ? 0 : e.deadLetterQueue.size,
+    receivers: store.receiversWithCredit,
   };
 }
 

@@ -95,6 +95,11 @@ export class MessageStore {
     return consumer;
   }
 
+  /** Open receiver links with credit: their client has finished attaching and is waiting for messages. */
+  get receiversWithCredit(): number {
+    return this.consumers.filter((c) => c.sender.is_open() && usableCredit(c.sender) > 0).length;
+  }
+
   removeConsumer(sender: Sender): void {
     this.consumers = this.consumers.filter((c) => c.sender !== sender);
   }

@@ -112,6 +112,11 @@ export interface EntityCounts {
   scheduled: number;
   /** Messages in the entity's dead-letter queue (for a topic: summed over its subscriptions). */
   deadLettered: number;
+  /**
+   * Receiver links attached to it that have asked for messages (granted credit): what a test waits for
+   * instead of sleeping until a client's receive is in place. For a topic: summed over its subscriptions.
+   */
+  receivers: number;
   /** For a topic: its subscriptions' names. */
   subscriptions?: string[];
 }
