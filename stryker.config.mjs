@@ -1,11 +1,14 @@
-// Mutation testing of the product core (docs/testing.md): `npm run mutate`, or one file at a time with
-// `npm run mutate -- --mutate src/domain/parity.ts`. Not part of `npm test`: a full run takes hours on
-// two cores. The stand-ins (src/local), the CLI and the Functions wiring are not mutated: they are
-// what the tests run the core against.
+// Mutation testing of the product core (docs/testing.md): `npm run mutate`, or a part of it with
+// `npm run mutate -- --mutate src/domain/parity.ts`. Not part of `npm test`: the whole core takes hours
+// on two cores. The stand-ins (src/local), the CLI and the Functions wiring are not mutated: they are
+// what the tests run the core against. Results accumulate in the committed incremental report, so a
+// run over one folder keeps every other folder's results, and a rerun retests only the mutants whose
+// code or covering tests changed; `npm run mutate:score` prints the score docs/testing.md records.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.config.mts", related: true },
+  // The suites that run the core in their own process (vitest.mutation.config.mts says why).
+  vitest: { configFile: "vitest.mutation.config.mts", related: true },
   // Each mutant runs only the tests that covered its code in the dry run.
   coverageAnalysis: "perTest",
   mutate: ["orchestrations/**/*.ts", "src/domain/**/*.ts", "src/intake/**/*.ts", "src/contracts/**/*.ts", "src/activities/**/*.ts"],
@@ -18,6 +21,8 @@ export default {
   htmlReporter: { fileName: "reports/mutation/index.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   thresholds: { high: 90, low: 85, break: null },
+  incremental: true,
+  incrementalFile: "reports/mutation/incremental.json",
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
 };

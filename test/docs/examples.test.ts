@@ -81,6 +81,7 @@ const RULES: readonly Rule[] = [
   { rule: "the test suite", applies: (_ex, cmd) => isNpm(cmd, "test") || isNpmRun(cmd, "typecheck", "lint", "test:watch") || program(cmd).includes("vitest"), verdict: skip("the test suite or a part of it: this test runs inside it") },
   { rule: "writes the working tree", applies: (_ex, cmd) => isNpmRun(cmd, "build", "package", "schemas", "start", "watch", "clean", "prestart"), verdict: skip("builds or regenerates files in the working tree (dist/, .azure-package/: test/package/package.test.ts builds one; schemas/: test/unit/schemas.test.ts checks the schemas are current)") },
   { rule: "mutation testing", applies: (_ex, cmd) => isNpmRun(cmd, "mutate", "mutate:quick"), verdict: skip("mutation testing: minutes to hours of both cores, running the suite itself (docs/testing.md)") },
+  { rule: "mutation score", applies: (_ex, cmd) => isNpmRun(cmd, "mutate:score"), verdict: skip("prints the committed mutation report's score: test/unit/mutationScore.test.ts checks docs/testing.md records exactly that") },
   { rule: "benchmark", applies: (_ex, cmd) => isNpmRun(cmd, "bench") || program(cmd).some((a) => a.startsWith("bench/")), verdict: skip("a benchmark: about 35 s to minutes of both cores (docs/benchmarks.md)") },
   { rule: "synopsis", applies: (ex) => isSynopsis(ex.text), verdict: () => ({ kind: "synopsis" }) },
   { rule: "service until SIGTERM", applies: (_ex, _cmd, args) => args !== undefined && ["serve", "simulator"].includes(args[0] ?? ""), verdict: (_ex, _cmd, args) => ({ kind: "service", args: args! }) },
