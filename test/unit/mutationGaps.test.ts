@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parityReasons, wordSimilarity } from "../../src/domain/parity";
 import { deploymentsBeyondRetention, promptFlowToRetire } from "../../src/domain/retention";
 import { propagationMinutesOf, TARGET_PROPAGATION, targetKindOf } from "../../src/domain/targets";
+import { LOOPBACK_HOSTS, LOOPBACK_LISTEN_HOSTS, loopbackListenHost } from "../../src/domain/loopback";
+import { INTERIM_OUTCOMES, isFinalOutcome } from "../../src/domain/outcomes";
+import { OUTCOMES } from "../../src/contracts/notification";
 
 /**
  * Boundaries the quick mutation pass (docs/testing.md) found untested: each expectation here fails
@@ -106,5 +109,28 @@ describe("targets", () => {
     });
     expect(propagationMinutesOf({ model: {} })).toBe(16);
     expect(propagationMinutesOf({ agent: {}, propagationMinutes: 30 })).toBe(30);
+  });
+});
+
+/** The quick pass over all of src/domain: these two were tested only through the CLI's child processes. */
+describe("loopback addresses", () => {
+  // The brackets come off only when they wrap the whole host: "1[27.0.0.1]" and "[127.0.0].1" must not become 127.0.0.1.
+  it("takes only this machine's addresses, in the form listen() wants", () => {
+    expect(loopbackListenHost("[::1]")).toBe("::1");
+    expect(loopbackListenHost(" LOCALHOST ")).toBe("localhost");
+    expect(loopbackListenHost("127.0.0.1")).toBe("127.0.0.1");
+    for (const host of ["0.0.0.0", "::", "127.0.0.2", "192.168.1.4", "localhost.example.com", "[::1", "", "[]", "1[27.0.0.1]", "[127.0.0].1"]) expect(loopbackListenHost(host), host).toBeUndefined();
+  });
+
+  it("lists the URL host names plain http may reach, and the listen addresses, exactly", () => {
+    expect([...LOOPBACK_HOSTS].sort()).toEqual(["127.0.0.1", "[::1]", "localhost"]);
+    expect([...LOOPBACK_LISTEN_HOSTS].sort()).toEqual(["127.0.0.1", "::1", "localhost"]);
+  });
+});
+
+describe("final outcomes", () => {
+  it("every outcome ends its run except AwaitingApproval", () => {
+    expect(INTERIM_OUTCOMES).toEqual(["AwaitingApproval"]);
+    expect(OUTCOMES.filter(isFinalOutcome)).toEqual(["Succeeded", "Failed", "Rejected", "Cancelled"]);
   });
 });
