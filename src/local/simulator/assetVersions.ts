@@ -9,6 +9,10 @@ export interface AssetVersion {
   createdAt: string;
 }
 
+/**
+ * The fields every asset record keeps, container or version: Azure ML's `ResourceBase` (description,
+ * tags, properties) and `isArchived`, with the ARM id, name and times.
+ */
 export interface AssetContainer {
   id: string;
   name: string;
@@ -18,6 +22,11 @@ export interface AssetContainer {
   isArchived: boolean;
   createdAt: string;
   lastModifiedAt: string;
+}
+
+/** A version record: an asset's fields plus its version and `isAnonymous` (Azure ML's `AssetBase`). */
+export interface AssetVersionRecord extends AssetContainer, AssetVersion {
+  isAnonymous: boolean;
 }
 
 /** Newest first: by numeric version where both are numbers, else by creation time. */

@@ -3,7 +3,7 @@ import { json, type SimResponse } from "./httpResponse";
 import { resourceKey, workspaceId, type WorkspaceRef } from "./ids";
 import { isRecord, optionalString, stringMap } from "./json";
 import { requireParam, type RequestContext } from "./requestContext";
-import { assetContainerView, sortVersions, type AssetContainer } from "./assetVersions";
+import { assetContainerView, sortVersions, type AssetContainer, type AssetVersionRecord } from "./assetVersions";
 import { systemData } from "./systemData";
 import { workspaceFromParams } from "./workspaces";
 
@@ -34,18 +34,8 @@ const VERSION_TYPE = "Microsoft.MachineLearningServices/workspaces/codes/version
 /** A code container: exactly the fields every asset container has. */
 export type CodeContainerRecord = AssetContainer;
 
-export interface CodeVersionRecord {
-  id: string;
-  name: string;
-  version: string;
-  description: string | null;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isAnonymous: boolean;
-  isArchived: boolean;
+export interface CodeVersionRecord extends AssetVersionRecord {
   codeUri: string | null;
-  createdAt: string;
-  lastModifiedAt: string;
 }
 
 export type CodeState = { codeContainers?: Record<string, CodeContainerRecord>; codeVersions?: Record<string, CodeVersionRecord> };

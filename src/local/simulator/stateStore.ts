@@ -1,4 +1,4 @@
-import type { AssetContainer } from "./assetVersions";
+import type { AssetContainer, AssetVersionRecord } from "./assetVersions";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Fault } from "./scenario";
@@ -125,22 +125,12 @@ export interface ModelContainerRecord extends AssetContainer {
   workspace: WorkspaceRef;
 }
 
-export interface ModelVersionRecord {
-  id: string;
-  name: string;
-  version: string;
+export interface ModelVersionRecord extends AssetVersionRecord {
   workspace: WorkspaceRef;
-  description: string | null;
-  tags: Record<string, string>;
-  properties: Record<string, string>;
-  isAnonymous: boolean;
-  isArchived: boolean;
   flavors: Record<string, unknown>;
   modelType: string;
   modelUri: string | null;
   jobName?: string;
-  createdAt: string;
-  lastModifiedAt: string;
 }
 
 export interface RoleAssignmentRecord {
