@@ -24,7 +24,8 @@ const SUITES = ["unit", "intake", "activities", "orchestrations", "functions", "
  * Stryker runs a mutant's covering tests one file after another and stops at the first failure
  * (vitest's `bail`). Vitest's own order puts the slowest files first; for a mutant that is killed,
  * the focused fast suites (unit, intake, activities) usually fail first, so they go first, and the
- * end-to-end suites after them. Within a tier, the shorter file (by vitest's cached duration) first.
+ * end-to-end suites after them. Within a tier, files run in path order, so every run, the dry run and
+ * each mutant's, meets the files in the same order (the files share one module registry).
  */
 const TIERS = ["test/unit/", "test/intake/", "test/activities/", "test/inventory/", "test/functions/", "test/azure/", "test/orchestrations/", "test/security/"];
 
@@ -36,8 +37,7 @@ class FastFirstSequencer extends BaseSequencer {
       const i = TIERS.findIndex((t) => path(f).startsWith(t));
       return i === -1 ? TIERS.length : i;
     };
-    const duration = (f: TestSpecification) => this.ctx.cache.getFileTestResults(`${f.project.name}:${path(f)}`)?.duration ?? Number.MAX_SAFE_INTEGER;
-    return Promise.resolve([...files].sort((a, b) => tier(a) - tier(b) || duration(a) - duration(b)));
+    return Promise.resolve([...files].sort((a, b) => tier(a) - tier(b) || path(a).localeCompare(path(b))));
   }
 }
 

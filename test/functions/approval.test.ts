@@ -7,6 +7,7 @@ import { APPROVAL_EVENT } from "../../src/domain/ids";
 import { callerFromHeaders } from "../../src/functions/callerIdentity";
 import { checkApprover } from "../../src/intake/approval";
 import { intakePolicyFrom, localIntakePolicy, settingsWarnings } from "../../src/intake/policy";
+import { loadApp } from "../../src/local/appFunctions";
 import { startLocalStack, type LocalStack } from "../../src/local/localStack";
 import { serve, type RunningService } from "../../src/local/serve";
 
@@ -22,7 +23,11 @@ const PROBE = "approvalProbe";
 const ALICE = "alice@contoso.com";
 const BOB_OID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
 
-/** Registers the probe once: the app is loaded once per test file, and its registry outlives each stack. */
+/**
+ * Registers the probe once: the app is loaded once per process, and its registry outlives each stack.
+ * The file removes it when it ends, so a later file sharing the process (`npm run mutate` runs files
+ * without isolation) sees only the app's own functions.
+ */
 function registerProbe(stack: LocalStack): void {
   if (stack.app.functions.orchestrations.has(PROBE)) return;
   stack.app.functions.orchestration(PROBE, function* (ctx: df.OrchestrationContext) {
@@ -34,6 +39,10 @@ function registerProbe(stack: LocalStack): void {
 }
 
 /** Starts a probe showing `stage` and resolves once its custom status says so. */
+afterAll(async () => {
+  (await loadApp()).functions.unregister(PROBE);
+});
+
 async function startProbe(stack: LocalStack, instanceId: string, stage = "approval"): Promise<void> {
   registerProbe(stack);
   await stack.client.startNew(PROBE, { instanceId, input: { stage } });

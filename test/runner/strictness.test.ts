@@ -20,6 +20,22 @@ describe("registration rules (worker and host)", () => {
     expect(registry.all()).toEqual([{ name: "startDeployment", triggerType: "activityTrigger" }]);
   });
 
+  it("unregisters a function by name, ignoring case, and only that one; the name is then free again", () => {
+    const registry = new FunctionRegistry()
+      .orchestration("probe", function* () {})
+      .activity("kept", async () => 1)
+      .entity("Counter", () => undefined);
+    registry.capture(() => df.app.client.http("probeHttp", { route: "p", handler: async () => ({}) }));
+    expect(registry.unregister("PROBE")).toBe(true);
+    expect(registry.unregister("probehttp")).toBe(true);
+    expect(registry.unregister("counter")).toBe(true);
+    expect(registry.unregister("probe")).toBe(false);
+    expect(registry.all()).toEqual([{ name: "kept", triggerType: "activityTrigger" }]);
+    expect(registry.names()).toEqual({ orchestrations: [], activities: ["kept"], entities: [] });
+    expect(registry.otherFunctions).toEqual([]);
+    expect(() => registry.orchestration("Probe", function* () {})).not.toThrow();
+  });
+
   it("refuses names the host cannot index", () => {
     const registry = new FunctionRegistry();
     for (const bad of ["1st", "has space", "dots.are.out", "x".repeat(129)]) expect(() => registry.activity(bad, async () => 1)).toThrow(/is not a valid function name/);

@@ -85,6 +85,22 @@ export class FunctionRegistry implements CapturedFunctions {
     return this;
   }
 
+  /**
+   * Removes a function registered for one test file's use (a probe orchestration), so the registry a
+   * process loads once (`loadApp`) holds only the app's own functions for the files after it.
+   */
+  unregister(name: string): boolean {
+    const registered = this.byName.get(name.toLowerCase());
+    if (!registered) return false;
+    this.byName.delete(name.toLowerCase());
+    this.orchestrations.delete(registered.name);
+    this.activities.delete(registered.name);
+    this.entities.delete(registered.name.toLowerCase());
+    const other = this.otherFunctions.findIndex((f) => f.name === registered.name);
+    if (other !== -1) this.otherFunctions.splice(other, 1);
+    return true;
+  }
+
   names(): { orchestrations: string[]; activities: string[]; entities: string[] } {
     return { orchestrations: [...this.orchestrations.keys()], activities: [...this.activities.keys()], entities: [...this.entities.keys()] };
   }
