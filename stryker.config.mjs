@@ -1,9 +1,8 @@
-// Mutation testing of the product core (docs/testing.md): `npm run mutate`, or a part of it with
-// `npm run mutate -- --mutate src/domain/parity.ts`. Not part of `npm test`: the whole core takes hours
-// on two cores, so it is measured a folder at a time. The stand-ins (src/local), the CLI and the Functions wiring are not mutated: they are
-// what the tests run the core against. Results accumulate in the committed incremental report, so a
-// run over one folder keeps every other folder's results, and a rerun retests only the mutants whose
-// code or covering tests changed; `npm run mutate:score` prints the score docs/testing.md records.
+// Mutation testing of the product core (docs/testing.md). Run it through `npm run mutate [-- <folder>]`
+// (scripts/mutate.ts), which gives each core folder its own committed report: Stryker writes its
+// incremental report with only the files of the run that wrote it. Not part of `npm test`: the whole
+// core takes hours on two cores, so it is measured a folder at a time. The stand-ins (src/local), the
+// CLI and the Functions wiring are not mutated: they are what the tests run the core against.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
@@ -26,7 +25,9 @@ export default {
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
   thresholds: { high: 90, low: 85, break: null },
   incremental: true,
-  incrementalFile: "reports/mutation/incremental.json",
+  // A bare `stryker run` (or a run over some files of a folder) writes this uncommitted scratch report;
+  // `npm run mutate -- <folder>` passes the folder's report instead.
+  incrementalFile: "reports/mutation/scratch.json",
   tempDirName: ".stryker-tmp",
   cleanTempDir: true,
 };

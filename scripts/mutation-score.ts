@@ -1,16 +1,16 @@
 /**
  * `npm run mutate:score [-- <report.json>] [--survivors]`
  *
- * Reads a StrykerJS JSON report (the mutation-testing-report-schema; by default the accumulated
- * incremental report, reports/mutation/incremental.json) and prints, as the markdown docs/testing.md
+ * Reads StrykerJS JSON reports (the mutation-testing-report-schema; by default every core folder's
+ * committed report, reports/mutation/scopes/*.json, which `npm run mutate` writes) and prints, as the markdown docs/testing.md
  * records, the score per folder and file: killed (killed + timed out) over valid mutants (killed,
  * timed out, survived, not covered). Ignored mutants (a `// Stryker disable` with its reason, or
  * static mutants under `ignoreStatic`) are counted beside the score, not in it, as Stryker does.
  * `--survivors` adds every surviving and uncovered mutant with its line and replacement, the list
  * each of which must be killed or explained.
  */
-import { readFileSync } from "node:fs";
-import { dirname, isAbsolute, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative } from "node:path";
 
 /**
  * The part of Stryker's JSON report (the mutation-testing-report-schema, `files`) the score needs.
@@ -28,7 +28,16 @@ export interface MutantResult {
 }
 export type FileResultDictionary = Record<string, { language: string; source: string; mutants: MutantResult[] }>;
 
-const DEFAULT_REPORT = "reports/mutation/incremental.json";
+/** Where `npm run mutate` keeps each core folder's report (scripts/mutate.ts). */
+const SCOPE_REPORTS = "reports/mutation/scopes";
+
+/** Every folder's committed report, their files together (each folder's files are in its report only); empty when none exists yet. */
+export function readScopeReports(root = process.cwd()): FileResultDictionary {
+  const dir = join(root, SCOPE_REPORTS);
+  if (!existsSync(dir)) return {};
+  const reports = readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+  return Object.assign({}, ...reports.map((f) => relativeNames((JSON.parse(readFileSync(join(dir, f), "utf8")) as { files: FileResultDictionary }).files, root))) as FileResultDictionary;
+}
 
 interface Row {
   name: string;
@@ -95,15 +104,19 @@ export function summarize(report: FileResultDictionary, withSurvivors: boolean, 
 
 function main(argv: string[]): void {
   const withSurvivors = argv.includes("--survivors");
-  const path = argv.find((a) => !a.startsWith("--")) ?? DEFAULT_REPORT;
-  let report: { files: FileResultDictionary };
+  const path = argv.find((a) => !a.startsWith("--"));
+  let files: FileResultDictionary;
   try {
-    report = JSON.parse(readFileSync(path, "utf8")) as { files: FileResultDictionary };
+    files = path ? (JSON.parse(readFileSync(path, "utf8")) as { files: FileResultDictionary }).files : readScopeReports();
   } catch (err) {
-    console.error(`mutation-score: cannot read ${path}: ${(err as Error).message} (run \`npm run mutate\` first)`);
+    console.error(`mutation-score: cannot read ${path ?? SCOPE_REPORTS}: ${(err as Error).message}`);
     process.exit(1);
   }
-  console.log(summarize(report.files, withSurvivors));
+  if (Object.keys(files).length === 0) {
+    console.error(`mutation-score: no report in ${SCOPE_REPORTS} (run \`npm run mutate -- <folder>\` first)`);
+    process.exit(1);
+  }
+  console.log(summarize(files, withSurvivors));
 }
 
 if (require.main === module) main(process.argv.slice(2));
