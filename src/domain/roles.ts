@@ -106,5 +106,5 @@ export function roleDefinitionId(subscriptionId: string, roleDefinitionGuid: str
 
 /** The role GUID at the end of a role definition id (responses drop the subscription prefix: compare GUIDs). */
 export function roleGuidOf(roleDefinitionIdValue: string): string {
-  return (roleDefinitionIdValue.split("/").pop() ?? "").toLowerCase();
+  return roleDefinitionIdValue.slice(roleDefinitionIdValue.lastIndexOf("/") + 1).toLowerCase();
 }

@@ -5,10 +5,14 @@ import { propagationMinutesOf, TARGET_PROPAGATION, targetKindOf } from "../../sr
 import { LOOPBACK_HOSTS, LOOPBACK_LISTEN_HOSTS, loopbackListenHost } from "../../src/domain/loopback";
 import { INTERIM_OUTCOMES, isFinalOutcome } from "../../src/domain/outcomes";
 import { OUTCOMES } from "../../src/contracts/notification";
+import { isPinned, retiringImageWarning } from "../../src/domain/promptFlowRuntime";
+import { roleGuidOf } from "../../src/domain/roles";
+import { othersShare, trafficAtStep, type Traffic } from "../../src/domain/traffic";
 
 /**
- * Boundaries the quick mutation pass (docs/testing.md) found untested: each expectation here fails
- * on one of the surviving mutants of src/domain/{parity,retention,targets}.ts.
+ * Boundaries the mutation runs (docs/testing.md) found untested: each expectation here fails on one
+ * of the surviving mutants of src/domain/{parity,retention,targets,loopback,outcomes,traffic,
+ * promptFlowRuntime,roles}.ts.
  */
 describe("parity rules at their edges", () => {
   it("quote a missing value as (missing), 40 characters whole and 41 cut", () => {
@@ -132,5 +136,58 @@ describe("final outcomes", () => {
   it("every outcome ends its run except AwaitingApproval", () => {
     expect(INTERIM_OUTCOMES).toEqual(["AwaitingApproval"]);
     expect(OUTCOMES.filter(isFinalOutcome)).toEqual(["Succeeded", "Failed", "Rejected", "Cancelled"]);
+  });
+});
+
+describe("traffic splits in whole percents", () => {
+  const total = (t: Traffic) => Object.values(t).reduce((sum, p) => sum + p, 0);
+
+  it("give the rounding remainder to the largest fraction first, whichever order the map lists them in", () => {
+    expect(trafficAtStep({ a: 1, b: 2 }, "new", 0)).toEqual({ a: 33, b: 67, new: 0 });
+    expect(trafficAtStep({ a: 2, b: 1 }, "new", 0)).toEqual({ a: 67, b: 33, new: 0 });
+    expect(trafficAtStep({ a: 1, b: 1, c: 1 }, "new", 0)).toEqual({ a: 34, b: 33, c: 33, new: 0 });
+    expect(trafficAtStep({ a: 5, b: 3, c: 2 }, "new", 7)).toEqual({ a: 46, b: 28, c: 19, new: 7 });
+    expect(trafficAtStep({ a: 2, b: 3, c: 5 }, "new", 7)).toEqual({ a: 19, b: 28, c: 46, new: 7 });
+  });
+
+  it("break a tie between equal fractions in favour of the larger share", () => {
+    expect(trafficAtStep({ a: 1, b: 3 }, "new", 98)).toEqual({ a: 0, b: 2, new: 98 });
+    expect(trafficAtStep({ a: 3, b: 1 }, "new", 98)).toEqual({ a: 2, b: 0, new: 98 });
+  });
+
+  it("leave the new deployment's own earlier share out of what the others split (a canary's next step)", () => {
+    expect(othersShare({ a: 45, b: 45, green: 10 }, "green")).toBe(90);
+    const step = trafficAtStep({ a: 45, b: 45, green: 10 }, "green", 51);
+    expect(step).toEqual({ a: 25, b: 24, green: 51 });
+    expect(total(step)).toBe(100);
+  });
+});
+
+describe("the prompt flow serving image", () => {
+  const digest = "0123456789abcdef".repeat(4);
+
+  it("is pinned only by a whole sha256 digest at the end of the reference", () => {
+    expect(isPinned(`mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest}`)).toBe(true);
+    expect(isPinned(`mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest}0`)).toBe(false);
+    expect(isPinned(`mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest}/x`)).toBe(false);
+  });
+
+  it("is a retiring runtime image by its exact repository name, tagged, pinned or neither", () => {
+    expect(retiringImageWarning("mcr.microsoft.com/azureml/promptflow/promptflow-runtime")).toMatch(/^This deployment runs a prompt flow runtime image \(mcr\.microsoft\.com\/azureml\/promptflow\/promptflow-runtime\)/);
+    expect(retiringImageWarning("mcr.microsoft.com/azureml/promptflow/promptflow-python:latest")).not.toBeNull();
+    expect(retiringImageWarning("mcr.microsoft.com/azureml/promptflow/promptflow-runtime-extra:1")).toBeNull();
+  });
+
+  it("shortens a digest in the warning to its first 12 digits only when the digest ends the reference", () => {
+    expect(retiringImageWarning(`mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest}`)).toContain(`(mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest.slice(0, 12)}…)`);
+    expect(retiringImageWarning(`mcr.microsoft.com/azureml/promptflow/promptflow-runtime@sha256:${digest}Z`)).toContain(`@sha256:${digest}Z)`);
+  });
+});
+
+describe("role definition ids", () => {
+  it("compare by the GUID after the last slash, in lower case, whatever comes before it", () => {
+    expect(roleGuidOf("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/AB-CD")).toBe("ab-cd");
+    expect(roleGuidOf("AB-CD")).toBe("ab-cd");
+    expect(roleGuidOf("roleDefinitions/")).toBe("");
   });
 });
