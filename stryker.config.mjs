@@ -8,11 +8,11 @@ export default {
   testRunner: "vitest",
   // The in-process suites that finish in seconds (vitest.mutation.config.mts says which and why).
   vitest: { configFile: "vitest.mutation.config.mts", related: true },
-  // Each mutant runs only the tests that covered its code in the dry run.
+  // Asked for, but without isolation (vitest.mutation.config.mts) the vitest runner reports no
+  // coverage: each mutant runs every related test until one fails, and `ignoreStatic` finds no static
+  // mutant to ignore (docs/testing.md, "No per-test coverage"). Kept so that a runner that reports
+  // coverage again would judge each mutant by its covering tests only.
   coverageAnalysis: "perTest",
-  // A static mutant (code run once, when its module loads: a constant table, a zod schema) cannot be
-  // switched on per test, so Stryker would rerun every test of the mutation config for each one, a
-  // minute and a half here. They are reported as ignored, and counted apart in docs/testing.md.
   ignoreStatic: true,
   mutate: ["orchestrations/**/*.ts", "src/domain/**/*.ts", "src/intake/**/*.ts", "src/contracts/**/*.ts", "src/activities/**/*.ts"],
   // Four runners on two cores: a runner's tests mostly wait on sockets and timers (at two runners each

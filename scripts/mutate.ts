@@ -7,7 +7,7 @@
  * is committed and which `npm run mutate:score` adds up. Stryker writes its incremental report with
  * only the files of the run that wrote it, so one report per folder is what lets the score grow
  * folder by folder, session by session, while a rerun of a folder retests only the mutants whose code
- * or covering tests changed. A run over some files of a folder would drop the folder's other files
+ * or killing test changed (after adding tests, pass `--force`: docs/testing.md says why). A run over some files of a folder would drop the folder's other files
  * from its report, so it writes a scratch report instead (reports/mutation/scratch.json, not
  * committed): it is for trying a fix, and the folder's rerun records it. Options after the scopes
  * (`--concurrency 4`) go to Stryker as they are.
