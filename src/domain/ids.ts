@@ -16,12 +16,13 @@ const FLOWDEPLOY_NAMESPACE = "6f9c2b1e-3f57-4c2e-9a0e-5b8d7c41e2a3";
  * the `requestDigest` of its notifications, which tells two bodies sent under one request id apart.
  */
 export function requestDigest(canonicalRequestJson: string): string {
-  return `r-${createHash("sha256").update(canonicalRequestJson, "utf8").digest("hex").slice(0, 32)}`;
+  return `r-${createHash("sha256").update(canonicalRequestJson).digest("hex").slice(0, 32)}`;
 }
 
 /** The orchestration instance id for a request id: `deploy-` + 32 hex chars of SHA-256. */
+// Hash.update hashes a string as UTF-8 when no encoding is given (Node.js crypto docs, hash.update).
 export function instanceIdFor(requestId: string): string {
-  return `deploy-${createHash("sha256").update(requestId, "utf8").digest("hex").slice(0, 32)}`;
+  return `deploy-${createHash("sha256").update(requestId).digest("hex").slice(0, 32)}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parityReasons, wordSimilarity } from "../../src/domain/parity";
 import { deploymentsBeyondRetention, promptFlowToRetire } from "../../src/domain/retention";
@@ -8,6 +9,10 @@ import { OUTCOMES } from "../../src/contracts/notification";
 import { isPinned, retiringImageWarning } from "../../src/domain/promptFlowRuntime";
 import { roleGuidOf } from "../../src/domain/roles";
 import { othersShare, trafficAtStep, type Traffic } from "../../src/domain/traffic";
+import { canonicalJson } from "../../src/domain/canonicalJson";
+import { systemClock } from "../../src/domain/clock";
+import { APPROVAL_EVENT, CANCEL_EVENT, ENDPOINT_LOCK_ENTITY, INSTANCE_ID_PATTERN, instanceIdFor, requestDigest, roleAssignmentName } from "../../src/domain/ids";
+import { later } from "../../src/domain/time";
 
 /**
  * Boundaries the mutation runs (docs/testing.md) found untested: each expectation here fails on one
@@ -189,5 +194,57 @@ describe("role definition ids", () => {
     expect(roleGuidOf("/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/AB-CD")).toBe("ab-cd");
     expect(roleGuidOf("AB-CD")).toBe("ab-cd");
     expect(roleGuidOf("roleDefinitions/")).toBe("");
+  });
+});
+
+describe("canonical JSON", () => {
+  it("sorts object keys at every depth, whatever order they came in, and leaves arrays and null as they are", () => {
+    expect(canonicalJson({ e: 1, d: 2, c: 3, b: 4, a: 5 })).toBe('{"a":5,"b":4,"c":3,"d":2,"e":1}');
+    expect(canonicalJson({ b: { z: 1, y: [2, 1], x: null }, a: "v" })).toBe('{"a":"v","b":{"x":null,"y":[2,1],"z":1}}');
+    expect(canonicalJson([{ b: 1, a: 2 }, 3])).toBe('[{"a":2,"b":1},3]');
+  });
+});
+
+describe("the system clock", () => {
+  it("reads the machine's time, as a Date", () => {
+    const before = Date.now();
+    const now = systemClock.now();
+    expect(now).toBeInstanceOf(Date);
+    expect(now.getTime()).toBeGreaterThanOrEqual(before);
+    expect(now.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("ids and names on the wire", () => {
+  it("name a role assignment the same whatever the case of scope, principal and role, pinned", () => {
+    const name = "8757ea5d-ea9e-5460-a1df-ff96f049389f";
+    expect(roleAssignmentName("/subscriptions/s/resourcegroups/rg", "principal-abc", "role")).toBe(name);
+    expect(roleAssignmentName("/subscriptions/S/resourceGroups/RG", "PrIncipal-ABC", "RoLe")).toBe(name);
+  });
+
+  it("hash request ids and bodies as UTF-8 bytes", () => {
+    const sha = (text: string) => createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex").slice(0, 32);
+    expect(instanceIdFor("déploiement-✓")).toBe(`deploy-${sha("déploiement-✓")}`);
+    expect(requestDigest('{"name":"café"}')).toBe(`r-${sha('{"name":"café"}')}`);
+  });
+
+  it("keep the entity and external event names an existing instance waits on", () => {
+    expect([ENDPOINT_LOCK_ENTITY, CANCEL_EVENT, APPROVAL_EVENT]).toEqual(["endpointLock", "cancel", "approval"]);
+  });
+
+  it("accept as an instance id only 1 to 100 letters, digits and dashes, the whole id", () => {
+    for (const ok of ["deploy-0123abcd", "a", "x".repeat(100)]) expect(INSTANCE_ID_PATTERN.test(ok)).toBe(true);
+    for (const bad of ["", "x".repeat(101), "deploy/x", "/deploy", "deploy/", "deploy x", "déploy"]) expect(INSTANCE_ID_PATTERN.test(bad)).toBe(false);
+  });
+});
+
+describe("the later of two instants", () => {
+  it("is whichever is later, in either order, and the first when they are equal", () => {
+    const a = new Date("2026-01-01T00:00:00Z");
+    const b = new Date("2026-01-01T00:00:01Z");
+    expect(later(a, b)).toBe(b);
+    expect(later(b, a)).toBe(b);
+    const same = new Date(a.getTime());
+    expect(later(a, same)).toBe(a);
   });
 });
