@@ -11,6 +11,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
+import { SCOPE_REPORTS } from "./mutate";
 
 /**
  * The part of Stryker's JSON report (the mutation-testing-report-schema, `files`) the score needs.
@@ -28,8 +29,6 @@ export interface MutantResult {
 }
 export type FileResultDictionary = Record<string, { language: string; source: string; mutants: MutantResult[] }>;
 
-/** Where `npm run mutate` keeps each core folder's report (scripts/mutate.ts). */
-const SCOPE_REPORTS = "reports/mutation/scopes";
 
 /** Every folder's committed report, their files together (each folder's files are in its report only); empty when none exists yet. */
 export function readScopeReports(root = process.cwd()): FileResultDictionary {
